@@ -1,0 +1,1 @@
+"""Blueprint files (YAML or bare .cedar) loaded with source positions."""

@@ -1,0 +1,95 @@
+"""Reading an input file defensively: size first, then bytes, then text."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.cedar.scan import LineIndex
+
+
+class UnreadableSource(Exception):
+    """The file cannot be used at all; `line` is set when the fault has a place."""
+
+    def __init__(self, message: str, hint: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    display: str
+    text: str
+
+    def __post_init__(self) -> None:
+        self.index = LineIndex(self.text)
+        self._lines: list[str] | None = None
+
+    def line_text(self, line: int) -> str:
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        if 1 <= line <= len(self._lines):
+            return self._lines[line - 1].rstrip("\r")
+        return ""
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when inside it, so reports stay repository-relative."""
+    try:
+        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix() if _inside_cwd(path) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _inside_cwd(path: Path) -> bool:
+    try:
+        path.resolve().relative_to(Path.cwd().resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def read_source(path: Path, max_bytes: int) -> SourceFile:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise UnreadableSource("file not found", "check the path") from None
+    except OSError as exc:
+        raise UnreadableSource(f"cannot access the file: {exc.strerror}", "check the path and permissions") from None
+    if path.is_dir():
+        raise UnreadableSource("is a directory, not a file", "pass a blueprint .yaml/.yml or a .cedar file")
+    if size > max_bytes:
+        raise UnreadableSource(
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte input limit",
+            "split the file, or raise `max-file-bytes` in the cedar-gates configuration",
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableSource(f"cannot read the file: {exc.strerror}", "check the file's permissions") from None
+    if len(data) > max_bytes:
+        raise UnreadableSource(
+            f"file grew past the {max_bytes:,}-byte input limit while being read", "try again on a stable file"
+        )
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        raise UnreadableSource("binary data (NUL byte) in the file", "pass a text file", line=line)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise UnreadableSource(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            "save the file as UTF-8",
+            line=line,
+            column=column,
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return SourceFile(path, display_path(path), text)

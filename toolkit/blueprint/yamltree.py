@@ -1,0 +1,119 @@
+"""YAML to plain values plus a position for every node.
+
+Built on PyYAML's composer (the safe_load level: no Python tags) so each value
+keeps its line and column.  Aliases are expanded while counting nodes, so an
+alias bomb is refused instead of exhausting memory downstream; duplicate keys,
+which safe_load would silently drop, are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class YamlTree:
+    value: Any
+    positions: dict[Path_, Pos] = field(default_factory=dict)
+    key_positions: dict[Path_, Pos] = field(default_factory=dict)
+    nodes: dict[Path_, yaml.Node] = field(default_factory=dict)
+    duplicate_keys: list[tuple[Path_, Pos]] = field(default_factory=list)
+
+    def pos(self, path: Path_) -> Pos:
+        """The nearest known position on the way to `path`."""
+        while path not in self.positions and path:
+            path = path[:-1]
+        return self.positions.get(path, Pos(1, 1, 1, 1))
+
+
+class YamlProblem(Exception):
+    def __init__(self, message: str, hint: str, line: int | None, column: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.line = line
+        self.column = column
+
+
+def _pos(node: yaml.Node) -> Pos:
+    s, e = node.start_mark, node.end_mark
+    return Pos(s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+
+
+def parse_yaml(text: str, max_nodes: int) -> YamlTree:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
+        raise YamlProblem(
+            f"YAML syntax error: {message}",
+            "fix the YAML syntax at this place",
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(f"YAML error: {exc}", "fix the YAML syntax", None, None) from None
+    except RecursionError:
+        raise YamlProblem("YAML nesting is too deep", "flatten the document", None, None) from None
+    tree = YamlTree(None)
+    if root is None:
+        return tree
+    constructor = yaml.SafeLoader("")
+    budget = [max_nodes]
+    try:
+        tree.value = _convert(root, (), tree, constructor, budget)
+    except RecursionError:
+        raise YamlProblem("YAML nesting is too deep", "flatten the document", None, None) from None
+    return tree
+
+
+def _convert(node: yaml.Node, path: Path_, tree: YamlTree, constructor: yaml.SafeLoader, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        pos = _pos(node)
+        raise YamlProblem(
+            "the document expands to too many nodes (anchors and aliases?)",
+            "remove alias chains; a blueprint never needs this many values",
+            pos.line,
+            pos.column,
+        )
+    tree.positions[path] = _pos(node)
+    tree.nodes[path] = node
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            return constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+            pos = _pos(node)
+            raise YamlProblem(f"cannot read this value: {exc}", "quote the value", pos.line, pos.column) from None
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(child, path + (i,), tree, constructor, budget) for i, child in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                pos = _pos(key_node)
+                raise YamlProblem("a mapping key must be a plain value", "use a string key", pos.line, pos.column)
+            key = constructor.construct_object(key_node, deep=True)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                pos = _pos(key_node)
+                raise YamlProblem("YAML merge keys (`<<`) are not supported", "write the keys out", pos.line, pos.column)
+            if key in result:
+                tree.duplicate_keys.append((path + (key,), _pos(key_node)))
+            tree.key_positions[path + (key,)] = _pos(key_node)
+            result[key] = _convert(value_node, path + (key,), tree, constructor, budget)
+        return result
+    raise YamlProblem("unsupported YAML node", "use plain YAML", None, None)  # pragma: no cover

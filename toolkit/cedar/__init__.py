@@ -1,0 +1,1 @@
+"""Everything that touches Cedar text or a Cedar engine lives here."""

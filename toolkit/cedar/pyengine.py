@@ -1,0 +1,65 @@
+"""The cedarpy adapter: the only module that imports cedarpy for parsing and validation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import cedarpy
+
+
+class CedarSyntaxError(ValueError):
+    """cedarpy rejected the text; the message is the engine's own."""
+
+
+@dataclass(frozen=True)
+class EnginePolicy:
+    policy_id: str
+    effect: str
+    annotations: dict[str, str | None]
+    is_template: bool
+
+
+def parse(text: str) -> list[EnginePolicy]:
+    """Policies in source order (policy0..N-1), templates included."""
+    try:
+        doc = json.loads(cedarpy.policies_to_json_str(text))
+    except ValueError as exc:
+        raise CedarSyntaxError(str(exc)) from None
+    found: list[EnginePolicy] = []
+    for is_template, group in ((False, doc.get("staticPolicies", {})), (True, doc.get("templates", {}))):
+        for policy_id, body in group.items():
+            found.append(EnginePolicy(policy_id, body["effect"], body.get("annotations", {}), is_template))
+    found.sort(key=lambda p: int(p.policy_id.removeprefix("policy")))
+    return found
+
+
+def syntax_error(text: str) -> str | None:
+    try:
+        cedarpy.policies_to_json_str(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+@lru_cache(maxsize=8)
+def _schema(schema_text: str) -> Any:
+    return cedarpy.Schema.from_str(schema_text)
+
+
+def validate(text: str, schema_text: str) -> list[tuple[str, str]]:
+    """(policy id, message) for every strict-mode validation error."""
+    result = cedarpy.validate_policies(text, _schema(schema_text))
+    if result.validation_passed:
+        return []
+    return [(error.policy_id, error.error) for error in result.errors]
+
+
+def check_schema(schema_text: str) -> str | None:
+    try:
+        _schema(schema_text)
+    except ValueError as exc:
+        return str(exc)
+    return None

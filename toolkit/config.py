@@ -1,0 +1,106 @@
+"""Toolkit configuration: `[tool.cedar-gates]` in pyproject.toml or `cedar-gates.toml`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import ConfigError
+from toolkit.jsonschema_check import validate
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_MAX_FILE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    source: Path | None = None
+    builtins: Path | None = None
+    blueprints: tuple[Path, ...] = ()
+    constants: Path | None = None
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    extra_categories: tuple[str, ...] = ()
+    levels: dict[str, str] = field(default_factory=dict)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot read the configuration: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"invalid TOML: {exc}", hint="fix the TOML syntax") from None
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "not valid UTF-8", hint="save the file as UTF-8") from None
+
+
+def _table_in(path: Path) -> dict[str, Any] | None:
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        return tool.get("cedar-gates") if isinstance(tool, dict) else None
+    return data
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest cedar-gates.toml, or pyproject.toml with [tool.cedar-gates], from `start` upward."""
+    for directory in [start, *start.parents]:
+        candidate = directory / "cedar-gates.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _table_in(pyproject) is not None:
+            return pyproject
+        if (directory / ".git").exists():
+            return None
+    return None
+
+
+def load_config(explicit: Path | None = None, start: Path | None = None) -> Config:
+    start = (start or Path.cwd()).resolve()
+    path = explicit or discover(start)
+    if path is None:
+        return Config(root=start)
+    if not path.is_file():
+        raise ConfigError(str(path), "configuration file not found", hint="check the --config path")
+    table = _table_in(path)
+    if table is None:
+        raise ConfigError(str(path), "no [tool.cedar-gates] table", hint="add [tool.cedar-gates] or use cedar-gates.toml")
+    prefix = "tool.cedar-gates." if path.name == "pyproject.toml" else ""
+    problems = validate(table, "config.schema.json")
+    if problems:
+        listing = "\n  - ".join(f"{prefix}{p.pointer.replace('/', '.')}: {p.message}" for p in problems)
+        raise ConfigError(str(path), f"invalid configuration:\n  - {listing}", hint="see docs/configuration.md")
+    root = path.parent.resolve()
+    lint = table.get("lint", {})
+
+    def resolve(value: str | None) -> Path | None:
+        return (root / value) if value is not None else None
+
+    builtins = resolve(table.get("builtins"))
+    if builtins is not None and not builtins.is_dir():
+        raise ConfigError(str(path), f"{prefix}builtins: {builtins} is not a directory", hint="point it at a directory with hard_deny.cedar and soft_deny.cedar")
+    blueprints: list[Path] = []
+    for pattern in table.get("blueprints", []):
+        matches = sorted(root.glob(pattern)) if any(c in pattern for c in "*?[") else [root / pattern]
+        if not matches:
+            raise ConfigError(str(path), f"{prefix}blueprints: {pattern!r} matches no file", hint="fix the pattern or remove it")
+        blueprints.extend(matches)
+    return Config(
+        root=root,
+        source=path,
+        builtins=builtins,
+        blueprints=tuple(blueprints),
+        constants=resolve(table.get("constants")),
+        max_file_bytes=table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES),
+        extra_categories=tuple(lint.get("extra-categories", [])),
+        levels=dict(lint.get("levels", {})),
+    )

@@ -1,0 +1,1 @@
+"""The blueprint linter: a catalogue of rules, a runner and renderers."""

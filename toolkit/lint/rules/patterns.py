@@ -1,0 +1,118 @@
+"""Bypass-prone `like` patterns.
+
+Cedar `like` has one wildcard and no character classes, case folding or
+whitespace classes, so some natural-looking patterns are easy to step around.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from toolkit.cedar.scan import WILDCARD, LikePattern
+from toolkit.lint.catalogue import Hit, Rule
+from toolkit.lint.context import LintContext
+
+_MARK = "\x00"
+_FLAG_BEFORE_WILDCARD = re.compile(r"(?:^|(?<=[\s\x00]))(--?[A-Za-z0-9][A-Za-z0-9-]*)\x00")
+_WORD_SPACE_WORD = re.compile(r"[A-Za-z0-9_] [A-Za-z0-9_-]")
+SQL_KEYWORDS = ("drop", "table", "truncate", "delete", "alter", "database")
+_SQL = re.compile(r"(?<![A-Za-z])(" + "|".join(SQL_KEYWORDS) + r")(?![A-Za-z])", re.I)
+
+
+def _marked(pattern: LikePattern) -> str:
+    return "".join(_MARK if e is WILDCARD else str(e) for e in pattern.elements)
+
+
+def _on_command(pattern: LikePattern) -> bool:
+    return pattern.subject.replace(" ", "").endswith("command")
+
+
+def _patterns(ctx: LintContext):
+    for block, policy in ctx.policies():
+        for pattern in policy.scanned.likes:
+            yield block, policy, pattern
+
+
+def check_flag_prefix(ctx: LintContext) -> Iterator[Hit]:
+    for block, policy, pattern in _patterns(ctx):
+        if not _on_command(pattern):
+            continue
+        match = _FLAG_BEFORE_WILDCARD.search(_marked(pattern))
+        if match:
+            flag = match.group(1)
+            yield Hit(f"flag literal `{flag}` is followed by `*`, so the pattern also matches longer flags "
+                      f"(`{flag}-with-lease`, `{flag}x`, ...)",
+                      block.origin.location(pattern.span.start, pattern.span.end), policy.rule_id, policy,
+                      hint=f"end the flag with a space (`{flag} *`) and add `*{flag}` for the flag at the end of "
+                      "the command; list longer flags you mean explicitly")
+
+
+def check_sql_case(ctx: LintContext) -> Iterator[Hit]:
+    for block, policy in ctx.policies():
+        spellings: dict[str, set[str]] = {}
+        first: dict[str, LikePattern] = {}
+        for pattern in policy.scanned.likes:
+            if not _on_command(pattern):
+                continue
+            for run in pattern.literal_runs():
+                for match in _SQL.finditer(run):
+                    keyword = match.group(1).lower()
+                    spellings.setdefault(keyword, set()).add(match.group(1))
+                    first.setdefault(keyword, pattern)
+        for keyword, seen in spellings.items():
+            total = 2 ** len(keyword)
+            if len(seen) < total:
+                pattern = first[keyword]
+                shown = ", ".join(f'"{s}"' for s in sorted(seen))
+                yield Hit(f"`like` is case-sensitive: {shown} covers {len(seen)} of the {total} spellings of "
+                          f"`{keyword}`, so e.g. \"{keyword.swapcase() if keyword.swapcase() not in seen else keyword.title()}\" "
+                          "slips through", block.origin.location(pattern.span.start, pattern.span.end),
+                          policy.rule_id, policy,
+                          hint="Cedar has no lower-case function: list every spelling (see the built-in drop_table "
+                          "rule), or gate the keyword in the soft tier")
+
+
+def check_whitespace(ctx: LintContext) -> Iterator[Hit]:
+    for block, policy, pattern in _patterns(ctx):
+        if not _on_command(pattern):
+            continue
+        for run in pattern.literal_runs():
+            match = _WORD_SPACE_WORD.search(run)
+            if match:
+                words = run.strip()
+                yield Hit(f"pattern requires exactly one space inside `{words}`; two spaces or a tab bypass it",
+                          block.origin.location(pattern.span.start, pattern.span.end), policy.rule_id, policy,
+                          hint=f"put `*` between the words (`*{'*'.join(words.split())}*`) so any separator matches")
+                break
+
+
+def check_all_wildcard(ctx: LintContext) -> Iterator[Hit]:
+    for block, policy, pattern in _patterns(ctx):
+        if pattern.elements and all(e is WILDCARD for e in pattern.elements):
+            yield Hit(f"pattern {pattern.raw} matches every string",
+                      block.origin.location(pattern.span.start, pattern.span.end), policy.rule_id, policy,
+                      hint="use `context has <attribute>` if presence is what you mean, or write a real pattern")
+
+
+RULES = [
+    Rule("CG070", "flag-prefix-pattern", "warning",
+         "A `like` pattern ends a command-line flag with `*`, so it also matches longer flags.",
+         "end the flag with a space and add a separate pattern for the flag at the end of the command",
+         "`*--force*` matches `--force-with-lease` and `--force-if-includes`; `* -f*` matches `-fx`. Sometimes "
+         "that is the intent (a soft gate on every force variant); then allow it with @lint_allow(\"CG070\") "
+         "and say so in a comment.", check_flag_prefix),
+    Rule("CG071", "case-sensitive-sql", "warning",
+         "A `like` pattern matches an SQL keyword in some letter cases only.",
+         "list every spelling of the keyword or gate it in the soft tier",
+         "SQL keywords are case-insensitive but Cedar `like` is not: `*DROP TABLE*` misses `drop table`. The "
+         "rule counts the spellings of each keyword a policy covers.", check_sql_case),
+    Rule("CG072", "whitespace-sensitive-pattern", "warning",
+         "A command pattern requires exactly one space between words.",
+         "use `*` between words so any whitespace matches",
+         "`*git push*` misses `git  push` and `git\\tpush`. Shells accept any run of blanks between words.",
+         check_whitespace),
+    Rule("CG073", "all-wildcard-pattern", "warning", "A `like` pattern consists only of wildcards.",
+         "use `context has <attribute>` or a real pattern",
+         "`like \"*\"` is true for every string, which usually hides a mistake.", check_all_wildcard),
+]

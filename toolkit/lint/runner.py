@@ -1,0 +1,99 @@
+"""Run the catalogue over files and turn hits into findings.
+
+Level overrides from the configuration and per-policy `@lint_allow` are
+applied here, once, so no rule needs to know about either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from toolkit.blueprint.loader import load_blueprint
+from toolkit.config import Config
+from toolkit.contract import Constants, load_constants
+from toolkit.lint.catalogue import Rule, all_rules
+from toolkit.lint.context import LintContext
+from toolkit.lint.diagnostics import FileReport, Finding, LintReport
+from toolkit.lint.rules.annotations import parse_lint_allow
+from toolkit.policies import BuiltinSet, load_builtins
+
+LINTABLE_SUFFIXES = (".yaml", ".yml", ".cedar")
+
+
+@dataclass
+class Linter:
+    constants: Constants
+    builtins: BuiltinSet
+    categories: frozenset[str]
+    levels: dict[str, str]
+    max_file_bytes: int
+
+    @classmethod
+    def from_config(cls, config: Config) -> Linter:
+        constants = load_constants(config.constants)
+        return cls(
+            constants=constants,
+            builtins=load_builtins(config.builtins, config.max_file_bytes),
+            categories=frozenset(constants.categories) | frozenset(config.extra_categories),
+            levels=dict(config.levels),
+            max_file_bytes=config.max_file_bytes,
+        )
+
+    def _level(self, rule: Rule) -> str:
+        return rule.level if rule.fatal else self.levels.get(rule.code, rule.level)
+
+    def lint_file(self, path: Path) -> FileReport:
+        blueprint = load_blueprint(path, self.max_file_bytes)
+        rules = all_rules()
+        ctx = LintContext(
+            blueprint=blueprint,
+            builtins=self.builtins,
+            constants=self.constants,
+            categories=self.categories,
+            known_codes=frozenset(r.code for r in rules),
+            error_codes=frozenset(r.code for r in rules if self._level(r) == "error"),
+        )
+        findings: list[Finding] = []
+        for rule in rules:
+            level = self._level(rule)
+            if level == "off" or (blueprint.fatal and not rule.fatal):
+                continue
+            for hit in rule.check(ctx):
+                if hit.policy is not None and level != "error":
+                    if rule.code in parse_lint_allow(hit.policy.annotations.get("lint_allow")):
+                        continue
+                loc = hit.location
+                findings.append(
+                    Finding(
+                        code=rule.code,
+                        name=rule.name,
+                        level=level,
+                        message=hit.message,
+                        path=blueprint.source.display,
+                        line=loc.line,
+                        column=loc.column,
+                        end_line=loc.end_line or loc.line,
+                        end_column=loc.end_column or loc.column,
+                        hint=hit.hint or rule.hint,
+                        rule_id=hit.rule_id,
+                    )
+                )
+        findings.sort(key=Finding.sort_key)
+        lines = blueprint.source.text.split("\n") if blueprint.source.text else []
+        return FileReport(blueprint.source.display, findings, blueprint.fatal, lines)
+
+    def lint_paths(self, paths: Iterable[Path]) -> LintReport:
+        return LintReport([self.lint_file(path) for path in expand_paths(paths)])
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; directories searched recursively for blueprints and .cedar files."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in LINTABLE_SUFFIXES and p.is_file()))
+        else:
+            out.append(path)
+    return out
