@@ -154,6 +154,8 @@ def _value(tree: YamlTree, path: tuple[Any, ...]) -> Any:
 
 
 def _literal_indent(source: SourceFile, first_line: int, lines: list[str]) -> int | None:
+    while lines and not lines[-1]:
+        lines = lines[:-1]
     indent = None
     for i, content in enumerate(lines):
         if content:

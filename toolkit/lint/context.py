@@ -37,7 +37,7 @@ class LintContext:
 
     @staticmethod
     def head(block: CedarBlock, policy: Policy) -> Location:
-        return block.origin.location(policy.scanned.span.start, policy.scanned.head.end)
+        return block.origin.location(policy.scanned.head.start, policy.scanned.head.end)
 
     @staticmethod
     def annotation(block: CedarBlock, policy: Policy, name: str) -> Location:

@@ -39,7 +39,7 @@ def check_vocabulary(ctx: LintContext) -> Iterator[Hit]:
             policy = block.document.policies[index]
             yield Hit(
                 "fails validation against the Agent vocabulary, so it would error at evaluation "
-                "(and an erroring rule makes the runtime deny every call): " + "; ".join(messages),
+                "(and an erroring rule makes the runtime deny every call): " + "; ".join(sorted(messages)),
                 LintContext.head(block, policy),
                 policy.rule_id,
                 policy,

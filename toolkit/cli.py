@@ -1,0 +1,274 @@
+"""The `cedar-gates` command line: parse arguments, call a service, render.
+
+Heavy modules (cedarpy, jsonschema, the linter) are imported inside commands so
+`cedar-gates --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from toolkit import __version__
+
+app = typer.Typer(
+    name="cedar-gates",
+    help=(
+        "Lint, check and inspect Cedar approval gates for AI-agent tool calls.\n\n"
+        "Start with `cedar-gates check` (every configured gate) or "
+        "`cedar-gates lint blueprint.yaml`. Exit codes: 0 clean, 1 findings, 2 unusable input."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+policies_app = typer.Typer(help="Show the effective rule set (built-in tiers plus a blueprint).", no_args_is_help=True)
+app.add_typer(policies_app, name="policies")
+
+
+class LintFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class SimpleFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class Tier(str, Enum):
+    hard = "hard"
+    soft = "soft"
+
+
+ConfigOption = typer.Option(
+    None, "--config", help="Configuration file (cedar-gates.toml or a pyproject.toml with [tool.cedar-gates]). "
+    "Default: the nearest one from the working directory up to the repository root.",
+    dir_okay=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cedar-gates {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Root options."""
+
+
+def _emit(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        typer.echo(text)
+        return
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{output}: cannot write the report: {exc.strerror}")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"cedar-gates: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _load_config(config: Optional[Path]):
+    from toolkit.config import load_config
+
+    return load_config(config)
+
+
+@app.command()
+def lint(
+    paths: List[Path] = typer.Argument(
+        None, help="Blueprint YAML files, .cedar files or directories (searched for *.yaml, *.yml, *.cedar). "
+        "Default: the blueprints named in the configuration.", show_default=False,
+    ),
+    output_format: LintFormat = typer.Option(
+        LintFormat.text, "--format", "-f",
+        help="text: findings with the source line; json: one document; sarif: SARIF 2.1.0 for code scanning; "
+        "github: workflow commands that annotate the pull request.",
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too, not only on errors."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Lint blueprints and .cedar files: annotations, tiers, settings, vocabulary and bypass-prone patterns.
+
+    Every finding has a stable code (see `cedar-gates rule CODE`), a level, the file:line:column in the file you
+    edit (positions inside `hard:`/`soft:` blocks point at the YAML line) and a hint. Silence a warning on one
+    policy with @lint_allow("CG070"); change levels in the configuration. Exit 0 clean (warnings allowed unless
+    --strict), 1 errors, 2 unreadable input or usage error.
+    """
+    from toolkit.lint.render import renderer
+    from toolkit.lint.runner import Linter
+
+    cfg = _load_config(config)
+    targets = list(paths or cfg.blueprints)
+    if not targets:
+        _fail("nothing to lint: pass blueprint or .cedar files, or list `blueprints` in the configuration")
+    linter = Linter.from_config(cfg)
+    report = linter.lint_paths(targets)
+    if not report.files:
+        _fail("no blueprint (.yaml, .yml) or .cedar files found in the given directories")
+    if output_format is LintFormat.text:
+        from toolkit.lint.render.text import render as render_text
+
+        text = render_text(report, colour=_colour() and output is None)
+    else:
+        text = renderer(output_format.value)(report)
+    _emit(text, output)
+    raise typer.Exit(report.exit_code(strict))
+
+
+@app.command()
+def check(
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as failures."),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text summary or json."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Run every configured gate and print a summary (the main CI/pre-commit job).
+
+    Gates today: lint of the built-in tiers and the configured blueprints. With no configuration it lints the
+    bundled built-in policies and the bundled example blueprint. Exit 0 when every gate passes, 1 when one
+    fails, 2 on unusable input.
+    """
+    import json
+
+    from toolkit.check import run_check
+    from toolkit.lint.render.text import render as render_text
+
+    results = run_check(_load_config(config), strict)
+    worst = max(r.exit_code for r in results)
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps({
+            "gates": [{"name": r.name, "exit_code": r.exit_code, "detail": r.detail,
+                       "findings": [f.to_dict() for f in r.report.findings]} for r in results],
+            "exit_code": worst,
+        }, indent=2))
+    else:
+        for result in results:
+            if result.report.findings:
+                typer.echo(render_text(result.report, colour=_colour()))
+                typer.echo("")
+        typer.echo("cedar-gates check")
+        for result in results:
+            status = {0: "PASS", 1: "FAIL", 2: "ERROR"}[result.exit_code]
+            typer.echo(f"  {result.name:<8} {status:<6} {result.detail}")
+    raise typer.Exit(worst)
+
+
+@app.command()
+def rule(code: Optional[str] = typer.Argument(None, help="A rule code such as CG031. Omit to list every rule.")) -> None:
+    """Explain a lint rule (or list them all): level, what it catches, and how to fix it."""
+    from toolkit.lint.catalogue import all_rules, rule_by_code
+
+    if code is None:
+        for r in all_rules():
+            typer.echo(f"{r.code}  {r.level:<7}  {r.name:<30} {r.summary}")
+        return
+    found = rule_by_code().get(code.upper())
+    if found is None:
+        _fail(f"unknown rule code {code!r}; `cedar-gates rule` lists them")
+    typer.echo(f"{found.code} {found.name} ({found.level})\n\n{found.summary}\n\n{found.docs}\n\nFix: {found.hint}")
+
+
+def _ruleset(blueprint: Optional[Path], config: Optional[Path]):
+    from toolkit.blueprint.loader import load_blueprint
+    from toolkit.contract import load_constants
+    from toolkit.policies import load_builtins
+    from toolkit.ruleset import effective_rules
+
+    cfg = _load_config(config)
+    constants = load_constants(cfg.constants)
+    builtins = load_builtins(cfg.builtins, cfg.max_file_bytes)
+    loaded = None
+    if blueprint is not None:
+        loaded = load_blueprint(blueprint, cfg.max_file_bytes)
+        fatal = [p for p in loaded.problems if p.code == "CG001"]
+        if fatal:
+            _fail(f"{loaded.source.display}:{fatal[0].location.line}:{fatal[0].location.column}: {fatal[0].message}")
+        if loaded.problems or any(not b.document.parsed for b in loaded.blocks):
+            typer.echo(f"warning: {loaded.source.display} has lint errors; run `cedar-gates lint {blueprint}`. "
+                       "Showing the rules that loaded.", err=True)
+    return effective_rules(builtins, loaded, constants)
+
+
+@policies_app.command("list")
+def policies_list(
+    tier: Optional[Tier] = typer.Option(None, "--tier", help="Only rules of this tier."),
+    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Add this blueprint's rules and apply its `disable:` list."),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text table or json."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """List the effective rules: id, tier, timeout, severity, category, origin, and whether it is disabled.
+
+    These ids are what `disable:` entries and `rule:<id>` approval scopes refer to.
+    """
+    import json
+
+    rules = [r for r in _ruleset(blueprint, config) if tier is None or r.tier == tier.value]
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps([r.to_dict() for r in rules], indent=2))
+        return
+    header = f"{'RULE ID':<32} {'TIER':<5} {'TIMEOUT':>7} {'SEVERITY':<8} {'CATEGORY':<12} {'STATE':<8} ORIGIN"
+    typer.echo(header)
+    for r in rules:
+        timeout = f"{r.approval_timeout_s}s" if r.approval_timeout_s is not None else "-"
+        state = "disabled" if r.disabled else "active"
+        typer.echo(f"{r.rule_id:<32} {r.tier:<5} {timeout:>7} {r.severity or '-':<8} {r.category or '-':<12} "
+                   f"{state:<8} {r.origin}:{r.line}")
+
+
+@policies_app.command("show")
+def policies_show(
+    rule_id: str = typer.Argument(..., help="The @rule_id to show."),
+    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Also look in this blueprint."),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Show one rule with all its annotations and where it is defined."""
+    import json
+
+    matches = [r for r in _ruleset(blueprint, config) if r.rule_id == rule_id]
+    if not matches:
+        _fail(f"no rule {rule_id!r}; `cedar-gates policies list` shows the ids")
+    rule_ = matches[0]
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps(rule_.to_dict(), indent=2))
+        return
+    typer.echo(f"{rule_.rule_id}\n  tier:      {rule_.tier}\n  defined:   {rule_.origin}:{rule_.line}")
+    typer.echo(f"  state:     {'disabled by the blueprint' if rule_.disabled else 'active'}")
+    if rule_.tier == "soft":
+        typer.echo(f"  timeout:   {rule_.approval_timeout_s}s\n  severity:  {rule_.severity}")
+    typer.echo(f"  category:  {rule_.category or '-'}")
+    for key, value in rule_.annotations.items():
+        typer.echo(f"  @{key}({json.dumps(value) if value is not None else ''})")
+
+
+def main() -> None:
+    from toolkit.errors import InputError
+
+    try:
+        app()
+    except InputError as exc:
+        typer.echo(f"cedar-gates: error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,21 @@
+"""Renderers turn a LintReport into text for one output format; they decide nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from toolkit.lint.diagnostics import LintReport
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def renderer(name: str) -> Callable[[LintReport], str]:
+    if name == "json":
+        from toolkit.lint.render.json_format import render
+    elif name == "sarif":
+        from toolkit.lint.render.sarif import render
+    elif name == "github":
+        from toolkit.lint.render.github import render
+    else:
+        from toolkit.lint.render.text import render
+    return render

@@ -1,0 +1,38 @@
+"""Human output in the style of ruff: location, code, message, the source line, a hint."""
+
+from __future__ import annotations
+
+from toolkit.lint.diagnostics import LintReport
+
+_COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
+_RESET = "\x1b[0m"
+
+
+def render(report: LintReport, colour: bool = False) -> str:
+    out: list[str] = []
+    for file in report.files:
+        for f in file.findings:
+            level = f"{_COLOURS[f.level]}{f.level}{_RESET}" if colour else f.level
+            rule = f" [{f.rule_id}]" if f.rule_id else ""
+            out.append(f"{f.path}:{f.line}:{f.column}: {f.code} {level}: {f.message}{rule}")
+            if file.lines and 1 <= f.line <= len(file.lines):
+                source = file.lines[f.line - 1].rstrip("\r").expandtabs(1)
+                gutter = len(str(f.line))
+                end = f.end_column if f.end_line == f.line and f.end_column > f.column else len(source) + 1
+                width = max(1, min(end, len(source) + 1) - f.column)
+                out.append(f"{' ' * gutter} |")
+                out.append(f"{f.line} | {source}")
+                out.append(f"{' ' * gutter} | {' ' * (f.column - 1)}{'^' * width}")
+            out.append(f"  = hint: {f.hint}")
+            out.append("")
+    out.append(summary(report))
+    return "\n".join(out)
+
+
+def summary(report: LintReport) -> str:
+    files = len(report.files)
+    errors, warnings, infos = report.count("error"), report.count("warning"), report.count("info")
+    noun = "file" if files == 1 else "files"
+    if not (errors or warnings or infos):
+        return f"All checks passed: {files} {noun} linted, no findings."
+    return f"Found {errors} error(s), {warnings} warning(s), {infos} note(s) in {files} {noun}."

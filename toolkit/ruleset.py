@@ -1,0 +1,63 @@
+"""The effective rule set: built-in tiers plus a blueprint, with disabled rules marked.
+
+This is what `disable:` entries and `rule:` scopes refer to, so `policies list`
+shows exactly these ids with their (defaulted) annotations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from toolkit.blueprint.model import Blueprint
+from toolkit.contract import Constants
+from toolkit.policies import BuiltinSet
+
+
+@dataclass(frozen=True)
+class EffectiveRule:
+    rule_id: str
+    tier: str
+    origin: str
+    line: int
+    disabled: bool
+    approval_timeout_s: int | None
+    severity: str | None
+    category: str | None
+    annotations: dict[str, str | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _soft_fields(annotations: dict[str, str | None], constants: Constants) -> tuple[int | None, str | None]:
+    raw = annotations.get("approval_timeout_s")
+    timeout = int(raw) if isinstance(raw, str) and raw.isdigit() else constants.approval_timeout_s.default
+    severity = annotations.get("severity") or constants.default_severity
+    return timeout, severity
+
+
+def effective_rules(builtins: BuiltinSet, blueprint: Blueprint | None, constants: Constants) -> list[EffectiveRule]:
+    disabled = {item.value for item in blueprint.disable} if blueprint else set()
+    rules: list[EffectiveRule] = []
+
+    def add(rule_id: str, tier: str, origin: str, line: int, annotations: dict[str, str | None]) -> None:
+        timeout, severity = _soft_fields(annotations, constants) if tier == "soft" else (None, None)
+        rules.append(
+            EffectiveRule(rule_id, tier, origin, line, tier == "soft" and rule_id in disabled, timeout, severity,
+                          annotations.get("category"), dict(annotations))
+        )
+
+    for rule in builtins.rules.values():
+        add(rule.rule_id, rule.tier, f"built-in:{rule.path.name}", rule.line, rule.annotations)
+    if blueprint is not None:
+        for block in blueprint.blocks:
+            for policy in block.document.policies:
+                if policy.is_base_permit or policy.effect != "forbid":
+                    continue
+                line = block.origin.location(policy.scanned.span.start).line
+                if block.section == "legacy":
+                    add(f"legacy_extra_{block.legacy_index}", "soft", blueprint.source.display, line, {})
+                elif policy.rule_id and policy.tier in ("hard", "soft"):
+                    add(policy.rule_id, policy.tier, blueprint.source.display, line, policy.annotations)
+    return sorted(rules, key=lambda r: (r.tier != "hard", r.rule_id))
