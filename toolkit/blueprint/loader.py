@@ -74,6 +74,7 @@ def load_yaml_source(source: SourceFile) -> Blueprint:
     security = tree.value.get("security")
     if not isinstance(security, dict):
         return blueprint
+    blueprint.has_security = True
     blueprint.security_location = _loc(tree.key_positions.get(("security",), tree.pos(("security",))))
     _read_settings(blueprint, tree, security)
     policies = security.get("cedarPolicies")

@@ -88,6 +88,7 @@ class Blueprint:
     max_scope: Setting | None = None
     legacy: bool = False
     legacy_location: Location | None = None
+    has_security: bool = False
     security_location: Location = field(default_factory=lambda: Location(1, 1))
     problems: list[LoadProblem] = field(default_factory=list)
 

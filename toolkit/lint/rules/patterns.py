@@ -16,7 +16,11 @@ from toolkit.lint.context import LintContext
 _MARK = "\x00"
 _FLAG_BEFORE_WILDCARD = re.compile(r"(?:^|(?<=[\s\x00]))(--?[A-Za-z0-9][A-Za-z0-9-]*)\x00")
 _WORD_SPACE_WORD = re.compile(r"[A-Za-z0-9_] [A-Za-z0-9_-]")
-SQL_KEYWORDS = ("drop", "table", "truncate", "delete", "alter", "database")
+SQL_KEYWORDS = ("drop", "table", "truncate", "delete", "from", "alter", "database", "schema")
+# A policy is treated as matching SQL when its patterns hold one of these keyword groups.
+SQL_PHRASES = (
+    {"truncate"}, {"drop", "table"}, {"drop", "database"}, {"drop", "schema"}, {"delete", "from"}, {"alter", "table"},
+)
 _SQL = re.compile(r"(?<![A-Za-z])(" + "|".join(SQL_KEYWORDS) + r")(?![A-Za-z])", re.I)
 
 
@@ -41,8 +45,8 @@ def check_flag_prefix(ctx: LintContext) -> Iterator[Hit]:
         match = _FLAG_BEFORE_WILDCARD.search(_marked(pattern))
         if match:
             flag = match.group(1)
-            yield Hit(f"flag literal `{flag}` is followed by `*`, so the pattern also matches longer flags "
-                      f"(`{flag}-with-lease`, `{flag}x`, ...)",
+            yield Hit(f"flag literal `{flag}` is followed by `*`, so the pattern also matches every longer flag "
+                      f"that starts with it (`{flag}-...`, `{flag}x`)",
                       block.origin.location(pattern.span.start, pattern.span.end), policy.rule_id, policy,
                       hint=f"end the flag with a space (`{flag} *`) and add `*{flag}` for the flag at the end of "
                       "the command; list longer flags you mean explicitly")
@@ -60,13 +64,18 @@ def check_sql_case(ctx: LintContext) -> Iterator[Hit]:
                     keyword = match.group(1).lower()
                     spellings.setdefault(keyword, set()).add(match.group(1))
                     first.setdefault(keyword, pattern)
+        phrases = [phrase for phrase in SQL_PHRASES if phrase <= spellings.keys()]
+        sql_keywords = set().union(*phrases) if phrases else set()
         for keyword, seen in spellings.items():
+            if keyword not in sql_keywords:
+                continue
             total = 2 ** len(keyword)
             if len(seen) < total:
                 pattern = first[keyword]
                 shown = ", ".join(f'"{s}"' for s in sorted(seen))
+                missing = next(v for v in (keyword, keyword.upper(), keyword.title()) if v not in seen)
                 yield Hit(f"`like` is case-sensitive: {shown} covers {len(seen)} of the {total} spellings of "
-                          f"`{keyword}`, so e.g. \"{keyword.swapcase() if keyword.swapcase() not in seen else keyword.title()}\" "
+                          f"`{keyword}`, so e.g. \"{missing}\" "
                           "slips through", block.origin.location(pattern.span.start, pattern.span.end),
                           policy.rule_id, policy,
                           hint="Cedar has no lower-case function: list every spelling (see the built-in drop_table "

@@ -72,7 +72,8 @@ def check_gate_cap(ctx: LintContext) -> Iterator[Hit]:
 
 
 def check_gate_cap_absent(ctx: LintContext) -> Iterator[Hit]:
-    if ctx.blueprint.kind == "yaml" and ctx.blueprint.gate_cap is None and not ctx.blueprint.problems:
+    bp = ctx.blueprint
+    if bp.kind == "yaml" and bp.has_security and bp.gate_cap is None and not bp.problems:
         default = ctx.constants.approval_gate_cap.default
         yield Hit(f"approvalGateCap is not set; the platform default of {default} gates per task applies",
                   ctx.blueprint.security_location)
