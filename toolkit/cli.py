@@ -6,6 +6,7 @@ Heavy modules (cedarpy, jsonschema, the linter) are imported inside commands so
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from enum import Enum
@@ -79,6 +80,21 @@ def _emit(text: str, output: Optional[Path]) -> None:
         _fail(f"{output}: cannot write the report: {exc.strerror}")
 
 
+def _input_errors_exit_2(command):
+    """Turn an InputError (bad file, config or contract) into a one-line message and exit 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from toolkit.errors import InputError
+
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            _fail(str(exc))
+
+    return wrapper
+
+
 def _fail(message: str) -> None:
     typer.echo(f"cedar-gates: error: {message}", err=True)
     raise typer.Exit(2)
@@ -95,6 +111,7 @@ def _load_config(config: Optional[Path]):
 
 
 @app.command()
+@_input_errors_exit_2
 def lint(
     paths: List[Path] = typer.Argument(
         None, help="Blueprint YAML files, .cedar files or directories (searched for *.yaml, *.yml, *.cedar). "
@@ -138,6 +155,7 @@ def lint(
 
 
 @app.command()
+@_input_errors_exit_2
 def check(
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as failures."),
     output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text summary or json."),
@@ -211,6 +229,7 @@ def _ruleset(blueprint: Optional[Path], config: Optional[Path]):
 
 
 @policies_app.command("list")
+@_input_errors_exit_2
 def policies_list(
     tier: Optional[Tier] = typer.Option(None, "--tier", help="Only rules of this tier."),
     blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Add this blueprint's rules and apply its `disable:` list."),
@@ -237,6 +256,7 @@ def policies_list(
 
 
 @policies_app.command("show")
+@_input_errors_exit_2
 def policies_show(
     rule_id: str = typer.Argument(..., help="The @rule_id to show."),
     blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Also look in this blueprint."),

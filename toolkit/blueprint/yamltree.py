@@ -81,6 +81,18 @@ def parse_yaml(text: str, max_nodes: int) -> YamlTree:
     return tree
 
 
+def _scalar(node: yaml.ScalarNode, constructor: yaml.SafeLoader) -> Any:
+    try:
+        return constructor.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError as exc:
+        pos = _pos(node)
+        raise YamlProblem(f"cannot read this YAML value: {exc.problem}", "remove the tag or quote the value",
+                          pos.line, pos.column) from None
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        pos = _pos(node)
+        raise YamlProblem(f"cannot read this YAML value: {exc}", "quote the value", pos.line, pos.column) from None
+
+
 def _convert(node: yaml.Node, path: Path_, tree: YamlTree, constructor: yaml.SafeLoader, budget: list[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
@@ -94,11 +106,7 @@ def _convert(node: yaml.Node, path: Path_, tree: YamlTree, constructor: yaml.Saf
     tree.positions[path] = _pos(node)
     tree.nodes[path] = node
     if isinstance(node, yaml.ScalarNode):
-        try:
-            return constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            pos = _pos(node)
-            raise YamlProblem(f"cannot read this value: {exc}", "quote the value", pos.line, pos.column) from None
+        return _scalar(node, constructor)
     if isinstance(node, yaml.SequenceNode):
         return [_convert(child, path + (i,), tree, constructor, budget) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
@@ -107,10 +115,10 @@ def _convert(node: yaml.Node, path: Path_, tree: YamlTree, constructor: yaml.Saf
             if not isinstance(key_node, yaml.ScalarNode):
                 pos = _pos(key_node)
                 raise YamlProblem("a mapping key must be a plain value", "use a string key", pos.line, pos.column)
-            key = constructor.construct_object(key_node, deep=True)
             if key_node.tag == "tag:yaml.org,2002:merge":
                 pos = _pos(key_node)
                 raise YamlProblem("YAML merge keys (`<<`) are not supported", "write the keys out", pos.line, pos.column)
+            key = _scalar(key_node, constructor)
             if key in result:
                 tree.duplicate_keys.append((path + (key,), _pos(key_node)))
             tree.key_positions[path + (key,)] = _pos(key_node)

@@ -129,7 +129,8 @@ def check_timeout_short(ctx: LintContext) -> Iterator[Hit]:
         if seconds is not None and floor <= seconds < warn:
             yield Hit(f"@approval_timeout_s {seconds} is under {warn} s; humans rarely answer that fast, so most "
                       "gates would time out (and time-outs deny)",
-                      ctx.annotation(block, policy, "approval_timeout_s"), policy.rule_id, policy)
+                      ctx.annotation(block, policy, "approval_timeout_s"), policy.rule_id, policy,
+                      hint=f"use {warn} s or more unless the approver is known to be on call")
 
 
 def check_timeout_ceiling(ctx: LintContext) -> Iterator[Hit]:
@@ -221,14 +222,14 @@ RULES = [
          "Annotation values are strings; the value must consist of digits only.", check_timeout_integer),
     Rule("CG031", "timeout-below-floor", "error", "@approval_timeout_s is below the contract minimum.",
          "raise the timeout to at least the minimum",
-         "The minimum is `approval_timeout_s.min` in contracts/constants.json (30 s).", check_timeout_floor),
+         "The minimum is `approval_timeout_s.min` in contracts/constants.json.", check_timeout_floor),
     Rule("CG032", "timeout-short", "warning", "@approval_timeout_s is short enough that humans rarely answer in time.",
-         "consider 120 s or more",
-         "Below `approval_timeout_s.warn_below` (120 s) most gates time out, and a time-out denies.",
+         "give humans more time (at least the contract's `approval_timeout_s.warn_below`)",
+         "Below `approval_timeout_s.warn_below` in contracts/constants.json most gates time out, and a time-out denies.",
          check_timeout_short),
     Rule("CG033", "timeout-above-max", "error", "@approval_timeout_s is above the contract maximum.",
          "lower the timeout to at most the maximum",
-         "The maximum is `approval_timeout_s.max` in contracts/constants.json (3600 s).", check_timeout_ceiling),
+         "The maximum is `approval_timeout_s.max` in contracts/constants.json.", check_timeout_ceiling),
     Rule("CG034", "timeout-on-hard-rule", "warning", "@approval_timeout_s on a hard rule is ignored.",
          "remove it", "Hard rules deny without asking anyone, so they have no approval timeout.",
          lambda ctx: _hard_with(ctx, "approval_timeout_s")),

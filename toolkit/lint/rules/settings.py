@@ -66,9 +66,11 @@ def check_gate_cap(ctx: LintContext) -> Iterator[Hit]:
     cap = ctx.constants.approval_gate_cap
     value = setting.value
     if isinstance(value, bool) or not isinstance(value, int):
-        yield Hit(f"approvalGateCap is {value!r}; it must be an integer in [{cap.min}, {cap.max}]", setting.location)
+        yield Hit(f"approvalGateCap is {value!r}; it must be an integer in [{cap.min}, {cap.max}]", setting.location,
+                  hint=f"use an integer in [{cap.min}, {cap.max}]")
     elif not cap.min <= value <= cap.max:
-        yield Hit(f"approvalGateCap {value} is outside [{cap.min}, {cap.max}]", setting.location)
+        yield Hit(f"approvalGateCap {value} is outside [{cap.min}, {cap.max}]", setting.location,
+                  hint=f"use an integer in [{cap.min}, {cap.max}]")
 
 
 def check_gate_cap_absent(ctx: LintContext) -> Iterator[Hit]:
@@ -146,13 +148,13 @@ RULES = [
          check_disable_blueprint_hard),
     Rule("CG050", "policies-too-large", "error", "The blueprint's Cedar text exceeds the contract's size cap.",
          "move rules into fewer, broader policies or split the agent",
-         "UTF-8 bytes of hard + soft + legacy text are compared with `policies_max_bytes` (65,536).", check_size),
+         "UTF-8 bytes of hard + soft + legacy text are compared with `policies_max_bytes` in contracts/constants.json.", check_size),
     Rule("CG051", "invalid-gate-cap", "error", "approvalGateCap is not an integer inside the contract's range.",
-         "use an integer in [1, 500]", "The range is `approval_gate_cap` in contracts/constants.json.",
+         "use an integer inside the contract's `approval_gate_cap` range", "The range is `approval_gate_cap` in contracts/constants.json.",
          check_gate_cap),
     Rule("CG052", "gate-cap-default", "info", "approvalGateCap is not set, so the platform default applies.",
          "set approvalGateCap explicitly to document the intended budget",
-         "The default is `approval_gate_cap.default` in contracts/constants.json (50).", check_gate_cap_absent),
+         "The default is `approval_gate_cap.default` in contracts/constants.json.", check_gate_cap_absent),
     Rule("CG053", "invalid-max-scope", "error", "maxPreApprovalScope is not a scope kind.",
          "use one of: rule, bash_pattern, write_path, tool_type, tool_group, tool_type_session, "
          "tool_group_session, all_session", "Scope kinds are listed in docs/lint-rules.md and DESIGN §8.",
