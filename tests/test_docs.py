@@ -40,3 +40,18 @@ def test_ci_runs_the_readme_test_command():
     ci = (REPO / ".ci" / "run").read_text()
     command = "pip install -e '.[test]' && python -m pytest --cov=toolkit --cov-report=term"
     assert command in readme and command in ci
+
+
+def test_every_python_package_is_in_the_distribution():
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    declared = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {
+        ".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "toolkit").rglob("__init__.py")
+    }
+    assert on_disk <= declared

@@ -1,13 +1,12 @@
 """Locations of the data the toolkit ships with.
 
 `contracts/` and `schemas/` live at the repository root (they are read by other
-languages too); the wheel maps them into `toolkit.data.*`.  A source checkout
+languages too); the wheel installs them as `toolkit/data/<name>/`.  A source checkout
 or editable install reads them in place, so there is one copy of each file.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -18,7 +17,7 @@ def _data_dir(name: str) -> Path:
     in_repo = _REPO_ROOT / name
     if in_repo.is_dir() and (_REPO_ROOT / "pyproject.toml").is_file():
         return in_repo
-    return Path(str(resources.files(f"toolkit.data.{name}")))
+    return _PACKAGE_DIR / "data" / name
 
 
 def contracts_dir() -> Path:
