@@ -32,7 +32,7 @@ _TOKEN = re.compile(
     re.S,
 )
 
-_SUBJECT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*\Z")
+_SUBJECT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_. \t")
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", "0": "\0", "'": "'", '"': '"'}
 _UNICODE_ESCAPE = re.compile(r"u\{([0-9a-fA-F]{1,6})\}")
@@ -103,6 +103,8 @@ class ScannedText:
 
 def unescape_string(body: str) -> str:
     """Decode a Cedar string literal body (without quotes); unknown escapes stay verbatim."""
+    if "\\" not in body:
+        return body
     return "".join(ch for ch in _decode(body, keep_star_escape=False))
 
 
@@ -133,6 +135,8 @@ def _decode(body: str, keep_star_escape: bool) -> list[object]:
 
 def like_elements(body: str) -> tuple[object, ...]:
     """Pattern elements of a `like` literal body: `*` is WILDCARD, `\\*` a literal star."""
+    if "\\" not in body:
+        return tuple(WILDCARD if ch == "*" else ch for ch in body)
     return tuple(_decode(body, keep_star_escape=True))
 
 
@@ -182,14 +186,21 @@ def scan(text: str) -> ScannedText:
                 current.head = Span(start, match.end())
         elif kind == "like":
             pending_like = True
-            subject = _SUBJECT.search(text, max(0, start - 120), start)
-            like_subject = subject.group(1) if subject else ""
+            like_subject = _subject_before(text, start)
         elif kind == "slot":
             current.slots.append(Span(start, match.end()))
     tail_start = policies[-1].span.end if policies else 0
     tail = tokens(text[tail_start:])
     trailing = Span(tail_start + tail[0].start, tail_start + tail[-1].end) if tail else None
     return ScannedText(text, policies, trailing)
+
+
+def _subject_before(text: str, end: int) -> str:
+    """The attribute path written just before `like` (e.g. `context.command`)."""
+    start = end
+    while start > 0 and end - start < 120 and text[start - 1] in _SUBJECT_CHARS:
+        start -= 1
+    return text[start:end].strip()
 
 
 def _annotation_end(text: str, after_string: int) -> int:
