@@ -208,24 +208,13 @@ def rule(code: Optional[str] = typer.Argument(None, help="A rule code such as CG
 
 
 def _ruleset(blueprint: Optional[Path], config: Optional[Path]):
-    from toolkit.blueprint.loader import load_blueprint
-    from toolkit.contract import load_constants
-    from toolkit.policies import load_builtins
-    from toolkit.ruleset import effective_rules
+    from toolkit.ruleset import load_ruleset
 
-    cfg = _load_config(config)
-    constants = load_constants(cfg.constants)
-    builtins = load_builtins(cfg.builtins, cfg.max_file_bytes)
-    loaded = None
-    if blueprint is not None:
-        loaded = load_blueprint(blueprint, cfg.max_file_bytes)
-        fatal = [p for p in loaded.problems if p.code == "CG001"]
-        if fatal:
-            _fail(f"{loaded.source.display}:{fatal[0].location.line}:{fatal[0].location.column}: {fatal[0].message}")
-        if loaded.problems or any(not b.document.parsed for b in loaded.blocks):
-            typer.echo(f"warning: {loaded.source.display} has lint errors; run `cedar-gates lint {blueprint}`. "
-                       "Showing the rules that loaded.", err=True)
-    return effective_rules(builtins, loaded, constants)
+    loaded = load_ruleset(_load_config(config), blueprint)
+    if loaded.incomplete:
+        typer.echo(f"warning: {blueprint} has lint errors; run `cedar-gates lint {blueprint}`. "
+                   "Showing the rules that loaded.", err=True)
+    return loaded.rules
 
 
 @policies_app.command("list")

@@ -9,9 +9,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from pathlib import Path
+
+from toolkit.blueprint.loader import load_blueprint
 from toolkit.blueprint.model import Blueprint
-from toolkit.contract import Constants
-from toolkit.policies import BuiltinSet
+from toolkit.config import Config
+from toolkit.contract import Constants, load_constants
+from toolkit.errors import InputError
+from toolkit.policies import BuiltinSet, load_builtins
 
 
 @dataclass(frozen=True)
@@ -61,3 +66,27 @@ def effective_rules(builtins: BuiltinSet, blueprint: Blueprint | None, constants
                 elif policy.rule_id and policy.tier in ("hard", "soft"):
                     add(policy.rule_id, policy.tier, blueprint.source.display, line, policy.annotations)
     return sorted(rules, key=lambda r: (r.tier != "hard", r.rule_id))
+
+
+@dataclass(frozen=True)
+class LoadedRuleset:
+    rules: list[EffectiveRule]
+    incomplete: bool
+    """True when the blueprint has lint errors, so some of its rules may be missing."""
+
+
+def load_ruleset(config: Config, blueprint_path: Path | None) -> LoadedRuleset:
+    """The effective rules for `config` (and a blueprint); an unreadable blueprint is an InputError."""
+    constants = load_constants(config.constants)
+    builtins = load_builtins(config.builtins, config.max_file_bytes)
+    blueprint = None
+    if blueprint_path is not None:
+        blueprint = load_blueprint(blueprint_path, config.max_file_bytes)
+        fatal = [p for p in blueprint.problems if p.code == "CG001"]
+        if fatal:
+            loc = fatal[0].location
+            raise InputError(blueprint.source.display, fatal[0].message, loc.line, loc.column, fatal[0].hint)
+    incomplete = blueprint is not None and (
+        bool(blueprint.problems) or any(not block.document.parsed for block in blueprint.blocks)
+    )
+    return LoadedRuleset(effective_rules(builtins, blueprint, constants), incomplete)

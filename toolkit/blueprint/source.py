@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,17 +40,9 @@ class SourceFile:
 def display_path(path: Path) -> str:
     """Relative to the working directory when inside it, so reports stay repository-relative."""
     try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve())).as_posix() if _inside_cwd(path) else str(path)
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return str(path)
-
-
-def _inside_cwd(path: Path) -> bool:
-    try:
-        path.resolve().relative_to(Path.cwd().resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def read_source(path: Path, max_bytes: int) -> SourceFile:

@@ -30,6 +30,11 @@ class Linter:
     levels: dict[str, str]
     max_file_bytes: int
 
+    def __post_init__(self) -> None:
+        self.rules = all_rules()
+        self.known_codes = frozenset(r.code for r in self.rules)
+        self.error_codes = frozenset(r.code for r in self.rules if self._level(r) == "error")
+
     @classmethod
     def from_config(cls, config: Config) -> Linter:
         constants = load_constants(config.constants)
@@ -46,17 +51,16 @@ class Linter:
 
     def lint_file(self, path: Path) -> FileReport:
         blueprint = load_blueprint(path, self.max_file_bytes)
-        rules = all_rules()
         ctx = LintContext(
             blueprint=blueprint,
             builtins=self.builtins,
             constants=self.constants,
             categories=self.categories,
-            known_codes=frozenset(r.code for r in rules),
-            error_codes=frozenset(r.code for r in rules if self._level(r) == "error"),
+            known_codes=self.known_codes,
+            error_codes=self.error_codes,
         )
         findings: list[Finding] = []
-        for rule in rules:
+        for rule in self.rules:
             level = self._level(rule)
             if level == "off" or (blueprint.fatal and not rule.fatal):
                 continue
