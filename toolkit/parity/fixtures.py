@@ -1,0 +1,188 @@
+"""Parity fixtures: one JSON file per case (DESIGN §9), read strictly and written back stably."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from toolkit.blueprint.source import UnreadableSource, display_path, read_source
+from toolkit.cedar import pyengine
+from toolkit.errors import InputError
+from toolkit.jsonschema_check import validate
+
+SCHEMA = "parity-fixture.schema.json"
+JS_SAFE_INTEGER = 2**53
+FIXTURE_MAX_BYTES = 1 << 20
+
+
+class FixtureError(InputError):
+    """A fixture that cannot be used; the CLI reports it with exit 2."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    decision: str
+    matching_rule_ids: tuple[str, ...]
+    errored_rule_ids: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"decision": self.decision, "matching_rule_ids": list(self.matching_rule_ids)}
+        if self.errored_rule_ids is not None:
+            out["errored_rule_ids"] = list(self.errored_rule_ids)
+        return out
+
+
+@dataclass(frozen=True)
+class Fixture:
+    path: Path | None
+    name: str
+    policies: str
+    entities: list[Any]
+    request: dict[str, Any]
+    expected: Expected | None
+    description: str = ""
+    raw: dict[str, Any] | None = None
+
+    @property
+    def display(self) -> str:
+        return display_path(self.path) if self.path else self.name
+
+    @property
+    def lossy_in_javascript(self) -> bool:
+        """True when JSON.parse on the JavaScript side cannot hold an integer of the input exactly."""
+        return has_unsafe_integer(self.request.get("context", {})) or has_unsafe_integer(self.entities)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.description:
+            out["description"] = self.description
+        out["policies"] = self.policies
+        if self.entities:
+            out["entities"] = self.entities
+        out["input"] = self.request
+        if self.expected is not None:
+            out["expected"] = self.expected.to_json()
+        return out
+
+
+def has_unsafe_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > JS_SAFE_INTEGER
+    if isinstance(value, dict):
+        return any(has_unsafe_integer(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unsafe_integer(v) for v in value)
+    return False
+
+
+def _expected(raw: dict[str, Any] | None) -> Expected | None:
+    if raw is None:
+        return None
+    errored = raw.get("errored_rule_ids")
+    return Expected(
+        raw["decision"],
+        tuple(sorted(raw["matching_rule_ids"])),
+        None if errored is None else tuple(sorted(errored)),
+    )
+
+
+def _unannotated(path: str, text: str) -> None:
+    try:
+        policies = pyengine.parse(text)
+    except pyengine.CedarSyntaxError:
+        return  # the engines report the syntax error as an input error of the case
+    missing = [p.policy_id for p in policies if not isinstance(p.annotations.get("rule_id"), str)]
+    if missing:
+        raise FixtureError(
+            path,
+            f"policies without @rule_id: {', '.join(missing)} (numbered from policy0 in source order)",
+            hint='give every policy a @rule_id("...") annotation so a match is named in the report',
+        )
+
+
+def parse_fixture(path: Path, text: str, require_expected: bool = True) -> Fixture:
+    shown = display_path(path)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FixtureError(shown, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno, "fix the JSON syntax") from None
+    problems = validate(raw, SCHEMA)
+    if problems:
+        listing = "; ".join(f"at {p.pointer}: {p.message}" for p in problems)
+        raise FixtureError(shown, f"not a parity fixture: {listing}", hint="see schemas/parity-fixture.schema.json")
+    if require_expected and "expected" not in raw:
+        raise FixtureError(
+            shown, "no `expected` block", hint=f"write it by hand or run `cedar-gates parity record {shown}`"
+        )
+    _unannotated(shown, raw["policies"])
+    request = dict(raw["input"])
+    request.setdefault("context", {})
+    return Fixture(
+        path=path,
+        name=raw["name"],
+        description=raw.get("description", ""),
+        policies=raw["policies"],
+        entities=raw.get("entities", []),
+        request=request,
+        expected=_expected(raw.get("expected")),
+        raw=raw,
+    )
+
+
+def load_fixture(path: Path, require_expected: bool = True) -> Fixture:
+    try:
+        source = read_source(path, FIXTURE_MAX_BYTES)
+    except UnreadableSource as exc:
+        raise FixtureError(display_path(path), exc.message, exc.line, exc.column, exc.hint) from None
+    return parse_fixture(path, source.text, require_expected)
+
+
+def fixture_files(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; directories searched recursively for `*.json`."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
+        else:
+            out.append(path)
+    return out
+
+
+def load_fixtures(paths: Iterable[Path], require_expected: bool = True) -> list[Fixture]:
+    """Every fixture, or one FixtureError listing each unusable file; names must be unique."""
+    fixtures: list[Fixture] = []
+    errors: list[FixtureError] = []
+    files = fixture_files(paths)
+    if not files:
+        raise FixtureError(", ".join(str(p) for p in paths) or ".", "no fixture files (*.json) found")
+    for path in files:
+        try:
+            fixtures.append(load_fixture(path, require_expected))
+        except FixtureError as exc:
+            errors.append(exc)
+    seen: dict[str, str] = {}
+    for fixture in fixtures:
+        if fixture.name in seen:
+            errors.append(
+                FixtureError(fixture.display, f"duplicate case name {fixture.name!r} (also in {seen[fixture.name]})")
+            )
+        seen.setdefault(fixture.name, fixture.display)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise FixtureError(
+            f"{len(errors)} fixture files", "unusable:\n" + "\n".join(f"  {e}" for e in errors)
+        )
+    return fixtures
+
+
+def write_fixture(fixture: Fixture, expected: Expected) -> None:
+    """Rewrite the file with a fresh `expected`, keeping every other field as it was."""
+    assert fixture.path is not None and fixture.raw is not None
+    raw = dict(fixture.raw)
+    raw["expected"] = expected.to_json()
+    fixture.path.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,216 @@
+"""Runs cases through both engines: each policy text parsed once per engine, requests batched."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import cedarpy
+
+from toolkit.cedar import pyengine
+from toolkit.cedar.answers import EngineAnswer
+from toolkit.cedar.wasm import RunnerError, RunnerInfo, WasmRunner
+from toolkit.parity.compare import (
+    KNOWN,
+    CaseResult,
+    Verdict,
+    annotation_problems,
+    failed,
+    judge,
+    verdict,
+)
+from toolkit.parity.fixtures import Expected, Fixture, has_unsafe_integer
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    policies: str
+    entities: list[Any]
+    requests: list[dict[str, Any]]
+    expected: Expected | None = None
+
+    @property
+    def lossy_in_javascript(self) -> bool:
+        return has_unsafe_integer([r.get("context", {}) for r in self.requests]) or has_unsafe_integer(self.entities)
+
+
+def case_from_fixture(fixture: Fixture) -> Case:
+    return Case(fixture.name, fixture.display, fixture.policies, fixture.entities, [fixture.request], fixture.expected)
+
+
+@dataclass
+class ParityReport:
+    results: list[CaseResult]
+    runner: RunnerInfo | None
+    cedarpy_version: str
+    duration_s: float
+    runner_starts: int = 0
+    runner_failures: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.results and all(r.passed for r in self.results) else 1
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    def classes(self, known: bool | None = None) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for result in self.results:
+            if known is not None and (result.status == KNOWN) != known:
+                continue
+            for name in result.classes:
+                counts[name] = counts.get(name, 0) + 1
+        return dict(sorted(counts.items()))
+
+
+@dataclass
+class _PolicySide:
+    """What each engine made of one policy text."""
+
+    py_handle: Any = None
+    py_error: str | None = None
+    py_rule_ids: dict[str, str] = field(default_factory=dict)
+    js_error: str | None = None
+    js_failure: RunnerError | None = None
+    js_rule_ids: dict[str, str] = field(default_factory=dict)
+    annotation_problems: list[str] = field(default_factory=list)
+
+
+def _rule_ids(policies: Iterable[pyengine.EnginePolicy]) -> dict[str, str]:
+    return {p.policy_id: p.annotations["rule_id"] for p in policies if isinstance(p.annotations.get("rule_id"), str)}
+
+
+def _chunks(indexes: list[int], cases: Sequence[Case], limit: int) -> Iterable[list[int]]:
+    """Consecutive cases whose requests fit one runner call, so a crash costs at most one chunk."""
+    chunk: list[int] = []
+    size = 0
+    for index in indexes:
+        n = len(cases[index].requests)
+        if chunk and size + n > limit:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(index)
+        size += n
+    if chunk:
+        yield chunk
+
+
+class Harness:
+    def __init__(self, runner: WasmRunner) -> None:
+        self.runner = runner
+
+    def _prepare(self, text: str) -> _PolicySide:
+        side = _PolicySide()
+        py_policies: list[pyengine.EnginePolicy] = []
+        try:
+            py_policies = [p for p in pyengine.parse(text) if not p.is_template]
+            side.py_handle = pyengine.preparse(text)
+            side.py_rule_ids = _rule_ids(py_policies)
+        except pyengine.CedarSyntaxError as exc:
+            side.py_error = str(exc)
+        try:
+            loaded = self.runner.load(text)
+        except RunnerError as exc:
+            side.js_failure = exc
+            return side
+        if not loaded.ok:
+            side.js_error = "; ".join(loaded.errors)
+        else:
+            side.js_rule_ids = _rule_ids(loaded.policies)
+            if side.py_error is None:
+                side.annotation_problems = annotation_problems(py_policies, loaded.policies)
+        return side
+
+    def _py_answers(self, side: _PolicySide, entities: list[Any], requests: list[dict[str, Any]]) -> list[EngineAnswer]:
+        if side.py_error is not None:
+            return [EngineAnswer.input_error([side.py_error]) for _ in requests]
+        return pyengine.authorize_batch(side.py_handle, entities, requests)
+
+    def _js_answers(
+        self, text: str, side: _PolicySide, entities: list[Any], requests: list[dict[str, Any]]
+    ) -> list[EngineAnswer] | RunnerError:
+        if side.js_failure is not None:
+            return side.js_failure
+        if side.js_error is not None:
+            return [EngineAnswer.input_error([side.js_error]) for _ in requests]
+        try:
+            return self.runner.authorize(text, entities, requests)
+        except RunnerError as exc:
+            return exc
+
+    def _judge_chunk(self, text: str, side: _PolicySide, cases: Sequence[Case]) -> list[CaseResult]:
+        entities = cases[0].entities
+        requests = [r for case in cases for r in case.requests]
+        py_all = self._py_answers(side, entities, requests)
+        js_all = self._js_answers(text, side, entities, requests)
+        results, offset = [], 0
+        for case in cases:
+            n = len(case.requests)
+            py = verdict(py_all[offset : offset + n], side.py_rule_ids)
+            if isinstance(js_all, RunnerError):
+                js: Verdict = failed(js_all.kind, str(js_all))
+            else:
+                js = verdict(js_all[offset : offset + n], side.js_rule_ids)
+            offset += n
+            results.append(
+                judge(
+                    case.name, case.source, case.expected, py, js,
+                    lossy_in_javascript=case.lossy_in_javascript,
+                    annotation_problems=side.annotation_problems,
+                )
+            )
+        return results
+
+    def run(self, cases: Sequence[Case], progress: Progress | None = None) -> list[CaseResult]:
+        """Results in the order of `cases`."""
+        groups: dict[tuple[str, str], list[int]] = {}
+        for index, case in enumerate(cases):
+            key = (case.policies, json.dumps(case.entities, sort_keys=True))
+            groups.setdefault(key, []).append(index)
+        results: list[CaseResult | None] = [None] * len(cases)
+        sides: dict[str, _PolicySide] = {}
+        for (text, _), indexes in groups.items():
+            side = sides.get(text)
+            if side is None or side.js_failure is not None:
+                side = sides[text] = self._prepare(text)
+            for chunk in _chunks(indexes, cases, self.runner.max_batch):
+                for i, result in zip(chunk, self._judge_chunk(text, side, [cases[i] for i in chunk])):
+                    results[i] = result
+                if progress:
+                    progress(len(chunk))
+        return [r for r in results if r is not None]
+
+
+def run_cases(cases: Sequence[Case], runner: WasmRunner, progress: Progress | None = None) -> ParityReport:
+    started = time.perf_counter()
+    info: RunnerInfo | None = None
+    try:
+        info = runner.start()
+    except RunnerError:
+        pass  # every case then reports the failure itself
+    results = Harness(runner).run(cases, progress)
+    return ParityReport(
+        results=results,
+        runner=runner.info or info,
+        cedarpy_version=cedarpy_version(),
+        duration_s=time.perf_counter() - started,
+        runner_starts=runner.starts,
+        runner_failures=[f"{f.kind}: {str(f).splitlines()[0]}" for f in runner.failures],
+    )
+
+
+def cedarpy_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cedarpy")
+    except PackageNotFoundError:  # pragma: no cover - cedarpy is a hard dependency
+        return getattr(cedarpy, "__version__", "unknown")
+
