@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from toolkit import __version__
 
@@ -29,6 +30,26 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+class _ParityGroup(TyperGroup):
+    """`cedar-gates parity [PATH...]` is short for `cedar-gates parity run [PATH...]`."""
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+parity_app = typer.Typer(
+    cls=_ParityGroup,
+    help=(
+        "Cross-engine parity: cedarpy vs cedar-wasm (through the bundled Node runner).\n\n"
+        "`cedar-gates parity [PATH...]` runs the golden fixtures and the real policy files in both engines "
+        "(same as `parity run`); `parity record` writes fixture expectations; `parity fuzz` generates cases."
+    ),
+)
+app.add_typer(parity_app, name="parity")
 policies_app = typer.Typer(help="Show the effective rule set (built-in tiers plus a blueprint).", no_args_is_help=True)
 app.add_typer(policies_app, name="policies")
 
@@ -43,6 +64,12 @@ class LintFormat(str, Enum):
 class SimpleFormat(str, Enum):
     text = "text"
     json = "json"
+
+
+class ParityFormat(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
 
 
 class Tier(str, Enum):
@@ -269,6 +296,140 @@ def policies_show(
     typer.echo(f"  category:  {rule_.category or '-'}")
     for key, value in rule_.annotations.items():
         typer.echo(f"  @{key}({json.dumps(value) if value is not None else ''})")
+
+
+@app.command()
+def doctor(
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+) -> None:
+    """Report the engines and the runner: cedarpy and its Cedar core, cedar-wasm and its core, Node, runner state.
+
+    Exit 1 when something is wrong (a Cedar core mismatch between the engines, an installed version that differs
+    from the pin, a runner that does not start); the report says what to fix.
+    """
+    import json
+
+    from toolkit.doctor import diagnose
+
+    report = diagnose()
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+        raise typer.Exit(report.exit_code)
+    rows = [
+        ("cedarpy", f"{report.cedarpy_version} (pinned {report.cedarpy_pin}), Cedar core {report.cedarpy_core or '?'}"),
+        ("cedar-wasm", f"{report.wasm_version or '-'} (pinned {report.wasm_pin}), Cedar core {report.wasm_core or '?'}"
+                       f", language {report.wasm_lang or '?'}"),
+        ("node", f"{report.node_version or '-'} at {report.node_path or '-'}"),
+        ("runner", f"{report.runner_state}\n{'':14}{report.runner_script}"),
+    ]
+    for name, value in rows:
+        typer.echo(f"{name:<12}  {value}")
+    if report.problems:
+        typer.echo("")
+        for problem in report.problems:
+            typer.echo(f"problem: {problem}")
+    else:
+        typer.echo("\nok: both engines share one Cedar core and the runner answers")
+    raise typer.Exit(report.exit_code)
+
+
+def _runner_or_exit(cfg, timeout: Optional[float]):
+    """A started runner, or exit 2 naming what is missing: a parity claim needs both engines."""
+    from toolkit.cedar.node import RunnerUnavailable
+    from toolkit.cedar.wasm import RunnerError
+    from toolkit.parity.gate import make_runner
+
+    runner = make_runner(cfg)
+    if timeout is not None:
+        runner.timeout_s = timeout
+    try:
+        runner.start()
+    except RunnerUnavailable as exc:
+        _fail(f"the Node runner is not available: {exc}\n  hint: {exc.hint}")
+    except RunnerError as exc:
+        _fail(f"the Node runner does not start: {exc}\n  hint: run `cedar-gates doctor`")
+    return runner
+
+
+TimeoutOption = typer.Option(
+    None, "--timeout", min=0.1, help="Seconds the Node runner may take for one call (default 10, or parity.timeout-s)."
+)
+
+
+@parity_app.command("run")
+@_input_errors_exit_2
+def parity_run(
+    paths: List[Path] = typer.Argument(
+        None, help="Fixture files or directories (searched for *.json). Default: parity.fixtures from the "
+        "configuration, else the bundled golden fixtures.", show_default=False,
+    ),
+    policies: Optional[bool] = typer.Option(
+        None, "--policies/--no-policies",
+        help="Also run the built-in tiers and configured blueprints over the bundled tool-call corpus. "
+        "Default: on when no PATH is given.",
+    ),
+    output_format: ParityFormat = typer.Option(
+        ParityFormat.text, "--format", "-f", help="text: failing cases and a summary; json: every case; junit: JUnit XML."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing cases too (text format)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    timeout: Optional[float] = TimeoutOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Run every fixture in cedarpy and cedar-wasm and compare expected vs cedarpy vs cedar-wasm.
+
+    Compared: the decision, the set of determining @rule_ids and the set of errored @rule_ids (never error
+    wording). A case passes only when both engines processed the same input and match `expected`; divergences
+    are classed (decision, reasons, errors, input_error_one_side, runner_crash, timeout, annotations,
+    js_integer_precision). Exit 0 when every case passes, 1 on any mismatch or divergence, 2 on unusable input.
+    """
+    from toolkit.parity.gate import run_parity
+    from toolkit.parity.render import RENDERERS, render_text
+
+    cfg = _load_config(config)
+    include_policies = policies if policies is not None else (not paths and cfg.parity_policies)
+    with _runner_or_exit(cfg, timeout) as runner:
+        report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner)
+    if output_format is ParityFormat.text:
+        text = render_text(report, verbose=verbose)
+    else:
+        text = RENDERERS[output_format.value](report)
+    _emit(text, output)
+    raise typer.Exit(report.exit_code)
+
+
+@parity_app.command("record")
+@_input_errors_exit_2
+def parity_record(
+    paths: List[Path] = typer.Argument(..., help="Fixture files or directories to (re)write `expected` in."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without writing."),
+    timeout: Optional[float] = TimeoutOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Write or refresh each fixture's `expected` from the engines' answer, only where both engines agree.
+
+    A fixture where the engines disagree (or both reject the input) is left untouched and reported; exit 1 then.
+    Other fields of the file are kept as they are.
+    """
+    from toolkit.parity.gate import record
+
+    cfg = _load_config(config)
+    with _runner_or_exit(cfg, timeout) as runner:
+        report = record(paths, runner, dry_run=dry_run)
+    verb = "would write" if dry_run else "written"
+    for outcome in report.outcomes:
+        if outcome.action == "unchanged":
+            continue
+        label = verb if outcome.action == "written" else "REFUSED"
+        typer.echo(f"{label:<11} {outcome.fixture.display}: {outcome.detail}")
+        if outcome.action == "refused" and outcome.result is not None:
+            typer.echo(f"{'':12}cedarpy     {outcome.result.cedarpy.summary()}")
+            typer.echo(f"{'':12}cedar-wasm  {outcome.result.wasm.summary()}")
+    typer.echo(
+        f"{len(report.outcomes)} fixtures: {report.count('written')} {verb}, "
+        f"{report.count('unchanged')} unchanged, {report.count('refused')} refused"
+    )
+    raise typer.Exit(report.exit_code)
 
 
 def main() -> None:

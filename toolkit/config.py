@@ -16,6 +16,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MAX_FILE_BYTES = 1 << 20
+DEFAULT_PARITY_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Config:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     extra_categories: tuple[str, ...] = ()
     levels: dict[str, str] = field(default_factory=dict)
+    parity_fixtures: tuple[Path, ...] = ()
+    parity_timeout_s: float = DEFAULT_PARITY_TIMEOUT_S
+    parity_policies: bool = True
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -94,6 +98,11 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
         if not matches:
             raise ConfigError(str(path), f"{prefix}blueprints: {pattern!r} matches no file", hint="fix the pattern or remove it")
         blueprints.extend(matches)
+    parity = table.get("parity", {})
+    fixtures = tuple(root / value for value in parity.get("fixtures", []))
+    for fixture_path in fixtures:
+        if not fixture_path.exists():
+            raise ConfigError(str(path), f"{prefix}parity.fixtures: {fixture_path} does not exist", hint="fix the path or remove it")
     return Config(
         root=root,
         source=path,
@@ -103,4 +112,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
         max_file_bytes=table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES),
         extra_categories=tuple(lint.get("extra-categories", [])),
         levels=dict(lint.get("levels", {})),
+        parity_fixtures=fixtures,
+        parity_timeout_s=float(parity.get("timeout-s", DEFAULT_PARITY_TIMEOUT_S)),
+        parity_policies=parity.get("policies", True),
     )

@@ -42,3 +42,7 @@ def builtin_policies_dir() -> Path:
 
 def example_blueprint_path() -> Path:
     return _PACKAGE_DIR / "examples" / "blueprint.yaml"
+
+
+def parity_fixtures_dir() -> Path:
+    return contracts_dir() / "cedar-parity"

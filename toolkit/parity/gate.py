@@ -1,0 +1,104 @@
+"""The parity gate and fixture recording, as services the CLI and `check` call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from toolkit.cedar.wasm import WasmRunner
+from toolkit.config import Config
+from toolkit.parity.compare import PASS, CaseResult
+from toolkit.parity.corpus import blueprint_cases, builtin_cases, load_corpus
+from toolkit.parity.fixtures import Expected, Fixture, load_fixtures, write_fixture
+from toolkit.parity.harness import Case, ParityReport, Progress, case_from_fixture, run_cases
+from toolkit.policies import load_builtins
+from toolkit.resources import parity_fixtures_dir
+
+
+def fixture_paths(config: Config, paths: Sequence[Path]) -> list[Path]:
+    return list(paths or config.parity_fixtures or [parity_fixtures_dir()])
+
+
+def policy_cases(config: Config) -> list[Case]:
+    corpus = load_corpus()
+    builtins = load_builtins(config.builtins, config.max_file_bytes)
+    return builtin_cases(builtins, corpus) + blueprint_cases(config.blueprints, corpus, config.max_file_bytes)
+
+
+def make_runner(config: Config) -> WasmRunner:
+    return WasmRunner(timeout_s=config.parity_timeout_s)
+
+
+def run_parity(
+    config: Config,
+    paths: Sequence[Path] = (),
+    *,
+    include_policies: bool,
+    runner: WasmRunner,
+    progress: Progress | None = None,
+) -> ParityReport:
+    """Fixtures (and optionally the real policy files) through both engines."""
+    cases = [case_from_fixture(f) for f in load_fixtures(fixture_paths(config, paths))]
+    if include_policies:
+        cases.extend(policy_cases(config))
+    return run_cases(cases, runner, progress)
+
+
+@dataclass
+class RecordOutcome:
+    fixture: Fixture
+    action: str  # written, unchanged, refused
+    detail: str = ""
+    result: CaseResult | None = None
+
+
+@dataclass
+class RecordReport:
+    outcomes: list[RecordOutcome] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(o.action == "refused" for o in self.outcomes) else 0
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+
+def record(paths: Sequence[Path], runner: WasmRunner, dry_run: bool = False) -> RecordReport:
+    """Write `expected` from what both engines said, only where they agree."""
+    fixtures = load_fixtures(paths, require_expected=False)
+    cases = [
+        Case(f.name, f.display, f.policies, f.entities, [f.request]) for f in fixtures
+    ]
+    report = RecordReport()
+    for fixture, result in zip(fixtures, run_cases(cases, runner).results):
+        if result.status != PASS:
+            why = ", ".join(result.classes) or result.status
+            report.outcomes.append(RecordOutcome(fixture, "refused", f"the engines disagree ({why})", result))
+            continue
+        verdict = result.cedarpy
+        if not verdict.ok:
+            report.outcomes.append(
+                RecordOutcome(fixture, "refused", "both engines rejected the input; a fixture must decide", result)
+            )
+            continue
+        assert verdict.decision is not None
+        fresh = Expected(verdict.decision, verdict.rule_ids, verdict.errored_rule_ids)
+        if fixture.expected == fresh:
+            report.outcomes.append(RecordOutcome(fixture, "unchanged", result=result))
+            continue
+        if not dry_run:
+            write_fixture(fixture, fresh)
+        report.outcomes.append(RecordOutcome(fixture, "written", _describe(fixture.expected, fresh), result))
+    return report
+
+
+def _describe(old: Expected | None, new: Expected) -> str:
+    def show(e: Expected) -> str:
+        text = f"{e.decision} [{', '.join(e.matching_rule_ids)}]"
+        if e.errored_rule_ids:
+            text += f" errored [{', '.join(e.errored_rule_ids)}]"
+        return text
+
+    return f"{show(old)} -> {show(new)}" if old else f"new: {show(new)}"
