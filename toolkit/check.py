@@ -1,17 +1,22 @@
 """`cedar-gates check`: every configured gate in one run, with one summary.
 
-For now the only gate is lint (built-in tiers plus the configured blueprints,
-or the bundled example blueprint when nothing is configured).
+Gates: lint (built-in tiers plus the configured blueprints, or the bundled example
+blueprint when nothing is configured) and parity (the configured fixtures and the
+real policy files in cedarpy and cedar-wasm).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
+from toolkit.cedar.node import RunnerUnavailable
+from toolkit.cedar.wasm import RunnerError, WasmRunner
 from toolkit.config import Config
 from toolkit.lint.diagnostics import LintReport
 from toolkit.lint.runner import Linter
+from toolkit.parity.harness import ParityReport
 from toolkit.resources import example_blueprint_path
 
 
@@ -20,7 +25,14 @@ class GateResult:
     name: str
     exit_code: int
     detail: str
-    report: LintReport
+    report: LintReport | ParityReport | None = None
+
+    def findings_json(self) -> list[dict[str, Any]]:
+        if isinstance(self.report, LintReport):
+            return [f.to_dict() for f in self.report.findings]
+        if isinstance(self.report, ParityReport):
+            return [r.to_json() for r in self.report.results if not r.passed]
+        return []
 
 
 def lint_targets(config: Config, linter: Linter) -> list[Path]:
@@ -29,9 +41,32 @@ def lint_targets(config: Config, linter: Linter) -> list[Path]:
     return builtin_files + blueprints
 
 
-def run_check(config: Config, strict: bool = False) -> list[GateResult]:
+def lint_gate(config: Config, strict: bool) -> GateResult:
     linter = Linter.from_config(config)
     report = linter.lint_paths(lint_targets(config, linter))
     errors, warnings = report.count("error"), report.count("warning")
     detail = f"{len(report.files)} files, {errors} error(s), {warnings} warning(s), {report.count('info')} note(s)"
-    return [GateResult("lint", report.exit_code(strict), detail, report)]
+    return GateResult("lint", report.exit_code(strict), detail, report)
+
+
+def parity_gate(config: Config, runner_factory: Callable[[Config], WasmRunner]) -> GateResult:
+    from toolkit.parity.gate import run_parity
+    from toolkit.parity.render import summary_line
+
+    try:
+        with runner_factory(config) as runner:
+            runner.start()
+            report = run_parity(config, include_policies=config.parity_policies, runner=runner)
+    except RunnerUnavailable as exc:
+        return GateResult("parity", 2, f"the Node runner is not available: {exc} (fix: {exc.hint})")
+    except RunnerError as exc:
+        return GateResult("parity", 2, f"the Node runner does not start: {str(exc).splitlines()[0]}")
+    return GateResult("parity", report.exit_code, summary_line(report), report)
+
+
+def run_check(
+    config: Config, strict: bool = False, runner_factory: Callable[[Config], WasmRunner] | None = None
+) -> list[GateResult]:
+    from toolkit.parity.gate import make_runner
+
+    return [lint_gate(config, strict), parity_gate(config, runner_factory or make_runner)]

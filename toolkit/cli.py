@@ -190,27 +190,34 @@ def check(
 ) -> None:
     """Run every configured gate and print a summary (the main CI/pre-commit job).
 
-    Gates today: lint of the built-in tiers and the configured blueprints. With no configuration it lints the
-    bundled built-in policies and the bundled example blueprint. Exit 0 when every gate passes, 1 when one
-    fails, 2 on unusable input.
+    Gates: lint (the built-in tiers and the configured blueprints) and parity (the configured fixtures, plus the
+    built-in tiers and blueprints over the tool-call corpus, in cedarpy and cedar-wasm). With no configuration
+    it checks the bundled built-ins, the bundled example blueprint and the bundled golden fixtures. Exit 0 when
+    every gate passes, 1 when one fails, 2 on unusable input or a runner that cannot start.
     """
     import json
 
     from toolkit.check import run_check
+    from toolkit.lint.diagnostics import LintReport
     from toolkit.lint.render.text import render as render_text
+    from toolkit.parity.harness import ParityReport
+    from toolkit.parity.render import render_text as render_parity
 
     results = run_check(_load_config(config), strict)
     worst = max(r.exit_code for r in results)
     if output_format is SimpleFormat.json:
         typer.echo(json.dumps({
             "gates": [{"name": r.name, "exit_code": r.exit_code, "detail": r.detail,
-                       "findings": [f.to_dict() for f in r.report.findings]} for r in results],
+                       "findings": r.findings_json()} for r in results],
             "exit_code": worst,
         }, indent=2))
     else:
         for result in results:
-            if result.report.findings:
+            if isinstance(result.report, LintReport) and result.report.findings:
                 typer.echo(render_text(result.report, colour=_colour()))
+                typer.echo("")
+            elif isinstance(result.report, ParityReport) and result.exit_code:
+                typer.echo(render_parity(result.report))
                 typer.echo("")
         typer.echo("cedar-gates check")
         for result in results:
@@ -429,6 +436,80 @@ def parity_record(
         f"{len(report.outcomes)} fixtures: {report.count('written')} {verb}, "
         f"{report.count('unchanged')} unchanged, {report.count('refused')} refused"
     )
+    raise typer.Exit(report.exit_code)
+
+
+@parity_app.command("fuzz")
+@_input_errors_exit_2
+def parity_fuzz(
+    cases: int = typer.Option(500, "--cases", "-n", min=1, help="How many generated cases to run."),
+    seed: int = typer.Option(0, "--seed", "-s", help="Seed; the same seed replays the same cases."),
+    save_failures: Optional[Path] = typer.Option(
+        None, "--save-failures", file_okay=False,
+        help="Write each shrunk divergence here as parity fixtures (re-run them with `cedar-gates parity DIR`).",
+    ),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    timeout: Optional[float] = TimeoutOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Differential testing: generated policy sets and requests through cedarpy and cedar-wasm.
+
+    Policies use the vocabulary (permit/forbid, action and resource scopes, when/unless, has guards, like
+    patterns with wildcards and escapes, &&/||/!, comparisons, sets, `in` over entity hierarchies, integer
+    extremes beyond ±2^53, unicode). Every divergence of an unknown class is shrunk by hypothesis to a minimal
+    case. Known classes (js_integer_precision) are counted and shown, not failed. Exit 0 when no unknown
+    divergence was found, 1 otherwise.
+    """
+    import json
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from toolkit.parity.compare import CLASS_HELP
+    from toolkit.parity.fuzz import run_fuzz, save_failures as save
+
+    cfg = _load_config(config)
+    console = Console(stderr=True)
+    bar = Progress(
+        TextColumn("fuzz"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    )
+    with _runner_or_exit(cfg, timeout) as runner, bar:
+        task = bar.add_task("fuzz", total=cases)
+        report = run_fuzz(runner, cases, seed, progress=lambda n: bar.advance(task, n))
+    if save_failures is not None and report.divergences:
+        try:
+            save(report, save_failures)
+        except OSError as exc:
+            _fail(f"{save_failures}: cannot save the failing cases: {exc.strerror}")
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        raise typer.Exit(report.exit_code)
+    typer.echo(
+        f"seed {report.seed}: {report.generated} cases ({report.requests} requests) in {report.duration_s:.1f} s, "
+        f"{report.cases_per_s:.0f} cases/s"
+    )
+    typer.echo(f"  agree              {report.passed}")
+    for name, count in report.known.items():
+        typer.echo(f"  {name:<18} {count}  ({CLASS_HELP[name]})")
+    for divergence in report.divergences:
+        result = divergence.result
+        typer.echo(f"\nDIVERGENCE {', '.join(result.classes)} (shrunk):")
+        typer.echo("  policies:\n" + "\n".join(f"    {line}" for line in divergence.case.policies.splitlines()))
+        if divergence.case.entities:
+            typer.echo(f"  entities: {json.dumps(divergence.case.entities, ensure_ascii=False)}")
+        for request in divergence.case.requests:
+            typer.echo(f"  request: {json.dumps(request, ensure_ascii=False)}")
+        typer.echo(f"  cedarpy:    {result.cedarpy.summary()}")
+        typer.echo(f"  cedar-wasm: {result.wasm.summary()}")
+        for note in result.notes:
+            typer.echo(f"  - {note}")
+    if report.generated < report.requested and report.divergences:
+        typer.echo(f"\nstopped after {report.generated} cases to shrink what it found")
+    for path in report.saved:
+        typer.echo(f"saved {path}")
+    if report.divergences:
+        typer.echo(f"\n{len(report.divergences)} divergence(s); replay with --seed {report.seed}")
     raise typer.Exit(report.exit_code)
 
 
