@@ -1,0 +1,121 @@
+"""Parity harness cost, reported as ratios to the raw engines measured in the same run.
+
+    python scripts/bench_parity.py [--copies N] [--repeat R] [--fuzz-cases F]
+
+1. Harness overhead: `run_cases` on the built-in corpus repeated N times (both tiers),
+   against raw `cedarpy.is_authorized_batch` plus raw runner calls for the same
+   requests, same grouping. Target: harness <= 1.25x the raw sum.
+2. Start-up: a fresh runner process to its first authorization answer.
+3. `parity fuzz` throughput in cases per second, next to hypothesis generation alone.
+Medians of R runs; no assertion, the numbers are for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import cedarpy
+from hypothesis import HealthCheck, given, seed, settings
+
+from toolkit.cedar.wasm import WasmRunner
+from toolkit.parity.corpus import builtin_cases, load_corpus
+from toolkit.parity.fuzz import run_fuzz
+from toolkit.parity.harness import Case, run_cases
+from toolkit.parity.strategies import fuzz_cases
+from toolkit.policies import load_builtins
+
+
+def corpus_cases(copies: int) -> list[Case]:
+    base = builtin_cases(load_builtins(None, 1 << 20), load_corpus())
+    return [Case(f"{c.name}#{i}", c.source, c.policies, c.entities, c.requests, c.expected)
+            for i in range(copies) for c in base]
+
+
+def groups(cases: list[Case]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for case in cases:
+        out.setdefault(case.policies, []).extend(case.requests)
+    return out
+
+
+def raw_cedarpy(grouped: dict[str, list[dict]]) -> float:
+    started = time.perf_counter()
+    for text, requests in grouped.items():
+        cedarpy.is_authorized_batch(requests, text, [])
+    return time.perf_counter() - started
+
+
+def raw_runner(runner: WasmRunner, grouped: dict[str, list[dict]]) -> float:
+    for text in grouped:
+        runner.load(text)
+    started = time.perf_counter()
+    for text, requests in grouped.items():
+        runner.authorize(text, [], requests)
+    return time.perf_counter() - started
+
+
+def startup_to_first_answer(text: str, request: dict) -> float:
+    started = time.perf_counter()
+    with WasmRunner() as runner:
+        runner.authorize(text, [], [request])
+        return time.perf_counter() - started
+
+
+def generation_only(count: int) -> float:
+    done = 0
+
+    @settings(max_examples=count, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @seed(1)
+    @given(fuzz_cases)
+    def generate(case: object) -> None:
+        nonlocal done
+        done += 1
+
+    started = time.perf_counter()
+    generate()
+    return done / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--copies", type=int, default=20, help="copies of the corpus (100 cases each)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--fuzz-cases", type=int, default=300)
+    args = parser.parse_args()
+
+    cases = corpus_cases(args.copies)
+    grouped = groups(cases)
+    n_requests = sum(len(r) for r in grouped.values())
+    harness_t, py_t, js_t, start_t = [], [], [], []
+    with WasmRunner(recycle_after=10**9) as runner:
+        run_cases(cases[:50], runner)  # warm-up
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            report = run_cases(cases, runner)
+            harness_t.append(time.perf_counter() - started)
+            py_t.append(raw_cedarpy(grouped))
+            js_t.append(raw_runner(runner, grouped))
+    assert report.exit_code == 0, "the corpus should pass; fix that first"
+    first_text, first_requests = next(iter(grouped.items()))
+    for _ in range(args.repeat):
+        start_t.append(startup_to_first_answer(first_text, first_requests[0]))
+
+    harness, py, js = (statistics.median(x) for x in (harness_t, py_t, js_t))
+    print(f"harness over {len(cases)} cases ({n_requests} requests), median of {args.repeat}:")
+    print(f"  harness run_cases        {harness * 1000:8.1f} ms")
+    print(f"  raw cedarpy batch        {py * 1000:8.1f} ms  ({py / n_requests * 1e6:.0f} us/request)")
+    print(f"  raw runner (pre-parsed)  {js * 1000:8.1f} ms  ({n_requests / js:.0f} requests/s)")
+    print(f"  harness / (cedarpy + runner) = {harness / (py + js):.2f}x  (target <= 1.25x)")
+    print(f"start-up to first answer: {statistics.median(start_t) * 1000:.0f} ms (fresh Node process, warm-up included)")
+
+    with WasmRunner() as runner:
+        runner.start()
+        fuzz = run_fuzz(runner, args.fuzz_cases, seed_value=1)
+    print(f"parity fuzz: {fuzz.generated} cases ({fuzz.requests} requests) in {fuzz.duration_s:.1f} s = "
+          f"{fuzz.cases_per_s:.0f} cases/s; hypothesis generation alone: {generation_only(args.fuzz_cases):.0f} cases/s")
+
+
+if __name__ == "__main__":
+    main()
