@@ -232,3 +232,54 @@ def test_check_reports_a_missing_runner_as_an_error_gate():
 
 
 
+
+
+class CrashesOnce:
+    """Fault injection: the real runner, told to die on one chosen policy set."""
+
+    def __init__(self, victim: str, fault: str):
+        from toolkit.cedar.wasm import WasmRunner
+
+        self.victim, self.fault = victim, fault
+        self.runner = WasmRunner(env={"CEDAR_GATES_RUNNER_FAULTS": "1"}, timeout_s=1)
+
+    def __getattr__(self, name):
+        return getattr(self.runner, name)
+
+    def authorize(self, text, entities, requests):
+        fault = self.fault if self.victim in text and self.fault else None
+        if fault:
+            self.fault = None
+        return self.runner.authorize(text, entities, requests, fault=fault)
+
+
+@pytest.mark.parametrize(("fault", "cls"), [("exit", "runner_crash"), ("hang", "timeout"), ("garbage", "runner_crash")])
+def test_a_runner_failure_mid_run_marks_only_the_affected_cases_and_the_run_continues(fault, cls):
+    from toolkit.parity.fixtures import load_fixtures
+    from toolkit.parity.harness import case_from_fixture, run_cases
+
+    cases = [case_from_fixture(f) for f in load_fixtures([GOLDEN])]
+    runner = CrashesOnce("literal_star", fault)
+    try:
+        report = run_cases(cases, runner)
+    finally:
+        runner.runner.close()
+    failed = {r.name: r for r in report.results if not r.passed}
+    assert set(failed) == {"like_escaped_star_matches_literal", "like_escaped_star_is_not_wildcard"}
+    assert all(r.classes == (cls,) for r in failed.values())
+    assert report.exit_code == 1 and report.runner_starts == 2
+    assert len(report.results) == len(cases)
+
+
+def test_parity_without_a_runner_exits_2_with_the_fix(monkeypatch):
+    import toolkit.cedar.wasm as wasm
+    from toolkit.cedar.node import RunnerUnavailable
+
+    def missing():
+        raise RunnerUnavailable("cedar-wasm is not installed next to the runner", "reinstall cedar-gates")
+
+    monkeypatch.setattr(wasm, "locate", missing)
+    result = run("parity")
+    assert result.exit_code == 2
+    assert "Node runner is not available" in result.stderr and "reinstall cedar-gates" in result.stderr
+    assert re.search(r"parity\s+ERROR", run("check").stdout)
