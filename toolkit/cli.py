@@ -21,9 +21,10 @@ from toolkit import __version__
 app = typer.Typer(
     name="cedar-gates",
     help=(
-        "Lint, check and inspect Cedar approval gates for AI-agent tool calls.\n\n"
-        "Start with `cedar-gates check` (every configured gate) or "
-        "`cedar-gates lint blueprint.yaml`. Exit codes: 0 clean, 1 findings, 2 unusable input."
+        "Lint, parity-check and inspect Cedar approval gates for AI-agent tool calls.\n\n"
+        "Start with `cedar-gates check` (every configured gate), `cedar-gates lint blueprint.yaml` or "
+        "`cedar-gates parity` (cedarpy vs cedar-wasm). `cedar-gates doctor` shows the engines and the Node runner. "
+        "Exit codes: 0 clean, 1 findings, 2 unusable input."
     ),
     no_args_is_help=True,
     add_completion=False,

@@ -49,23 +49,6 @@ class Fixture:
     def display(self) -> str:
         return display_path(self.path) if self.path else self.name
 
-    @property
-    def lossy_in_javascript(self) -> bool:
-        """True when JSON.parse on the JavaScript side cannot hold an integer of the input exactly."""
-        return has_unsafe_integer(self.request.get("context", {})) or has_unsafe_integer(self.entities)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name}
-        if self.description:
-            out["description"] = self.description
-        out["policies"] = self.policies
-        if self.entities:
-            out["entities"] = self.entities
-        out["input"] = self.request
-        if self.expected is not None:
-            out["expected"] = self.expected.to_json()
-        return out
-
 
 def has_unsafe_integer(value: Any) -> bool:
     if isinstance(value, bool):

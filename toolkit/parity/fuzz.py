@@ -19,9 +19,10 @@ from typing import Callable
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 
+from toolkit.cedar import pyengine
 from toolkit.cedar.wasm import WasmRunner
 from toolkit.parity.compare import DIVERGENCE, KNOWN, PASS, CaseResult
-from toolkit.parity.harness import Case, Harness
+from toolkit.parity.harness import Case, Harness, rule_ids
 from toolkit.parity.strategies import FuzzCase, fuzz_cases
 
 if sys.version_info >= (3, 11):
@@ -141,7 +142,7 @@ def run_fuzz(
     except BaseExceptionGroup as group:
         found, rest = group.split(Divergence)
         if rest is not None:
-            raise rest
+            raise rest from None
         report.divergences.extend(_leaves(found))
     report.duration_s = clock() - started
     return report
@@ -178,11 +179,11 @@ def save_failures(report: FuzzReport, directory: Path) -> list[Path]:
                 "input": request,
             }
             if reference is not None and reference.ok:
-                rule_ids = _rule_ids(divergence.case.policies)
+                names = _rule_ids(divergence.case.policies)
                 fixture["expected"] = {
                     "decision": reference.decision,
-                    "matching_rule_ids": sorted({rule_ids.get(p, p) for p in reference.reasons}),
-                    "errored_rule_ids": sorted({rule_ids.get(p, p) for p in reference.errored}),
+                    "matching_rule_ids": sorted({names.get(p, p) for p in reference.reasons}),
+                    "errored_rule_ids": sorted({names.get(p, p) for p in reference.errored}),
                 }
             path = directory / f"{name}.json"
             path.write_text(json.dumps(fixture, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -191,14 +192,9 @@ def save_failures(report: FuzzReport, directory: Path) -> list[Path]:
     return saved
 
 
-def _rule_ids(text: str) -> dict[str, str]:
-    from toolkit.cedar import pyengine
 
+def _rule_ids(text: str) -> dict[str, str]:
     try:
-        return {
-            p.policy_id: p.annotations["rule_id"]
-            for p in pyengine.parse(text)
-            if isinstance(p.annotations.get("rule_id"), str)
-        }
+        return rule_ids(pyengine.parse(text))
     except pyengine.CedarSyntaxError:
         return {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -68,9 +68,7 @@ class RecordReport:
 def record(paths: Sequence[Path], runner: WasmRunner, dry_run: bool = False) -> RecordReport:
     """Write `expected` from what both engines said, only where they agree."""
     fixtures = load_fixtures(paths, require_expected=False)
-    cases = [
-        Case(f.name, f.display, f.policies, f.entities, [f.request]) for f in fixtures
-    ]
+    cases = [replace(case_from_fixture(f), expected=None) for f in fixtures]
     report = RecordReport()
     for fixture, result in zip(fixtures, run_cases(cases, runner).results):
         if result.status != PASS:

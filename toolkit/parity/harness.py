@@ -83,7 +83,7 @@ class _PolicySide:
     annotation_problems: list[str] = field(default_factory=list)
 
 
-def _rule_ids(policies: Iterable[pyengine.EnginePolicy]) -> dict[str, str]:
+def rule_ids(policies: Iterable[pyengine.EnginePolicy]) -> dict[str, str]:
     return {p.policy_id: p.annotations["rule_id"] for p in policies if isinstance(p.annotations.get("rule_id"), str)}
 
 
@@ -112,7 +112,7 @@ class Harness:
         try:
             py_policies = [p for p in pyengine.parse(text) if not p.is_template]
             side.py_handle = pyengine.preparse(text)
-            side.py_rule_ids = _rule_ids(py_policies)
+            side.py_rule_ids = rule_ids(py_policies)
         except pyengine.CedarSyntaxError as exc:
             side.py_error = str(exc)
         try:
@@ -123,7 +123,7 @@ class Harness:
         if not loaded.ok:
             side.js_error = "; ".join(loaded.errors)
         else:
-            side.js_rule_ids = _rule_ids(loaded.policies)
+            side.js_rule_ids = rule_ids(loaded.policies)
             if side.py_error is None:
                 side.annotation_problems = annotation_problems(py_policies, loaded.policies)
         return side

@@ -117,7 +117,7 @@ def atoms(draw: st.DrawFn) -> str:
     if choice == 12:
         # ill-typed on purpose: both engines must report the same evaluation error
         return draw(st.sampled_from(["context.command < 3", "context.size like \"1*\"", "context.read_only + 1 > 0"]))
-    return f"context.labels.isEmpty()" if draw(st.booleans()) else f"context.{attr}.isEmpty()"
+    return "context.labels.isEmpty()" if draw(st.booleans()) else f"context.{attr}.isEmpty()"
 
 
 def expressions(depth: int = 2) -> st.SearchStrategy[str]:
