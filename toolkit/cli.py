@@ -490,9 +490,9 @@ def parity_fuzz(
         f"seed {report.seed}: {report.generated} cases ({report.requests} requests) in {report.duration_s:.1f} s, "
         f"{report.cases_per_s:.0f} cases/s"
     )
-    typer.echo(f"  agree              {report.passed}")
+    typer.echo(f"  {'agree':<22} {report.passed}")
     for name, count in report.known.items():
-        typer.echo(f"  {name:<18} {count}  ({CLASS_HELP[name]})")
+        typer.echo(f"  {name:<22} {count}  ({CLASS_HELP[name]})")
     for divergence in report.divergences:
         result = divergence.result
         typer.echo(f"\nDIVERGENCE {', '.join(result.classes)} (shrunk):")
