@@ -142,3 +142,11 @@ def test_generated_cedar_files_never_crash(tmp_path, tokens):
     assert not report.fatal
     lines = " ".join(tokens).count("\n") + 1
     assert all(1 <= f.line <= lines for f in report.findings)
+
+
+def test_yaml_line_breaks_other_than_newline_do_not_shift_reported_lines(tmp_path):
+    # YAML breaks lines at \r and U+2028 too; reports count `\n` lines like every other position.
+    text = "security:\r\n  gate_cap: 10\u2028\n  hard: [\n"
+    report = lint_text(tmp_path, text.encode("utf-8"))
+    assert report.findings
+    assert all(1 <= f.line <= text.count("\n") + 1 for f in report.findings)

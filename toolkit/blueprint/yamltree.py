@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from toolkit.cedar.scan import LineIndex
+
 Path_ = tuple[Any, ...]
 
 # libyaml's scanner is ~20x faster on large block scalars; same nodes, same marks.
@@ -51,9 +53,12 @@ class YamlProblem(Exception):
         self.column = column
 
 
-def _pos(node: yaml.Node) -> Pos:
-    s, e = node.start_mark, node.end_mark
-    return Pos(s.line + 1, s.column + 1, e.line + 1, e.column + 1)
+def _pos(node: yaml.Node, index: LineIndex) -> Pos:
+    """From character offsets, so lines are counted by `\n` alone as everywhere else in the toolkit.
+
+    YAML also breaks lines at `\r`, NEL and U+2028, which would shift every later line.
+    """
+    return Pos(*index.position(node.start_mark.index), *index.position(node.end_mark.index))
 
 
 def parse_yaml(text: str, max_nodes: int) -> YamlTree:
@@ -61,12 +66,13 @@ def parse_yaml(text: str, max_nodes: int) -> YamlTree:
         root = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        line, column = LineIndex(text).position(min(mark.index, len(text))) if mark else (None, None)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         raise YamlProblem(
             f"YAML syntax error: {message}",
             "fix the YAML syntax at this place",
-            mark.line + 1 if mark else None,
-            mark.column + 1 if mark else None,
+            line,
+            column,
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(f"YAML error: {exc}", "fix the YAML syntax", None, None) from None
@@ -78,53 +84,55 @@ def parse_yaml(text: str, max_nodes: int) -> YamlTree:
     constructor = yaml.SafeLoader("")
     budget = [max_nodes]
     try:
-        tree.value = _convert(root, (), tree, constructor, budget)
+        tree.value = _convert(root, (), tree, constructor, budget, LineIndex(text))
     except RecursionError:
         raise YamlProblem("YAML nesting is too deep", "flatten the document", None, None) from None
     return tree
 
 
-def _scalar(node: yaml.ScalarNode, constructor: yaml.SafeLoader) -> Any:
+def _scalar(node: yaml.ScalarNode, constructor: yaml.SafeLoader, index: LineIndex) -> Any:
     try:
         return constructor.construct_object(node, deep=True)
     except yaml.MarkedYAMLError as exc:
-        pos = _pos(node)
+        pos = _pos(node, index)
         raise YamlProblem(f"cannot read this YAML value: {exc.problem}", "remove the tag or quote the value",
                           pos.line, pos.column) from None
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
-        pos = _pos(node)
+        pos = _pos(node, index)
         raise YamlProblem(f"cannot read this YAML value: {exc}", "quote the value", pos.line, pos.column) from None
 
 
-def _convert(node: yaml.Node, path: Path_, tree: YamlTree, constructor: yaml.SafeLoader, budget: list[int]) -> Any:
+def _convert(
+    node: yaml.Node, path: Path_, tree: YamlTree, constructor: yaml.SafeLoader, budget: list[int], index: LineIndex
+) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
-        pos = _pos(node)
+        pos = _pos(node, index)
         raise YamlProblem(
             "the document expands to too many nodes (anchors and aliases?)",
             "remove alias chains; a blueprint never needs this many values",
             pos.line,
             pos.column,
         )
-    tree.positions[path] = _pos(node)
+    tree.positions[path] = _pos(node, index)
     tree.nodes[path] = node
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node, constructor)
+        return _scalar(node, constructor, index)
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(child, path + (i,), tree, constructor, budget) for i, child in enumerate(node.value)]
+        return [_convert(child, path + (i,), tree, constructor, budget, index) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                pos = _pos(key_node)
+                pos = _pos(key_node, index)
                 raise YamlProblem("a mapping key must be a plain value", "use a string key", pos.line, pos.column)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                pos = _pos(key_node)
+                pos = _pos(key_node, index)
                 raise YamlProblem("YAML merge keys (`<<`) are not supported", "write the keys out", pos.line, pos.column)
-            key = _scalar(key_node, constructor)
+            key = _scalar(key_node, constructor, index)
             if key in result:
-                tree.duplicate_keys.append((path + (key,), _pos(key_node)))
-            tree.key_positions[path + (key,)] = _pos(key_node)
-            result[key] = _convert(value_node, path + (key,), tree, constructor, budget)
+                tree.duplicate_keys.append((path + (key,), _pos(key_node, index)))
+            tree.key_positions[path + (key,)] = _pos(key_node, index)
+            result[key] = _convert(value_node, path + (key,), tree, constructor, budget, index)
         return result
     raise YamlProblem("unsupported YAML node", "use plain YAML", None, None)  # pragma: no cover

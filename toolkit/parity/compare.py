@@ -38,7 +38,6 @@ CLASS_HELP = {
     ANNOTATIONS: "the engines extracted different policies or annotations from the same text",
     JS_INTEGER_PRECISION: "known: an integer beyond ±2^53 cannot reach cedar-wasm exactly through JavaScript",
 }
-KNOWN_CLASSES = frozenset({JS_INTEGER_PRECISION})
 
 
 @dataclass(frozen=True)

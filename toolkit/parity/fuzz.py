@@ -52,7 +52,6 @@ class FuzzReport:
     requests: int = 0
     passed: int = 0
     known: dict[str, int] = field(default_factory=dict)
-    known_examples: dict[str, CaseResult] = field(default_factory=dict)
     divergences: list[Divergence] = field(default_factory=list)
     search_calls: int = 0
     duration_s: float = 0.0
@@ -125,9 +124,8 @@ def run_fuzz(
             if result.status == PASS:
                 report.passed += 1
             elif result.status == KNOWN:
-                for name in result.classes[:1]:
-                    report.known[name] = report.known.get(name, 0) + 1
-                    report.known_examples.setdefault(name, result)
+                name = result.classes[0]
+                report.known[name] = report.known.get(name, 0) + 1
             if progress:
                 progress(1)
         if result.status == DIVERGENCE:

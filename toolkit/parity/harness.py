@@ -13,7 +13,6 @@ from toolkit.cedar import pyengine
 from toolkit.cedar.answers import EngineAnswer
 from toolkit.cedar.wasm import RunnerError, RunnerInfo, WasmRunner
 from toolkit.parity.compare import (
-    KNOWN,
     CaseResult,
     Verdict,
     annotation_problems,
@@ -60,11 +59,9 @@ class ParityReport:
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
 
-    def classes(self, known: bool | None = None) -> dict[str, int]:
+    def classes(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for result in self.results:
-            if known is not None and (result.status == KNOWN) != known:
-                continue
             for name in result.classes:
                 counts[name] = counts.get(name, 0) + 1
         return dict(sorted(counts.items()))

@@ -72,6 +72,7 @@ def cedar_int(value: int) -> str:
 
 
 patterns = st.lists(st.one_of(st.none(), chars), max_size=8).map(cedar_pattern)
+set_literals = st.lists(strings, max_size=3).map(lambda items: "[" + ", ".join(map(cedar_string, items)) + "]")
 
 
 def uid_text(kind: str, ident: str) -> str:
@@ -100,14 +101,12 @@ def atoms(draw: st.DrawFn) -> str:
         op = draw(st.sampled_from(["+", "-", "*"]))
         return f"(context.size {op} {cedar_int(draw(integers))}) > {cedar_int(draw(safe_integers))}"
     if choice == 7:
-        members = ", ".join(cedar_string(s) for s in draw(st.lists(strings, max_size=3)))
-        return f"[{members}].contains(context.{attr})"
+        return f"{draw(set_literals)}.contains(context.{attr})"
     if choice == 8:
         method = draw(st.sampled_from(["contains", "containsAny", "containsAll"]))
         if method == "contains":
             return f"context.labels.contains({cedar_string(draw(strings))})"
-        members = ", ".join(cedar_string(s) for s in draw(st.lists(strings, max_size=3)))
-        return f"context.labels.{method}([{members}])"
+        return f"context.labels.{method}({draw(set_literals)})"
     if choice == 9:
         return f"principal in {uid_text('Group', draw(st.sampled_from(GROUPS)))}"
     if choice == 10:
