@@ -80,6 +80,11 @@ def preparse(text: str) -> Any:
         raise CedarSyntaxError(str(exc)) from None
 
 
+def no_entities() -> Any:
+    """A pre-built empty entity store: gate requests carry everything in their context."""
+    return cedarpy.Entities.from_json_str("[]")
+
+
 def _answer(result: Any) -> EngineAnswer:
     errors = [str(e) for e in result.diagnostics.errors]
     decision = _DECISIONS.get(result.decision.name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolkit.blueprint.loader import load_blueprint
+from toolkit.blueprint.model import Blueprint
 from toolkit.config import Config
 from toolkit.contract import Constants, load_constants
 from toolkit.lint.catalogue import Rule, all_rules
@@ -50,7 +51,9 @@ class Linter:
         return rule.level if rule.fatal else self.levels.get(rule.code, rule.level)
 
     def lint_file(self, path: Path) -> FileReport:
-        blueprint = load_blueprint(path, self.max_file_bytes)
+        return self.lint_blueprint(load_blueprint(path, self.max_file_bytes))
+
+    def lint_blueprint(self, blueprint: Blueprint) -> FileReport:
         ctx = LintContext(
             blueprint=blueprint,
             builtins=self.builtins,

@@ -1,0 +1,231 @@
+"""The effective policy set of a gate: built-in tiers plus one blueprint, parsed once.
+
+Everything is concatenated into one Cedar text so a tool call costs one batch
+call into Cedar, and every policy id maps back to the rule it came from. The
+text ends with a comment listing the disabled rules, so the policy hash changes
+when the `disable:` list does even though disabled rules stay in the set (the
+decision record still reports them as matched-but-disabled).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from toolkit.blueprint.model import Blueprint, CedarBlock
+from toolkit.cedar import pyengine
+from toolkit.cedar.answers import EngineAnswer
+from toolkit.config import Config
+from toolkit.contract import Constants
+from toolkit.errors import InputError
+from toolkit.lint.diagnostics import Finding
+from toolkit.lint.runner import Linter
+from toolkit.policies import TIER_FILES, BuiltinSet
+
+Authorizer = Callable[[Any, Any, list[dict[str, Any]]], list[EngineAnswer]]
+"""(policy set handle, entities handle, requests) -> one answer per request, in order."""
+
+
+class PolicyLoadError(InputError):
+    """The policies do not lint clean; `findings` holds every error-level finding."""
+
+    def __init__(self, path: str, message: str, findings: Sequence[Finding] = (), hint: str | None = None):
+        first = findings[0] if findings else None
+        super().__init__(path, message, first.line if first else None, first.column if first else None, hint)
+        self.findings = list(findings)
+
+
+class CedarEvaluationError(RuntimeError):
+    """A policy errored while evaluating a request: the gate cannot know whether it would have matched."""
+
+    def __init__(self, rule_ids: Sequence[str]):
+        super().__init__(f"policies errored during evaluation: {', '.join(rule_ids)}")
+        self.rule_ids = tuple(rule_ids)
+
+
+class CedarInputError(RuntimeError):
+    """Cedar refused the request itself (no decision)."""
+
+
+@dataclass(frozen=True)
+class GateRule:
+    rule_id: str
+    tier: str
+    origin: str
+    disabled: bool
+    timeout_s: int | None
+    severity: str
+    category: str | None
+
+
+@dataclass(frozen=True)
+class Matches:
+    hard: tuple[str, ...]
+    soft: tuple[str, ...]
+
+
+@dataclass
+class PolicyBundle:
+    """Immutable after build; one bundle can serve many tasks' gates."""
+
+    text: str
+    policy_hash: str
+    rules: Mapping[str, GateRule]
+    by_policy_id: Mapping[str, GateRule]
+    gate_cap: int | None
+    max_scope: str | None
+    policy_set: Any
+    entities: Any
+    authorizer: Authorizer = pyengine.authorize_batch
+
+    def match(self, requests: list[dict[str, Any]]) -> Matches:
+        """All forbid matches over all requests; any error or missing answer raises (the caller fails closed)."""
+        answers = self.authorizer(self.policy_set, self.entities, requests)
+        if len(answers) != len(requests):
+            raise CedarInputError(f"expected {len(requests)} answers from Cedar, got {len(answers)}")
+        hard: set[str] = set()
+        soft: set[str] = set()
+        errored: list[str] = []
+        for answer in answers:
+            if not answer.ok:
+                raise CedarInputError("; ".join(answer.messages) or "Cedar returned no decision")
+            errored.extend(self._rule_id(pid) for pid in answer.errored)
+            if answer.decision != "deny":
+                continue
+            for pid in answer.reasons:
+                rule = self.by_policy_id.get(pid)
+                if rule is None:
+                    raise CedarInputError(f"policy {pid} denied but belongs to no known rule")
+                (hard if rule.tier == "hard" else soft).add(rule.rule_id)
+        if errored:
+            raise CedarEvaluationError(sorted(set(errored)))
+        return Matches(tuple(sorted(hard)), tuple(sorted(soft)))
+
+    def _rule_id(self, policy_id: str) -> str:
+        rule = self.by_policy_id.get(policy_id)
+        return rule.rule_id if rule else policy_id
+
+    def soft_ids(self) -> set[str]:
+        return {r.rule_id for r in self.rules.values() if r.tier == "soft"}
+
+    def with_authorizer(self, authorizer: Authorizer) -> PolicyBundle:
+        return replace(self, authorizer=authorizer)
+
+
+def _blocks(builtins: BuiltinSet, blueprint: Blueprint | None) -> Iterable[tuple[str, CedarBlock]]:
+    for tier in TIER_FILES:
+        for block in builtins.files[tier].blocks:
+            yield f"built-in:{TIER_FILES[tier]}", block
+    if blueprint is not None:
+        for block in blueprint.blocks:
+            yield blueprint.source.display, block
+
+
+def _rule(origin: str, block: CedarBlock, policy: Any, disabled: set[str], constants: Constants) -> GateRule:
+    if block.section == "legacy":
+        rule_id, tier, annotations = f"legacy_extra_{block.legacy_index}", "soft", {}
+    else:
+        rule_id, tier, annotations = policy.rule_id, policy.tier, policy.annotations
+    if not rule_id or tier not in ("hard", "soft"):
+        raise PolicyLoadError(origin, f"policy {policy.index} in {block.section} has no usable @rule_id/@tier")
+    timeout = annotations.get("approval_timeout_s")
+    return GateRule(
+        rule_id=rule_id,
+        tier=tier,
+        origin=origin,
+        disabled=tier == "soft" and rule_id in disabled,
+        timeout_s=int(timeout) if tier == "soft" and isinstance(timeout, str) and timeout.isdigit() else None,
+        severity=(annotations.get("severity") or constants.default_severity) if tier == "soft" else "high",
+        category=annotations.get("category"),
+    )
+
+
+def compile_bundle(builtins: BuiltinSet, blueprint: Blueprint | None, constants: Constants) -> PolicyBundle:
+    """Join, map and pre-parse; callers are expected to have linted the inputs (see `load_policies`)."""
+    disabled = {str(item.value) for item in blueprint.disable} if blueprint else set()
+    texts: list[str] = []
+    rules: dict[str, GateRule] = {}
+    by_policy: dict[str, GateRule] = {}
+    index = 0
+    for origin, block in _blocks(builtins, blueprint):
+        if not block.document.parsed:
+            raise PolicyLoadError(origin, f"the {block.section} Cedar text does not parse")
+        texts.append(block.text)
+        for policy in block.document.policies:
+            if policy.is_template:
+                raise PolicyLoadError(origin, "templates cannot run in a gate")
+            if policy.effect == "forbid":
+                rule = _rule(origin, block, policy, disabled, constants)
+                if rule.rule_id in rules:
+                    raise PolicyLoadError(origin, f"rule id {rule.rule_id!r} is defined twice")
+                rules[rule.rule_id] = rule
+                by_policy[f"policy{index}"] = rule
+            index += 1
+    text = "\n".join(texts) + f"\n// cedar-gates: disabled rules: {', '.join(sorted(disabled)) or '(none)'}\n"
+    engine_view = pyengine.parse(text)
+    if len(engine_view) != index or any(
+        (p.effect == "forbid") != (p.policy_id in by_policy) for p in engine_view
+    ):
+        raise PolicyLoadError("policies", "the joined policy text does not number policies "
+                              "the way its parts do; check for an unterminated comment at the end of a block")
+    gate_cap = blueprint.gate_cap.value if blueprint and blueprint.gate_cap else None
+    max_scope = blueprint.max_scope.value if blueprint and blueprint.max_scope else None
+    return PolicyBundle(
+        text=text,
+        policy_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        rules=rules,
+        by_policy_id=by_policy,
+        gate_cap=gate_cap if isinstance(gate_cap, int) and not isinstance(gate_cap, bool) else None,
+        max_scope=max_scope if isinstance(max_scope, str) else None,
+        policy_set=pyengine.preparse(text),
+        entities=pyengine.no_entities(),
+    )
+
+
+def load_policies(blueprint: Path | None = None, config: Config | None = None,
+                  builtins: Path | None = None) -> tuple[PolicyBundle, Constants]:
+    """Lint the built-in tiers and the blueprint, refuse on any error, then compile.
+
+    Warnings do not stop a gate from loading; errors do, with the findings in the
+    exception, because a rule that lints with errors may error (and fail closed)
+    on every call or not say what its author meant.
+    """
+    config = config or Config(root=Path.cwd())
+    if builtins is not None:
+        config = replace(config, builtins=builtins)
+    linter = Linter.from_config(config)
+    loaded = None
+    reports = [linter.lint_blueprint(bp) for bp in linter.builtins.files.values()]
+    if blueprint is not None:
+        from toolkit.blueprint.loader import load_blueprint
+
+        loaded = load_blueprint(blueprint, config.max_file_bytes)
+        reports.append(linter.lint_blueprint(loaded))
+    for report in reports:
+        errors = [f for f in report.findings if f.level == "error"]
+        if report.fatal or errors:
+            listing = "\n".join(f"  {f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in errors[:20])
+            more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+            raise PolicyLoadError(
+                report.path,
+                f"refusing to build a gate: {len(errors)} lint error(s)\n{listing}{more}",
+                errors,
+                hint=f"run `cedar-gates lint {report.path}` and fix the errors",
+            )
+    constants = linter.constants
+    return compile_bundle(linter.builtins, loaded, constants), constants
+
+
+__all__ = [
+    "Authorizer",
+    "CedarEvaluationError",
+    "CedarInputError",
+    "GateRule",
+    "Matches",
+    "PolicyBundle",
+    "PolicyLoadError",
+    "compile_bundle",
+    "load_policies",
+]

@@ -1,0 +1,91 @@
+"""What the engine says: decision records, human responses and their resolutions.
+
+Records are plain data with sorted rule ids and `to_json()`, so a log line, a
+simulator baseline and a diff all see the same stable shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Union
+
+ALLOW = "allow"
+DENY = "deny"
+REQUIRE_APPROVAL = "require_approval"
+OUTCOMES = (ALLOW, DENY, REQUIRE_APPROVAL)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One evaluated tool call.
+
+    `stage` names the pipeline step that decided (precheck, hard, allowlist,
+    input_cache, rule_grant, rule_cache, gate_cap, rate_limit, lifetime,
+    approval, no_match). `soft_rule_ids` are the soft matches left after
+    disabled rules were dropped; those dropped are in `disabled_rule_ids`.
+    """
+
+    request_id: str
+    tool_name: str
+    at: float
+    outcome: str
+    reason: str
+    stage: str
+    hard_rule_ids: tuple[str, ...] = ()
+    soft_rule_ids: tuple[str, ...] = ()
+    disabled_rule_ids: tuple[str, ...] = ()
+    errored_rule_ids: tuple[str, ...] = ()
+    severity: str | None = None
+    timeout_s: int | None = None
+    fail_closed: bool = False
+    cache_hit: str | None = None
+    granted_by: str | None = None
+    policy_hash: str | None = None
+    input_sha256: str | None = None
+    eval_us: int = 0
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return tuple(sorted(self.hard_rule_ids + self.soft_rule_ids))
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("hard_rule_ids", "soft_rule_ids", "disabled_rule_ids", "errored_rule_ids"):
+            out[key] = list(out[key])
+        return out
+
+
+@dataclass(frozen=True)
+class Approve:
+    scope: str = "this_call"
+
+
+@dataclass(frozen=True)
+class Deny:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Timeout:
+    pass
+
+
+Response = Union[Approve, Deny, Timeout]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The final word on a gate. `late` marks an answer that came after the gate's timeout."""
+
+    request_id: str
+    response: str
+    outcome: str
+    reason: str
+    decided_at: float
+    scope: str | None = None
+    envelope: str | None = None
+    late: bool = False
+    fail_closed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

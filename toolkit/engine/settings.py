@@ -1,0 +1,99 @@
+"""Per-task settings: what the platform fixes when a task starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+from toolkit.contract import Constants
+from toolkit.errors import InputError
+from toolkit.toolcall import TaskFacts
+
+
+class TaskSettingsError(InputError):
+    """Task settings the engine refuses to start with."""
+
+
+@dataclass(frozen=True)
+class TaskSettings:
+    """`None` means "the platform default": the blueprint's gate cap, else the contract's defaults."""
+
+    task_type: str = "new_task"
+    repo: str = ""
+    read_only: bool = False
+    approval_timeout_s: int | None = None
+    initial_approvals: tuple[str, ...] = ()
+    gate_cap: int | None = None
+    max_lifetime_s: int | None = None
+    write_tools: Mapping[str, str] = field(default_factory=dict)
+
+    def facts(self) -> TaskFacts:
+        return TaskFacts(self.task_type, self.repo, self.read_only)
+
+    @classmethod
+    def from_mapping(cls, data: object, where: str = "task settings") -> TaskSettings:
+        """Build from JSON-like data, naming every wrong field at once."""
+        if not isinstance(data, Mapping):
+            raise TaskSettingsError(where, f"must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        problems = [f"unknown field {key!r} (known: {', '.join(sorted(known))})" for key in data if key not in known]
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                continue
+            problem = _field_problem(key, value)
+            if problem:
+                problems.append(f"{key}: {problem}")
+            elif key == "initial_approvals":
+                kwargs[key] = tuple(value)
+            elif key == "write_tools":
+                kwargs[key] = dict(value)
+            else:
+                kwargs[key] = value
+        if problems:
+            raise TaskSettingsError(where, "invalid task settings:\n  - " + "\n  - ".join(problems))
+        return cls(**kwargs)
+
+    def problems(self, constants: Constants) -> list[str]:
+        """Range checks against the contract; the engine refuses to start while any remain."""
+        out = []
+        timeout = constants.approval_timeout_s
+        if self.approval_timeout_s is not None and not timeout.min <= self.approval_timeout_s <= timeout.max:
+            out.append(f"approval_timeout_s must lie in [{timeout.min}, {timeout.max}], got {self.approval_timeout_s}")
+        cap = constants.approval_gate_cap
+        if self.gate_cap is not None and not cap.min <= self.gate_cap <= cap.max:
+            out.append(f"gate_cap must lie in [{cap.min}, {cap.max}], got {self.gate_cap}")
+        if self.max_lifetime_s is not None and self.max_lifetime_s <= 0:
+            out.append(f"max_lifetime_s must be positive, got {self.max_lifetime_s}")
+        if len(self.initial_approvals) > constants.initial_approvals_max_entries:
+            out.append(
+                f"initial_approvals has {len(self.initial_approvals)} entries; "
+                f"at most {constants.initial_approvals_max_entries} are allowed"
+            )
+        limit = constants.initial_approvals_max_entry_length
+        for i, entry in enumerate(self.initial_approvals):
+            if isinstance(entry, str) and len(entry) > limit:
+                out.append(f"initial_approvals[{i}] is {len(entry)} characters long; at most {limit} are allowed")
+        return out
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _field_problem(key: str, value: object) -> str | None:
+    if key in ("task_type",):
+        return None if isinstance(value, str) and value else "must be a non-empty string"
+    if key == "repo":
+        return None if isinstance(value, str) else "must be a string"
+    if key == "read_only":
+        return None if isinstance(value, bool) else "must be true or false"
+    if key in ("approval_timeout_s", "gate_cap", "max_lifetime_s"):
+        return None if value is None or _is_int(value) else "must be an integer"
+    if key == "initial_approvals":
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else "must be a list of scope strings"
+    if key == "write_tools":
+        ok = isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        return None if ok else 'must map tool names to the input key holding the path, e.g. {"Patch": "path"}'
+    return None
