@@ -23,8 +23,9 @@ app = typer.Typer(
     help=(
         "Lint, parity-check and inspect Cedar approval gates for AI-agent tool calls.\n\n"
         "Start with `cedar-gates check` (every configured gate), `cedar-gates lint blueprint.yaml` or "
-        "`cedar-gates parity` (cedarpy vs cedar-wasm). `cedar-gates doctor` shows the engines and the Node runner. "
-        "Exit codes: 0 clean, 1 findings, 2 unusable input."
+        "`cedar-gates parity` (cedarpy vs cedar-wasm). `cedar-gates eval --tool Bash --input '{...}'` runs one tool "
+        "call through the runtime gate. `cedar-gates doctor` shows the engines and the Node runner. "
+        "Exit codes: 0 clean, 1 findings, 2 unusable input (eval: 0 allow, 2 deny, 3 approval, 1 error)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -339,6 +340,52 @@ def doctor(
     else:
         typer.echo("\nok: both engines share one Cedar core and the runner answers")
     raise typer.Exit(report.exit_code)
+
+
+@app.command("eval")
+def eval_(
+    tool: str = typer.Option(..., "--tool", "-t", help="Tool name, e.g. Bash, Write, Edit, WebFetch, mcp__github__create_issue."),
+    tool_input: str = typer.Option(
+        "{}", "--input", "-i", help="Tool input as a JSON object; `@file.json` reads a file, `-` reads stdin."
+    ),
+    blueprint: Optional[Path] = typer.Option(
+        None, "--blueprint", "-b", help="Blueprint YAML whose policies join the built-in tiers. Default: built-ins only."
+    ),
+    task_settings: Optional[str] = typer.Option(
+        None, "--task-settings", "-s",
+        help='Task settings as JSON (or @file): task_type, repo, read_only, approval_timeout_s, initial_approvals, '
+        'gate_cap, max_lifetime_s, write_tools. Example: \'{"read_only": true}\'.',
+    ),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Run one tool call through the runtime gate and print the decision.
+
+    The policies are linted first; a blueprint with lint errors is refused. Every applicable Cedar action is
+    evaluated (invoke_tool, write_file per path, execute_bash) and all matches are merged.
+
+    Example: cedar-gates eval --tool Bash --input '{"command": "git push --force origin main"}'
+
+    Exit codes: 0 allow, 2 deny, 3 require approval, 1 error (bad JSON, unreadable blueprint, lint errors).
+    """
+    import json
+
+    from toolkit.engine.oneshot import EXIT_ERROR, evaluate_once, read_json_arg, render_text
+    from toolkit.errors import InputError
+
+    try:
+        cfg = _load_config(config)
+        data = read_json_arg("--input", tool_input)
+        settings = read_json_arg("--task-settings", task_settings) if task_settings is not None else None
+        result = evaluate_once(tool, data, blueprint, settings, cfg)
+    except InputError as exc:
+        typer.echo(f"cedar-gates: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        typer.echo(render_text(result))
+    raise typer.Exit(result.exit_code)
 
 
 def _runner_or_exit(cfg, timeout: Optional[float]):

@@ -1,0 +1,81 @@
+"""One tool call through a fresh gate, for `cedar-gates eval` and hooks that run once per call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from toolkit.config import Config
+from toolkit.engine.gate import Gate
+from toolkit.engine.records import ALLOW, DENY, Decision
+from toolkit.engine.settings import TaskSettings
+from toolkit.errors import InputError
+
+EXIT_CODES = {ALLOW: 0, DENY: 2, "require_approval": 3}
+EXIT_ERROR = 1
+
+
+@dataclass
+class EvalResult:
+    decision: Decision
+    state: dict[str, Any]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.decision.outcome]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"decision": self.decision.to_json(), "state": self.state}
+
+
+def read_json_arg(option: str, raw: str) -> Any:
+    """`'{...}'` inline, `@path` for a file, `-` for stdin; errors name the option and the place."""
+    where, text = option, raw
+    if raw == "-":
+        where, text = f"{option} (stdin)", sys.stdin.read()
+    elif raw.startswith("@"):
+        path = Path(raw[1:])
+        where = f"{option} {path}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(where, f"cannot read: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(where, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno,
+                         hint="quote the JSON for your shell, e.g. --input '{\"command\": \"ls\"}'") from None
+
+
+def evaluate_once(tool: str, tool_input: Any, blueprint: Path | None, settings: Any, config: Config) -> EvalResult:
+    task = TaskSettings.from_mapping(settings, "--task-settings") if settings is not None else TaskSettings()
+    gate = Gate.from_blueprint(blueprint, config=config, task=task)
+    decision = gate.evaluate(tool, tool_input)
+    return EvalResult(decision, gate.snapshot())
+
+
+def render_text(result: EvalResult) -> str:
+    d = result.decision
+    lines = [f"{d.outcome}  {d.tool_name}  ({d.stage})", f"  reason:    {d.reason}"]
+    if d.hard_rule_ids:
+        lines.append(f"  hard:      {', '.join(d.hard_rule_ids)}")
+    if d.soft_rule_ids:
+        lines.append(f"  soft:      {', '.join(d.soft_rule_ids)}")
+    if d.disabled_rule_ids:
+        lines.append(f"  disabled:  {', '.join(d.disabled_rule_ids)} (matched, dropped by the blueprint)")
+    if d.errored_rule_ids:
+        lines.append(f"  errored:   {', '.join(d.errored_rule_ids)}")
+    if d.severity:
+        lines.append(f"  severity:  {d.severity}")
+    if d.timeout_s is not None:
+        lines.append(f"  timeout:   {d.timeout_s} s")
+    if d.granted_by:
+        lines.append(f"  granted:   {d.granted_by}")
+    if d.fail_closed:
+        lines.append("  fail-closed: yes")
+    lines.append(f"  policy:    sha256:{d.policy_hash[:16] if d.policy_hash else '-'}   "
+                 f"input: sha256:{d.input_sha256[:16] if d.input_sha256 else '-'}   {d.eval_us} µs")
+    return "\n".join(lines)
