@@ -380,7 +380,7 @@ def eval_(
         result = evaluate_once(tool, data, blueprint, settings, cfg)
     except InputError as exc:
         typer.echo(f"cedar-gates: error: {exc}", err=True)
-        raise typer.Exit(EXIT_ERROR)
+        raise typer.Exit(EXIT_ERROR) from None
     if output_format is SimpleFormat.json:
         typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
     else:

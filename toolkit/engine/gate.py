@@ -19,7 +19,7 @@ from toolkit.contract import Constants
 from toolkit.engine.caches import RateWindow, RecentDecisions
 from toolkit.engine.clock import Clock, SystemClock
 from toolkit.engine.failures import EngineUnavailable, InputNotSerialisable, InvalidToolInput, ResolveError
-from toolkit.engine.policies import CedarEvaluationError, PolicyBundle, load_policies
+from toolkit.engine.policies import CedarEvaluationError, Matches, PolicyBundle, load_policies
 from toolkit.engine.records import (
     ALLOW,
     DENY,
@@ -49,6 +49,9 @@ from toolkit.engine.state import DENIED, TIMED_OUT, OpenGate, TaskState
 from toolkit.toolcall import WRITE_PATH_KEYS, requests_for
 
 
+TOOL_MEMO_MAX = 256
+
+
 def canonical_json(value: Any) -> str:
     try:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
@@ -66,6 +69,7 @@ class Gate:
         task: TaskSettings | None = None,
         clock: Clock | None = None,
         timer: Callable[[], float] = time.perf_counter,
+        tool_memo_size: int = TOOL_MEMO_MAX,
     ) -> None:
         self.bundle = bundle
         self.constants = constants
@@ -86,6 +90,9 @@ class Gate:
             rate=RateWindow(c.approval_rate_limit, c.approval_rate_window_s),
         )
         self._last_now = self.state.started_at
+        self._tool_memo: dict[str, Matches] = {}
+        self._tool_memo_size = tool_memo_size
+        self._memo_owner: PolicyBundle | None = bundle
         for i, entry in enumerate(self.task.initial_approvals):
             try:
                 self._grant(self._admit_preapproval(entry))
@@ -162,7 +169,7 @@ class Gate:
                 input_sha: str, start: float) -> Decision:
         state, bundle = self.state, self.bundle
         requests = requests_for(call.tool_name, tool_input, self._facts, self.task.write_tools)
-        matches = bundle.match(requests)
+        matches = Matches.merge(self._match(requests))
 
         def decision(outcome: str, reason: str, stage: str, **extra: Any) -> Decision:
             return Decision(request_id, call.tool_name, now, outcome, reason, stage,
@@ -215,6 +222,25 @@ class Gate:
         state.rate.record(now)
         state.open_gates[request_id] = OpenGate(opened, call)
         return opened
+
+    def _match(self, requests: list[dict[str, Any]]) -> list[Matches]:
+        """Cedar's matches per request; the `invoke_tool` answer is remembered per tool name.
+
+        That request carries nothing but the task's fixed facts and the tool name,
+        so its answer cannot change within a task. Only clean answers are kept.
+        """
+        if self._memo_owner is not self.bundle:
+            self._tool_memo, self._memo_owner = {}, self.bundle
+        tool_name = requests[0]["resource"]["id"]
+        known = self._tool_memo.get(tool_name)
+        if known is not None:
+            return [known, *self.bundle.match(requests[1:])]
+        found = self.bundle.match(requests)
+        if self._tool_memo_size > 0:
+            if len(self._tool_memo) >= self._tool_memo_size:
+                self._tool_memo.clear()
+            self._tool_memo[tool_name] = found[0]
+        return found
 
     def _severity(self, soft: tuple[str, ...]) -> str:
         order = self.constants.severities

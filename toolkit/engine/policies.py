@@ -23,6 +23,7 @@ from toolkit.errors import InputError
 from toolkit.lint.diagnostics import Finding
 from toolkit.lint.runner import Linter
 from toolkit.policies import TIER_FILES, BuiltinSet
+from toolkit.toolcall import TaskFacts, requests_for
 
 Authorizer = Callable[[Any, Any, list[dict[str, Any]]], list[EngineAnswer]]
 """(policy set handle, entities handle, requests) -> one answer per request, in order."""
@@ -65,6 +66,16 @@ class Matches:
     hard: tuple[str, ...]
     soft: tuple[str, ...]
 
+    @staticmethod
+    def merge(parts: Iterable[Matches]) -> Matches:
+        """All matches of one tool call, each id once, sorted."""
+        hard: set[str] = set()
+        soft: set[str] = set()
+        for part in parts:
+            hard.update(part.hard)
+            soft.update(part.soft)
+        return Matches(tuple(sorted(hard)), tuple(sorted(soft)))
+
 
 @dataclass
 class PolicyBundle:
@@ -80,28 +91,31 @@ class PolicyBundle:
     entities: Any
     authorizer: Authorizer = pyengine.authorize_batch
 
-    def match(self, requests: list[dict[str, Any]]) -> Matches:
-        """All forbid matches over all requests; any error or missing answer raises (the caller fails closed)."""
+    def match(self, requests: list[dict[str, Any]]) -> list[Matches]:
+        """Forbid matches per request, in order; any error or missing answer raises (the caller fails closed)."""
+        if not requests:
+            return []
         answers = self.authorizer(self.policy_set, self.entities, requests)
         if len(answers) != len(requests):
             raise CedarInputError(f"expected {len(requests)} answers from Cedar, got {len(answers)}")
-        hard: set[str] = set()
-        soft: set[str] = set()
+        out = []
         errored: list[str] = []
         for answer in answers:
             if not answer.ok:
                 raise CedarInputError("; ".join(answer.messages) or "Cedar returned no decision")
             errored.extend(self._rule_id(pid) for pid in answer.errored)
-            if answer.decision != "deny":
-                continue
-            for pid in answer.reasons:
-                rule = self.by_policy_id.get(pid)
-                if rule is None:
-                    raise CedarInputError(f"policy {pid} denied but belongs to no known rule")
-                (hard if rule.tier == "hard" else soft).add(rule.rule_id)
+            hard: list[str] = []
+            soft: list[str] = []
+            if answer.decision == "deny":
+                for pid in answer.reasons:
+                    rule = self.by_policy_id.get(pid)
+                    if rule is None:
+                        raise CedarInputError(f"policy {pid} denied but belongs to no known rule")
+                    (hard if rule.tier == "hard" else soft).append(rule.rule_id)
+            out.append(Matches(tuple(hard), tuple(soft)))
         if errored:
             raise CedarEvaluationError(sorted(set(errored)))
-        return Matches(tuple(sorted(hard)), tuple(sorted(soft)))
+        return out
 
     def _rule_id(self, policy_id: str) -> str:
         rule = self.by_policy_id.get(policy_id)
@@ -170,6 +184,9 @@ def compile_bundle(builtins: BuiltinSet, blueprint: Blueprint | None, constants:
     ):
         raise PolicyLoadError("policies", "the joined policy text does not number policies "
                               "the way its parts do; check for an unterminated comment at the end of a block")
+    policy_set, entities = pyengine.preparse(text), pyengine.no_entities()
+    probe = _probe_requests()
+    fast = pyengine.fast_path_agrees(policy_set, entities, probe)
     gate_cap = blueprint.gate_cap.value if blueprint and blueprint.gate_cap else None
     max_scope = blueprint.max_scope.value if blueprint and blueprint.max_scope else None
     return PolicyBundle(
@@ -179,9 +196,20 @@ def compile_bundle(builtins: BuiltinSet, blueprint: Blueprint | None, constants:
         by_policy_id=by_policy,
         gate_cap=gate_cap if isinstance(gate_cap, int) and not isinstance(gate_cap, bool) else None,
         max_scope=max_scope if isinstance(max_scope, str) else None,
-        policy_set=pyengine.preparse(text),
-        entities=pyengine.no_entities(),
+        policy_set=policy_set,
+        entities=entities,
+        authorizer=pyengine.authorize_fast if fast else pyengine.authorize_batch,
     )
+
+
+def _probe_requests() -> list[dict[str, Any]]:
+    """Every action, a hard match, an evaluation error and a request Cedar refuses."""
+    facts = TaskFacts(repo="probe/probe")
+    requests = requests_for("Bash", {"command": "rm -rf / && git push --force origin main"}, facts)
+    requests += requests_for("Write", {"file_path": ".git/.env"}, TaskFacts(read_only=True))
+    bare = dict(requests[1], context=facts.context())
+    broken = dict(requests[0], context={"x": 1.5})
+    return requests + [bare, broken]
 
 
 def load_policies(blueprint: Path | None = None, config: Config | None = None,
@@ -205,7 +233,10 @@ def load_policies(blueprint: Path | None = None, config: Config | None = None,
         reports.append(linter.lint_blueprint(loaded))
     for report in reports:
         errors = [f for f in report.findings if f.level == "error"]
-        if report.fatal or errors:
+        if report.fatal:
+            first = errors[0]
+            raise PolicyLoadError(report.path, f"cannot load: {first.message}", errors, hint=first.hint)
+        if errors:
             listing = "\n".join(f"  {f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in errors[:20])
             more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
             raise PolicyLoadError(
