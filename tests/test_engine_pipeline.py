@@ -331,3 +331,31 @@ def test_task_settings_out_of_range_are_refused(builtin_bundle):
     message = str(caught.value)
     for fragment in ("approval_timeout_s", "gate_cap", "max_lifetime_s", "22 entries", "initial_approvals[21]"):
         assert fragment in message
+
+
+def test_gate_cap_is_frozen_when_the_task_starts(review_bundle, builtin_bundle):
+    gate = make_gate(review_bundle)
+    gate.bundle = builtin_bundle[0]  # the platform reloads policies mid-task
+    assert gate.snapshot()["gate_cap"] == 3
+
+
+def test_fast_cedar_path_answers_like_the_public_api_on_the_corpus(review_bundle):
+    from toolkit.cedar import pyengine
+    from toolkit.parity.corpus import load_corpus
+
+    bundle, _ = review_bundle
+    assert bundle.authorizer is pyengine.authorize_fast
+    requests = [r for call in load_corpus() for r in call.requests()]
+    assert len(requests) > 50
+    assert pyengine.fast_path_agrees(bundle.policy_set, bundle.entities, requests)
+
+
+def test_gate_falls_back_to_the_public_api_when_the_fast_path_disagrees(monkeypatch):
+    from toolkit.cedar import pyengine
+    from toolkit.engine import load_policies
+
+    monkeypatch.setattr(pyengine, "authorize_fast", lambda *a: [])
+    bundle, constants = load_policies()
+    assert bundle.authorizer is pyengine.authorize_batch
+    gate = Gate(bundle, constants, TaskSettings(), ManualClock(T0))
+    assert gate.evaluate("Bash", {"command": "rm -rf /"}).hard_rule_ids == ("rm_slash",)
