@@ -10,11 +10,11 @@ from typing import Any
 
 from toolkit.config import Config
 from toolkit.engine.gate import Gate
-from toolkit.engine.records import ALLOW, DENY, Decision
+from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, Decision
 from toolkit.engine.settings import TaskSettings
 from toolkit.errors import InputError
 
-EXIT_CODES = {ALLOW: 0, DENY: 2, "require_approval": 3}
+EXIT_CODES = {ALLOW: 0, DENY: 2, REQUIRE_APPROVAL: 3}
 EXIT_ERROR = 1
 
 
