@@ -1,0 +1,81 @@
+"""Claude Code session transcripts as traces.
+
+A transcript is JSONL. Each `tool_use` block inside an assistant message's
+content becomes a call, at virtual time = seconds since the transcript's first
+timestamp. Absolute paths inside the session's `cwd` become relative, because
+the gates' path rules (`.git/*`, `.env`) are written for repository-relative
+paths. Every other line type is skipped.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from toolkit.contract import Constants
+from toolkit.simulate.trace import Bad, BadLine, CallChecker, TraceCall, TraceHeader, raw_lines
+
+PATH_KEYS = ("file_path", "notebook_path", "path")
+
+
+def _timestamp(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def relativise(tool_input: dict[str, Any], cwd: str | None) -> dict[str, Any]:
+    if not cwd or not cwd.startswith("/"):
+        return tool_input
+    root = posixpath.normpath(cwd)
+    out = dict(tool_input)
+    for key in PATH_KEYS:
+        value = out.get(key)
+        if isinstance(value, str) and value.startswith("/"):
+            norm = posixpath.normpath(value)
+            if norm == root or norm.startswith(root.rstrip("/") + "/"):
+                out[key] = posixpath.relpath(norm, root)
+    return out
+
+
+def looks_like_claude(obj: Any) -> bool:
+    return isinstance(obj, dict) and isinstance(obj.get("type"), str) and not {"trace", "tool_name"} & set(obj)
+
+
+def read_claude(path: Path, constants: Constants) -> Iterator[TraceHeader | TraceCall | BadLine]:
+    yield TraceHeader(0)
+    checker = CallChecker(constants)
+    start: float | None = None
+    cwd: str | None = None
+    for number, obj, problem in raw_lines(path):
+        if problem is not None:
+            yield BadLine(number, problem)
+            continue
+        if not isinstance(obj, dict):
+            continue
+        cwd = obj.get("cwd") if isinstance(obj.get("cwd"), str) else cwd
+        message = obj.get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        if obj.get("type") != "assistant" or not isinstance(content, list):
+            continue
+        blocks = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
+        if not blocks:
+            continue
+        stamp = _timestamp(obj.get("timestamp"))
+        if stamp is None:
+            yield BadLine(number, "assistant message with tool_use has no ISO 8601 `timestamp`")
+            continue
+        start = stamp if start is None else start
+        for block in blocks:
+            tool_input = block.get("input")
+            call = {"t": round(stamp - start, 6), "tool_name": block.get("name"),
+                    "tool_input": relativise(tool_input, cwd) if isinstance(tool_input, dict) else tool_input}
+            try:
+                yield checker.check(number, call)
+            except Bad as exc:
+                yield BadLine(number, f"tool_use {block.get('id', '?')}: {exc.message}", exc.hint)

@@ -1,0 +1,123 @@
+"""Replay and diff reports as text, JSON or JUnit XML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from toolkit.simulate.session import DiffReport, SimulationReport
+
+
+def _table(counter: dict[str, int]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in counter.items()) or "-"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def verdict(report: SimulationReport) -> str:
+    s = report.summary
+    if report.stopped is not None:
+        return f"STOPPED at line {report.stopped.line}: bad input (use --skip-bad-lines to report and go on)"
+    problems = []
+    if s.mismatch_count:
+        problems.append(f"{s.mismatch_count} mismatch(es)")
+    if s.bad_line_count:
+        problems.append(f"{s.bad_line_count} bad line(s) skipped")
+    return "FAIL: " + ", ".join(problems) if problems else "PASS"
+
+
+def render_text(report: SimulationReport) -> str:
+    s = report.summary
+    j = s.to_json()
+    lines = [
+        f"trace {report.trace}  (policy sha256:{report.policy_hash[:16]})",
+        f"  calls            {s.calls} over {_duration(s.virtual_duration_s)} of virtual time",
+        f"  outcomes         {_table(j['outcomes'])}",
+        f"  final            {_table(j['final'])}",
+        f"  gates per rule   {_table(j['gates_per_rule'])}",
+        f"  approvals        {_table(j['approvals_by_scope'])}",
+        f"  human denials    {s.human_denials}   timeouts {s.timeouts} (answered late {s.late_answers})",
+        f"  limits           gate cap {j['gate_cap_hits']}   rate limit {j['rate_limit_hits']}   "
+        f"lifetime {j['lifetime_denials']}",
+        f"  cache hits       input {j['cache_hits']['input']}   rule {j['cache_hits']['rule']}",
+        f"  fail-closed      {s.fail_closed}",
+    ]
+    if report.baseline:
+        lines.append(f"  baseline         {report.baseline}")
+    if s.mismatches:
+        lines.append("mismatches:")
+        lines.extend(f"  {report.trace}:{line}: {message}" for line, message in s.mismatches)
+        if s.mismatch_count > len(s.mismatches):
+            lines.append(f"  ... and {s.mismatch_count - len(s.mismatches)} more")
+    if s.bad_lines:
+        lines.append("bad lines:")
+        for bad in s.bad_lines:
+            lines.append(f"  {report.trace}:{bad.line}: {bad.message}" + (f"\n    hint: {bad.hint}" if bad.hint else ""))
+        if s.bad_line_count > len(s.bad_lines):
+            lines.append(f"  ... and {s.bad_line_count - len(s.bad_lines)} more")
+    lines.append(verdict(report))
+    return "\n".join(lines)
+
+
+def to_json(report: SimulationReport) -> dict[str, Any]:
+    s = report.summary
+    return {
+        "trace": report.trace,
+        "policy_hash": report.policy_hash,
+        "baseline": report.baseline,
+        "summary": s.to_json(),
+        "mismatches": [{"line": line, "message": message} for line, message in s.mismatches],
+        "bad_lines": [{"line": b.line, "message": b.message, "hint": b.hint} for b in s.bad_lines],
+        "stopped": {"line": report.stopped.line, "message": report.stopped.message} if report.stopped else None,
+        "exit_code": report.exit_code,
+    }
+
+
+def render_json(report: SimulationReport) -> str:
+    return json.dumps(to_json(report), indent=2, ensure_ascii=False)
+
+
+def render_junit(report: SimulationReport) -> str:
+    s = report.summary
+    suite = ET.Element("testsuite", name="cedar-gates simulate", tests=str(1 + len(s.mismatches) + len(s.bad_lines)),
+                       failures=str(len(s.mismatches)), errors=str(len(s.bad_lines)))
+    case = ET.SubElement(suite, "testcase", classname=report.trace, name=f"replay of {s.calls} calls")
+    if report.stopped is not None:
+        ET.SubElement(case, "error", message=f"line {report.stopped.line}: {report.stopped.message}")
+    for line, message in s.mismatches:
+        failure = ET.SubElement(ET.SubElement(suite, "testcase", classname=report.trace, name=f"line {line}"),
+                                "failure", message=message)
+        failure.text = message
+    for bad in s.bad_lines:
+        ET.SubElement(ET.SubElement(suite, "testcase", classname=report.trace, name=f"line {bad.line}"),
+                      "error", message=bad.message)
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+
+
+def render_diff_text(report: DiffReport) -> str:
+    lines = [
+        f"trace {report.trace}",
+        f"  baseline policy   sha256:{report.baseline_hash[:16]}",
+        f"  candidate policy  sha256:{report.candidate_hash[:16]}",
+        f"  {report.changed} of {report.calls} call(s) change",
+    ]
+    if report.transitions:
+        lines.append(f"  transitions       {_table(dict(report.transitions.most_common()))}")
+    for rule, count in report.by_rule.most_common():
+        lines.append(f"{rule}: {count} call(s)")
+        for change in report.examples.get(rule, []):
+            b, a = change.before, change.after
+            fields = [f"{key} {json.dumps(b[key])} -> {json.dumps(a[key])}" for key in b if b[key] != a[key]]
+            lines.append(f"  {report.trace}:{change.line}: {change.tool_name}: {'; '.join(fields)}")
+        if count > len(report.examples.get(rule, [])):
+            lines.append(f"  ... and {count - len(report.examples.get(rule, []))} more")
+    for bad in report.bad_lines:
+        lines.append(f"{report.trace}:{bad.line}: skipped: {bad.message}")
+    if report.stopped is not None:
+        lines.append(f"STOPPED at line {report.stopped.line}: {report.stopped.message}")
+    return "\n".join(lines)

@@ -1,0 +1,236 @@
+"""`simulate`, `simulate record` and `simulate diff` as services: stream a trace, report, pin, compare.
+
+All three read the trace once, line by line, and hold only bounded state, so a
+million-call trace needs no more memory than a short one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator
+
+from toolkit.contract import Constants
+from toolkit.engine import PolicyBundle
+from toolkit.errors import InputError
+from toolkit.simulate.replay import CallResult, Replay, replay
+from toolkit.simulate.sources import read_trace
+from toolkit.simulate.summary import LIST_LIMIT, Summary
+from toolkit.simulate.trace import BadLine, Respond, TraceCall, TraceHeader
+
+Progress = Callable[[int], None]
+PINNED = ("tool_name", "outcome", "stage", "rule_ids", "severity", "timeout_s", "final")
+DIFF_KEYS = ("outcome", "rule_ids", "severity", "timeout_s")
+EXAMPLES_PER_RULE = 20
+
+
+class BaselineError(InputError):
+    """A baseline file that cannot be read."""
+
+
+@dataclass
+class SimulationReport:
+    trace: str
+    policy_hash: str
+    summary: Summary
+    stopped: BadLine | None = None
+    baseline: str | None = None
+    skip_bad_lines: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.stopped is not None:
+            return 2
+        return 1 if self.summary.mismatch_count or self.summary.bad_line_count else 0
+
+
+def _baseline_entries(path: Path) -> Iterator[dict[str, Any]]:
+    try:
+        handle = path.open("r", encoding="utf-8")
+    except OSError as exc:
+        raise BaselineError(str(path), f"cannot read the baseline: {exc.strerror}",
+                            hint="create it with `cedar-gates simulate record`") from None
+    with handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                entry = json.loads(text)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise BaselineError(str(path), f"not valid JSON: {exc}", number) from None
+            if not isinstance(entry, dict) or ("baseline" not in entry and "line" not in entry):
+                raise BaselineError(str(path), "not a baseline line", number,
+                                    hint="re-create it with `cedar-gates simulate record`")
+            if "baseline" not in entry:
+                yield entry
+
+
+def _compare_baseline(result: CallResult, entry: dict[str, Any] | None) -> list[str]:
+    if entry is None:
+        return ["the baseline ends before this call"]
+    pinned = result.pinned()
+    if entry.get("line") != result.line:
+        return [f"baseline entry is for trace line {entry.get('line')}; re-record the baseline after editing the trace"]
+    return [f"baseline: {key} was {json.dumps(entry.get(key))}, now {json.dumps(pinned[key])}"
+            for key in PINNED if entry.get(key) != pinned[key]]
+
+
+def simulate(
+    trace: Path,
+    bundle: PolicyBundle,
+    constants: Constants,
+    *,
+    default: Respond,
+    fmt: str = "auto",
+    out: IO[str] | None = None,
+    skip_bad_lines: bool = False,
+    baseline: Path | None = None,
+    progress: Progress | None = None,
+) -> SimulationReport:
+    summary = Summary()
+    report = SimulationReport(str(trace), bundle.policy_hash, summary, baseline=str(baseline) if baseline else None,
+                              skip_bad_lines=skip_bad_lines)
+    pinned = _baseline_entries(baseline) if baseline else None
+    for item in replay(read_trace(trace, constants, fmt), bundle, constants, default):
+        if isinstance(item, BadLine):
+            summary.bad(item)
+            if item.fatal or not skip_bad_lines:
+                report.stopped = item
+                return report
+            continue
+        summary.add(item)
+        if pinned is not None:
+            for message in _compare_baseline(item, next(pinned, None)):
+                summary.mismatch(item.line, message)
+        if out is not None:
+            out.write(json.dumps(item.record(), ensure_ascii=False) + "\n")
+        if progress is not None:
+            progress(summary.calls)
+    if pinned is not None:
+        extra = sum(1 for _ in pinned)
+        if extra:
+            summary.mismatch(0, f"the baseline has {extra} more call(s) than the trace replayed")
+    return report
+
+
+def record(trace: Path, bundle: PolicyBundle, constants: Constants, out: IO[str], *, default: Respond,
+           fmt: str = "auto", skip_bad_lines: bool = False, progress: Progress | None = None) -> SimulationReport:
+    """Pin the current decisions; a bad line stops it unless skipped, so a baseline never hides one."""
+    summary = Summary()
+    report = SimulationReport(str(trace), bundle.policy_hash, summary, skip_bad_lines=skip_bad_lines)
+    out.write(json.dumps({"baseline": 1, "trace": trace.name, "policy_hash": bundle.policy_hash,
+                          "respond": default.answer}) + "\n")
+    for item in replay(read_trace(trace, constants, fmt), bundle, constants, default):
+        if isinstance(item, BadLine):
+            summary.bad(item)
+            if item.fatal or not skip_bad_lines:
+                report.stopped = item
+                return report
+            continue
+        summary.add(item)
+        out.write(json.dumps(item.pinned(), ensure_ascii=False) + "\n")
+        if progress is not None:
+            progress(summary.calls)
+    return report
+
+
+@dataclass
+class Change:
+    line: int
+    tool_name: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "tool_name": self.tool_name, "before": self.before, "after": self.after}
+
+
+@dataclass
+class DiffReport:
+    trace: str
+    baseline_hash: str
+    candidate_hash: str
+    calls: int = 0
+    changed: int = 0
+    by_rule: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, list[Change]] = field(default_factory=dict)
+    transitions: Counter[str] = field(default_factory=Counter)
+    stopped: BadLine | None = None
+    bad_lines: list[BadLine] = field(default_factory=list)
+
+    def exit_code(self, fail_on_change: bool) -> int:
+        if self.stopped is not None:
+            return 2
+        return 1 if (fail_on_change and self.changed) or self.bad_lines else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "trace": self.trace,
+            "baseline_policy_hash": self.baseline_hash,
+            "candidate_policy_hash": self.candidate_hash,
+            "calls": self.calls,
+            "changed": self.changed,
+            "transitions": dict(self.transitions.most_common()),
+            "by_rule": {rule: {"calls": n, "examples": [c.to_json() for c in self.examples.get(rule, [])]}
+                        for rule, n in self.by_rule.most_common()},
+            "bad_lines": [{"line": b.line, "message": b.message} for b in self.bad_lines],
+            "stopped": {"line": self.stopped.line, "message": self.stopped.message} if self.stopped else None,
+        }
+
+
+def _diff_view(result: CallResult) -> dict[str, Any]:
+    pinned = result.pinned()
+    return {key: pinned[key] for key in (*DIFF_KEYS, "final")}
+
+
+def diff(trace: Path, baseline: PolicyBundle, candidate: PolicyBundle, constants: Constants, *, default: Respond,
+         fmt: str = "auto", skip_bad_lines: bool = False, progress: Progress | None = None) -> DiffReport:
+    """Replay the same calls through two policy versions side by side, each with its own task state."""
+    report = DiffReport(str(trace), baseline.policy_hash, candidate.policy_hash)
+    sides = (Replay(baseline, constants, default), Replay(candidate, constants, default))
+    started = False
+    for item in read_trace(trace, constants, fmt):
+        if isinstance(item, BadLine):
+            if item.fatal or not skip_bad_lines:
+                report.stopped = item
+                return report
+            if len(report.bad_lines) < LIST_LIMIT:
+                report.bad_lines.append(item)
+            continue
+        if isinstance(item, TraceHeader):
+            problems = [side.start(item) for side in sides]
+            if problems[0] or problems[1]:
+                report.stopped = problems[0] or problems[1]
+                return report
+            started = True
+            continue
+        if not started:
+            for side in sides:
+                side.start(None)
+            started = True
+        _diff_call(report, item, sides)
+        if progress is not None:
+            progress(report.calls)
+    return report
+
+
+def _diff_call(report: DiffReport, call: TraceCall, sides: tuple[Replay, Replay]) -> None:
+    (before, problem_a), (after, problem_b) = (side.call(call) for side in sides)
+    problem = problem_a or problem_b
+    if problem is not None and len(report.bad_lines) < LIST_LIMIT:
+        report.bad_lines.append(problem)
+    report.calls += 1
+    old, new = _diff_view(before), _diff_view(after)
+    if all(old[key] == new[key] for key in DIFF_KEYS):
+        return
+    report.changed += 1
+    report.transitions[f"{old['outcome']} -> {new['outcome']}"] += 1
+    rules = sorted(set(old["rule_ids"]) ^ set(new["rule_ids"])) or sorted(set(new["rule_ids"])) or ["(no rule)"]
+    change = Change(call.line, call.tool_name, old, new)
+    for rule in rules:
+        report.by_rule[rule] += 1
+        examples = report.examples.setdefault(rule, [])
+        if len(examples) < EXAMPLES_PER_RULE:
+            examples.append(change)

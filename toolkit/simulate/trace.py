@@ -1,0 +1,243 @@
+"""Native JSONL traces (DESIGN §10), read as a stream: one record per line, never the whole file.
+
+Each line becomes a header, a call or a `BadLine` naming the line and the fix;
+the replay decides whether a bad line stops it. The checks here mirror
+`schemas/trace.schema.json` by hand, because running a JSON Schema validator
+on every line of a million-line trace would cost more than the replay itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from toolkit.contract import Constants
+from toolkit.engine import Approve, Deny, ScopeError, TaskSettings, TaskSettingsError, Timeout, parse_scope
+from toolkit.engine.records import OUTCOMES, Response
+from toolkit.errors import InputError
+
+STANDARD_TOOLS = frozenset({
+    "Bash", "BashOutput", "KillShell", "Read", "Write", "Edit", "MultiEdit", "NotebookEdit", "NotebookRead",
+    "Glob", "Grep", "LS", "WebFetch", "WebSearch", "Task", "TodoWrite", "TodoRead", "ExitPlanMode",
+    "SlashCommand", "AskUserQuestion", "Skill",
+})
+ANSWERS = ("approve", "deny", "timeout")
+FINALS = ("allow", "deny")
+_CALL_KEYS = frozenset({"t", "tool_name", "tool_input", "respond", "expect", "note"})
+_HEADER_KEYS = frozenset({"trace", "task", "tools", "description"})
+
+
+class TraceError(InputError):
+    """The trace file as a whole cannot be read."""
+
+
+@dataclass(frozen=True)
+class Respond:
+    answer: str
+    scope: str | None = None
+    reason: str | None = None
+    after_s: float | None = None
+
+    def response(self) -> Response:
+        if self.answer == "approve":
+            return Approve(self.scope or "this_call")
+        if self.answer == "deny":
+            return Deny(self.reason or "")
+        return Timeout()
+
+
+@dataclass(frozen=True)
+class Expect:
+    outcome: str | None = None
+    rule_ids: tuple[str, ...] | None = None
+    final: str | None = None
+    stage: str | None = None
+
+
+@dataclass(frozen=True)
+class TraceHeader:
+    line: int
+    task: TaskSettings = field(default_factory=TaskSettings)
+    tools: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class TraceCall:
+    line: int
+    t: float
+    tool_name: str
+    tool_input: Mapping[str, Any]
+    respond: Respond | None = None
+    expect: Expect | None = None
+
+
+@dataclass(frozen=True)
+class BadLine:
+    line: int
+    message: str
+    hint: str | None = None
+    fatal: bool = False
+    """A bad header: the task itself is unknown, so the replay stops even when skipping bad lines."""
+
+
+class Bad(Exception):
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def raw_lines(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, parsed JSON or None, problem) for every non-blank line, streaming."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise TraceError(str(path), f"cannot read the trace: {exc.strerror}", hint="check the path") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, None, f"not UTF-8 (byte {exc.start + 1})"
+                continue
+            try:
+                yield number, json.loads(text), None
+            except json.JSONDecodeError as exc:
+                if not raw.endswith(b"\n"):
+                    yield number, None, "the last line is cut off (no newline at the end and not valid JSON)"
+                else:
+                    yield number, None, f"not valid JSON at column {exc.colno}: {exc.msg}"
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def parse_respond(value: Any, constants: Constants) -> Respond:
+    if isinstance(value, str):
+        value = {"answer": value}
+    if not isinstance(value, dict):
+        raise Bad("respond must be \"approve\", \"deny\", \"timeout\" or an object with `answer`")
+    unknown = set(value) - {"answer", "scope", "reason", "after_s"}
+    if unknown:
+        raise Bad(f"respond has unknown field(s) {', '.join(sorted(map(repr, unknown)))}",
+                  "use answer, scope, reason and after_s")
+    answer = value.get("answer")
+    if answer not in ANSWERS:
+        raise Bad(f"respond.answer must be one of {', '.join(ANSWERS)}, got {answer!r}")
+    scope, reason, after = value.get("scope"), value.get("reason"), value.get("after_s")
+    if scope is not None:
+        if answer != "approve":
+            raise Bad("respond.scope only goes with answer \"approve\"")
+        try:
+            parse_scope(scope, constants.scope_max_length)
+        except ScopeError as exc:
+            raise Bad(f"respond.scope {scope!r}: {exc}") from None
+    if reason is not None and (answer != "deny" or not isinstance(reason, str)):
+        raise Bad("respond.reason is a string and only goes with answer \"deny\"")
+    if after is not None and (not _number(after) or after < 0):
+        raise Bad(f"respond.after_s must be a number >= 0, got {after!r}")
+    return Respond(answer, scope, reason, float(after) if after is not None else None)
+
+
+def parse_expect(value: Any) -> Expect:
+    if not isinstance(value, dict):
+        raise Bad("expect must be an object with outcome, rule_ids, final and/or stage")
+    unknown = set(value) - {"outcome", "rule_ids", "final", "stage"}
+    if unknown:
+        raise Bad(f"expect has unknown field(s) {', '.join(sorted(map(repr, unknown)))}")
+    outcome, rule_ids, final, stage = (value.get(k) for k in ("outcome", "rule_ids", "final", "stage"))
+    if outcome is not None and outcome not in OUTCOMES:
+        raise Bad(f"expect.outcome must be one of {', '.join(OUTCOMES)}, got {outcome!r}")
+    if rule_ids is not None and not (isinstance(rule_ids, list) and all(isinstance(r, str) for r in rule_ids)):
+        raise Bad("expect.rule_ids must be a list of rule id strings")
+    if final is not None and final not in FINALS:
+        raise Bad(f"expect.final must be allow or deny, got {final!r}")
+    if stage is not None and not isinstance(stage, str):
+        raise Bad("expect.stage must be a string")
+    return Expect(outcome, tuple(sorted(rule_ids)) if rule_ids is not None else None, final, stage)
+
+
+def parse_header(number: int, obj: dict[str, Any]) -> TraceHeader:
+    unknown = set(obj) - _HEADER_KEYS
+    if unknown:
+        raise Bad(f"header has unknown field(s) {', '.join(sorted(map(repr, unknown)))}",
+                  "a header holds trace, task, tools and description")
+    if obj.get("trace") != 1:
+        raise Bad(f"unsupported trace version {obj.get('trace')!r}", "this tool reads {\"trace\": 1}")
+    tools = obj.get("tools", [])
+    if not (isinstance(tools, list) and all(isinstance(t, str) and t for t in tools)):
+        raise Bad("header tools must be a list of tool names")
+    try:
+        task = TaskSettings.from_mapping(obj.get("task", {}), "header task")
+    except TaskSettingsError as exc:
+        raise Bad(exc.message) from None
+    return TraceHeader(number, task, frozenset(tools))
+
+
+class CallChecker:
+    """Field checks for call lines, with the state they need: known tools and the previous timestamp."""
+
+    def __init__(self, constants: Constants, header: TraceHeader | None = None):
+        self.constants = constants
+        self.last_t = 0.0
+        self.known = STANDARD_TOOLS
+        if header is not None:
+            self.known = STANDARD_TOOLS | header.tools | frozenset(header.task.write_tools)
+
+    def check(self, number: int, obj: Any) -> TraceCall:
+        if not isinstance(obj, dict):
+            raise Bad(f"a call line must be a JSON object, got {type(obj).__name__}")
+        missing = [k for k in ("t", "tool_name", "tool_input") if k not in obj]
+        if missing:
+            raise Bad(f"missing field(s): {', '.join(missing)}", "every call needs t, tool_name and tool_input")
+        unknown = set(obj) - _CALL_KEYS
+        if unknown:
+            raise Bad(f"unknown field(s) {', '.join(sorted(map(repr, unknown)))}",
+                      "a call holds t, tool_name, tool_input, respond, expect and note")
+        t, tool, tool_input = obj["t"], obj["tool_name"], obj["tool_input"]
+        if not _number(t) or t < 0:
+            raise Bad(f"t must be a number of seconds >= 0, got {t!r}")
+        if not isinstance(tool, str) or not tool:
+            raise Bad("tool_name must be a non-empty string")
+        if tool not in self.known and not tool.startswith("mcp__"):
+            raise Bad(f"unknown tool {tool!r}", "name it in the header's \"tools\" list if it is real")
+        if not isinstance(tool_input, dict):
+            raise Bad("tool_input must be a JSON object")
+        if t < self.last_t:
+            raise Bad(f"t = {t} is earlier than the previous call's t = {self.last_t}",
+                      "timestamps must never decrease")
+        respond = parse_respond(obj["respond"], self.constants) if "respond" in obj else None
+        expect = parse_expect(obj["expect"]) if "expect" in obj else None
+        self.last_t = float(t)
+        return TraceCall(number, float(t), tool, tool_input, respond, expect)
+
+
+def read_native(path: Path, constants: Constants) -> Iterator[TraceHeader | TraceCall | BadLine]:
+    checker = CallChecker(constants)
+    first = True
+    for number, obj, problem in raw_lines(path):
+        if problem is not None:
+            yield BadLine(number, problem)
+            first = False
+            continue
+        try:
+            if isinstance(obj, dict) and "trace" in obj:
+                if not first:
+                    raise Bad("a header may only be the first line of a trace")
+                try:
+                    header = parse_header(number, obj)
+                except Bad as exc:
+                    yield BadLine(number, exc.message, exc.hint, fatal=True)
+                    return
+                checker = CallChecker(constants, header)
+                yield header
+            else:
+                yield checker.check(number, obj)
+        except Bad as exc:
+            yield BadLine(number, exc.message, exc.hint)
+        first = False
