@@ -1,8 +1,9 @@
 """`cedar-gates check`: every configured gate in one run, with one summary.
 
 Gates: lint (built-in tiers plus the configured blueprints, or the bundled example
-blueprint when nothing is configured) and parity (the configured fixtures and the
-real policy files in cedarpy and cedar-wasm).
+blueprint when nothing is configured), parity (the configured fixtures and the
+real policy files in cedarpy and cedar-wasm) and, when traces are configured,
+simulate (each trace against its expectations and baseline).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from toolkit.config import Config
 from toolkit.lint.diagnostics import LintReport
 from toolkit.lint.runner import Linter
 from toolkit.parity.harness import ParityReport
+from toolkit.simulate.session import SimulationReport
 from toolkit.resources import example_blueprint_path
 
 
@@ -25,13 +27,17 @@ class GateResult:
     name: str
     exit_code: int
     detail: str
-    report: LintReport | ParityReport | None = None
+    report: LintReport | ParityReport | list[SimulationReport] | None = None
 
     def findings_json(self) -> list[dict[str, Any]]:
         if isinstance(self.report, LintReport):
             return [f.to_dict() for f in self.report.findings]
         if isinstance(self.report, ParityReport):
             return [r.to_json() for r in self.report.results if not r.passed]
+        if isinstance(self.report, list):
+            from toolkit.simulate.render import to_json
+
+            return [to_json(r) for r in self.report if r.exit_code]
         return []
 
 
@@ -64,9 +70,38 @@ def parity_gate(config: Config, runner_factory: Callable[[Config], WasmRunner]) 
     return GateResult("parity", report.exit_code, summary_line(report), report)
 
 
+def baseline_for(trace: Path) -> Path | None:
+    """`x.jsonl` is pinned by `x.expected.jsonl` next to it, when that file exists."""
+    candidate = trace.with_name(trace.name.removesuffix(".jsonl") + ".expected.jsonl")
+    return candidate if candidate.is_file() else None
+
+
+def simulate_gate(config: Config) -> GateResult:
+    from toolkit.engine import load_policies
+    from toolkit.simulate import Respond, simulate
+
+    bundle, constants = load_policies(config.simulate_blueprint, config)
+    reports = [
+        simulate(trace, bundle, constants, default=Respond(config.simulate_respond), baseline=baseline_for(trace))
+        for trace in config.simulate_traces
+    ]
+    calls = sum(r.summary.calls for r in reports)
+    mismatches = sum(r.summary.mismatch_count for r in reports)
+    stopped = [r for r in reports if r.stopped is not None]
+    pinned = sum(1 for r in reports if r.baseline)
+    detail = f"{len(reports)} trace(s) ({pinned} with a baseline), {calls} calls, {mismatches} mismatch(es)"
+    if stopped:
+        first = stopped[0]
+        detail += f"; stopped at {first.trace}:{first.stopped.line}: {first.stopped.message}"
+    return GateResult("simulate", max((r.exit_code for r in reports), default=0), detail, reports)
+
+
 def run_check(
     config: Config, strict: bool = False, runner_factory: Callable[[Config], WasmRunner] | None = None
 ) -> list[GateResult]:
     from toolkit.parity.gate import make_runner
 
-    return [lint_gate(config, strict), parity_gate(config, runner_factory or make_runner)]
+    gates = [lint_gate(config, strict), parity_gate(config, runner_factory or make_runner)]
+    if config.simulate_traces:
+        gates.append(simulate_gate(config))
+    return gates

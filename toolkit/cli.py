@@ -224,7 +224,9 @@ def check(
     """Run every configured gate and print a summary (the main CI/pre-commit job).
 
     Gates: lint (the built-in tiers and the configured blueprints) and parity (the configured fixtures, plus the
-    built-in tiers and blueprints over the tool-call corpus, in cedarpy and cedar-wasm). With no configuration
+    built-in tiers and blueprints over the tool-call corpus, in cedarpy and cedar-wasm), and simulate when
+    `[simulate] traces` are configured (each trace's expectations and its `<name>.expected.jsonl` baseline).
+    With no configuration
     it checks the bundled built-ins, the bundled example blueprint and the bundled golden fixtures. Exit 0 when
     every gate passes, 1 when one fails, 2 on unusable input or a runner that cannot start.
     """
@@ -235,6 +237,7 @@ def check(
     from toolkit.lint.render.text import render as render_text
     from toolkit.parity.harness import ParityReport
     from toolkit.parity.render import render_text as render_parity
+    from toolkit.simulate.render import render_text as render_replay
 
     results = run_check(_load_config(config), strict)
     worst = max(r.exit_code for r in results)
@@ -252,6 +255,11 @@ def check(
             elif isinstance(result.report, ParityReport) and result.exit_code:
                 typer.echo(render_parity(result.report))
                 typer.echo("")
+            elif isinstance(result.report, list):
+                for replayed in result.report:
+                    if replayed.exit_code:
+                        typer.echo(render_replay(replayed))
+                        typer.echo("")
         typer.echo("cedar-gates check")
         for result in results:
             status = {0: "PASS", 1: "FAIL", 2: "ERROR"}[result.exit_code]

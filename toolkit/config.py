@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,9 @@ class Config:
     parity_fixtures: tuple[Path, ...] = ()
     parity_timeout_s: float = DEFAULT_PARITY_TIMEOUT_S
     parity_policies: bool = True
+    simulate_traces: tuple[Path, ...] = ()
+    simulate_blueprint: Path | None = None
+    simulate_respond: str = "timeout"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -68,6 +72,13 @@ def discover(start: Path) -> Path | None:
     return None
 
 
+def _expand(root: Path, pattern: str) -> list[Path]:
+    """A path or glob relative to the configuration file (absolute ones work too; `**` recurses)."""
+    if not any(c in pattern for c in "*?["):
+        return [root / pattern]
+    return sorted(Path(p) for p in glob.glob(str(root / pattern), recursive=True))
+
+
 def load_config(explicit: Path | None = None, start: Path | None = None) -> Config:
     start = (start or Path.cwd()).resolve()
     path = explicit or discover(start)
@@ -94,7 +105,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
         raise ConfigError(str(path), f"{prefix}builtins: {builtins} is not a directory", hint="point it at a directory with hard_deny.cedar and soft_deny.cedar")
     blueprints: list[Path] = []
     for pattern in table.get("blueprints", []):
-        matches = sorted(root.glob(pattern)) if any(c in pattern for c in "*?[") else [root / pattern]
+        matches = _expand(root, pattern)
         if not matches:
             raise ConfigError(str(path), f"{prefix}blueprints: {pattern!r} matches no file", hint="fix the pattern or remove it")
         blueprints.extend(matches)
@@ -103,6 +114,18 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
     for fixture_path in fixtures:
         if not fixture_path.exists():
             raise ConfigError(str(path), f"{prefix}parity.fixtures: {fixture_path} does not exist", hint="fix the path or remove it")
+    simulate = table.get("simulate", {})
+    traces: list[Path] = []
+    for pattern in simulate.get("traces", []):
+        matches = [m for m in _expand(root, pattern) if not m.name.endswith(".expected.jsonl")]
+        if not matches or not all(m.is_file() for m in matches):
+            raise ConfigError(str(path), f"{prefix}simulate.traces: {pattern!r} matches no trace file",
+                              hint="fix the pattern or remove it")
+        traces.extend(matches)
+    sim_blueprint = resolve(simulate.get("blueprint"))
+    if sim_blueprint is not None and not sim_blueprint.is_file():
+        raise ConfigError(str(path), f"{prefix}simulate.blueprint: {sim_blueprint} does not exist",
+                          hint="fix the path or remove it")
     return Config(
         root=root,
         source=path,
@@ -115,4 +138,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
         parity_fixtures=fixtures,
         parity_timeout_s=float(parity.get("timeout-s", DEFAULT_PARITY_TIMEOUT_S)),
         parity_policies=parity.get("policies", True),
+        simulate_traces=tuple(traces),
+        simulate_blueprint=sim_blueprint,
+        simulate_respond=simulate.get("respond", "timeout"),
     )
