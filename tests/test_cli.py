@@ -25,11 +25,12 @@ def run(*args: str):
 def test_version_and_help():
     assert run("--version").stdout.strip() == f"cedar-gates {__version__}"
     out = run("--help").stdout
-    for command in ("lint", "check", "policies", "rule"):
+    for command in ("lint", "check", "policies", "rule", "eval", "simulate"):
         assert command in out
 
 
-@pytest.mark.parametrize("command", [["lint"], ["check"], ["policies", "list"], ["policies", "show"], ["rule"]])
+@pytest.mark.parametrize("command", [["lint"], ["check"], ["policies", "list"], ["policies", "show"], ["rule"],
+                                     ["eval"], ["simulate", "run"], ["simulate", "record"], ["simulate", "diff"]])
 def test_every_subcommand_explains_its_options(command):
     result = run(*command, "--help")
     assert result.exit_code == 0

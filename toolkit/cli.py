@@ -24,7 +24,8 @@ app = typer.Typer(
         "Lint, parity-check and inspect Cedar approval gates for AI-agent tool calls.\n\n"
         "Start with `cedar-gates check` (every configured gate), `cedar-gates lint blueprint.yaml` or "
         "`cedar-gates parity` (cedarpy vs cedar-wasm). `cedar-gates eval --tool Bash --input '{...}'` runs one tool "
-        "call through the runtime gate. `cedar-gates doctor` shows the engines and the Node runner. "
+        "call through the runtime gate; `cedar-gates simulate TRACE` replays recorded traffic. "
+        "`cedar-gates doctor` shows the engines and the Node runner. "
         "Exit codes: 0 clean, 1 findings, 2 unusable input (eval: 0 allow, 2 deny, 3 approval, 1 error)."
     ),
     no_args_is_help=True,
