@@ -136,7 +136,7 @@ def main() -> None:
             write_trace(path, count)
             sizes[label] = (path.stat().st_size, *peak_rss(path))
         print("peak RSS of a child replaying a trace")
-        for label, (size, calls, rss, secs) in sizes.items():
+        for size, calls, rss, secs in sizes.values():
             print(f"  {calls:>9,} calls ({size / 2**20:6.1f} MiB)   {rss / 1024:6.1f} MiB peak   {secs:6.1f} s")
         growth = sizes["big"][2] / sizes["small"][2] - 1
         print(f"  growth {growth:+.1%} for {args.big // args.small}x the calls (target: bounded state only)")
