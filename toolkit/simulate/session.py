@@ -89,50 +89,48 @@ def simulate(
     baseline: Path | None = None,
     progress: Progress | None = None,
 ) -> SimulationReport:
-    summary = Summary()
-    report = SimulationReport(str(trace), bundle.policy_hash, summary, baseline=str(baseline) if baseline else None,
+    report = SimulationReport(str(trace), bundle.policy_hash, Summary(), baseline=str(baseline) if baseline else None,
                               skip_bad_lines=skip_bad_lines)
+    summary = report.summary
     pinned = _baseline_entries(baseline) if baseline else None
-    for item in replay(read_trace(trace, constants, fmt), bundle, constants, default):
-        if isinstance(item, BadLine):
-            summary.bad(item)
-            if item.fatal or not skip_bad_lines:
-                report.stopped = item
-                return report
-            continue
-        summary.add(item)
+    for result in _replayed(report, replay(read_trace(trace, constants, fmt), bundle, constants, default)):
         if pinned is not None:
-            for message in _compare_baseline(item, next(pinned, None)):
-                summary.mismatch(item.line, message)
+            for message in _compare_baseline(result, next(pinned, None)):
+                summary.mismatch(result.line, message)
         if out is not None:
-            out.write(json.dumps(item.record(), ensure_ascii=False) + "\n")
+            out.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
         if progress is not None:
             progress(summary.calls)
-    if pinned is not None:
+    if pinned is not None and report.stopped is None:
         extra = sum(1 for _ in pinned)
         if extra:
             summary.mismatch(0, f"the baseline has {extra} more call(s) than the trace replayed")
     return report
 
 
+def _replayed(report: SimulationReport, items: Iterator[CallResult | BadLine]) -> Iterator[CallResult]:
+    """Count every result and bad line; stop at a bad line unless the report skips them."""
+    for item in items:
+        if isinstance(item, BadLine):
+            report.summary.bad(item)
+            if item.fatal or not report.skip_bad_lines:
+                report.stopped = item
+                return
+            continue
+        report.summary.add(item)
+        yield item
+
+
 def record(trace: Path, bundle: PolicyBundle, constants: Constants, out: IO[str], *, default: Respond,
            fmt: str = "auto", skip_bad_lines: bool = False, progress: Progress | None = None) -> SimulationReport:
     """Pin the current decisions; a bad line stops it unless skipped, so a baseline never hides one."""
-    summary = Summary()
-    report = SimulationReport(str(trace), bundle.policy_hash, summary, skip_bad_lines=skip_bad_lines)
+    report = SimulationReport(str(trace), bundle.policy_hash, Summary(), skip_bad_lines=skip_bad_lines)
     out.write(json.dumps({"baseline": 1, "trace": trace.name, "policy_hash": bundle.policy_hash,
                           "respond": default.answer}) + "\n")
-    for item in replay(read_trace(trace, constants, fmt), bundle, constants, default):
-        if isinstance(item, BadLine):
-            summary.bad(item)
-            if item.fatal or not skip_bad_lines:
-                report.stopped = item
-                return report
-            continue
-        summary.add(item)
-        out.write(json.dumps(item.pinned(), ensure_ascii=False) + "\n")
+    for result in _replayed(report, replay(read_trace(trace, constants, fmt), bundle, constants, default)):
+        out.write(json.dumps(result.pinned(), ensure_ascii=False) + "\n")
         if progress is not None:
-            progress(summary.calls)
+            progress(report.summary.calls)
     return report
 
 
