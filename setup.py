@@ -15,8 +15,20 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 RUNNER = Path("toolkit", "runner")
-# cedar-wasm ships three builds; the runner loads only `nodejs/`.
-UNUSED_BUILDS = ("node_modules/@cedar-policy/cedar-wasm/esm", "node_modules/@cedar-policy/cedar-wasm/web")
+# cedar-wasm ships three builds; the runner loads only `nodejs/`. The sync checker only
+# parses TypeScript, so the compiler's server, CLI, translations and lib typings stay out.
+UNUSED = (
+    "node_modules/@cedar-policy/cedar-wasm/esm",
+    "node_modules/@cedar-policy/cedar-wasm/web",
+    "node_modules/typescript/lib/_tsc.js",
+    "node_modules/typescript/lib/_tsserver.js",
+    "node_modules/typescript/lib/_typingsInstaller.js",
+    "node_modules/typescript/lib/tsserver.js",
+    "node_modules/typescript/lib/tsserverlibrary.js",
+    "node_modules/typescript/lib/tsserverlibrary.d.ts",
+    "node_modules/typescript/lib/typingsInstaller.js",
+)
+UNUSED_GLOBS = ("node_modules/typescript/lib/lib.*.d.ts", "node_modules/typescript/lib/*/diagnosticMessages.generated.json")
 
 
 def install_runner_packages(runner_dir: Path) -> None:
@@ -31,8 +43,15 @@ def install_runner_packages(runner_dir: Path) -> None:
             f"cedar-gates: `npm ci` failed in {runner_dir} (exit {status}); "
             "the npm registry must be reachable while installing"
         )
-    for unused in UNUSED_BUILDS:
-        shutil.rmtree(runner_dir / unused, ignore_errors=True)
+    for unused in UNUSED:
+        target = runner_dir / unused
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+    for pattern in UNUSED_GLOBS:
+        for target in runner_dir.glob(pattern):
+            target.unlink(missing_ok=True)
 
 
 class BuildWithRunner(build_py):

@@ -66,6 +66,16 @@ simulate_app = typer.Typer(
     ),
 )
 app.add_typer(simulate_app, name="simulate")
+sync_app = typer.Typer(
+    help=(
+        "Drift checkers for platforms that keep the same limits and types in Python and TypeScript.\n\n"
+        "`sync constants` checks consumers against the constants contract; `sync types` compares a canonical and "
+        "a mirror TypeScript file. Configure them under [sync] (docs/sync.md) or pass the files as options. "
+        "Exit codes: 0 in sync, 1 drift, 2 configuration or parse errors."
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(sync_app, name="sync")
 policies_app = typer.Typer(help="Show the effective rule set (built-in tiers plus a blueprint).", no_args_is_help=True)
 app.add_typer(policies_app, name="policies")
 
@@ -92,6 +102,12 @@ class ReplayFormat(str, Enum):
     text = "text"
     json = "json"
     junit = "junit"
+
+
+class SyncFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
 
 
 class Answer(str, Enum):
@@ -757,6 +773,94 @@ def simulate_diff(
     else:
         typer.echo(render_diff_text(report))
     raise typer.Exit(report.exit_code(fail_on_change))
+
+
+def _sync_exit(report, output_format: SyncFormat) -> None:
+    from toolkit.sync.findings import RENDERERS
+
+    typer.echo(RENDERERS[output_format.value](report))
+    raise typer.Exit(report.exit_code)
+
+
+def _sync_settings(config: Optional[Path]):
+    from toolkit.sync.settings import SyncSettings
+
+    return _load_config(config).sync or SyncSettings()
+
+
+@sync_app.command("constants")
+@_input_errors_exit_2
+def sync_constants(
+    contract: Optional[Path] = typer.Option(None, "--contract", help="Constants contract (JSON). Default: from "
+                                            "[sync] contract, else the bundled contracts/constants.json."),
+    python: List[Path] = typer.Option([], "--python", help="A Python consumer (repeatable)."),
+    typescript: List[Path] = typer.Option([], "--typescript", help="A TypeScript consumer (repeatable)."),
+    mode: str = typer.Option("mirror", "--mode", help="For consumers given as options: `mirror` (literals allowed, "
+                             "must equal the contract) or `derive` (any literal of an owned name is drift)."),
+    output_format: SyncFormat = typer.Option(SyncFormat.text, "--format", "-f", help="text, json or github."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Check Python and TypeScript consumers against the constants contract.
+
+    The contract is validated first (schema and invariants, every problem in one list). Python is parsed with
+    `ast`, TypeScript with the TypeScript compiler in the bundled runner. Owned names map to contract keys through
+    [sync.names], by default the upper-snake-case of each key (approval_gate_cap.min -> APPROVAL_GATE_CAP_MIN).
+    Findings: CG202 literal where a derived value is required, CG203 mirrored value differs, CG204 contract key no
+    consumer uses (warning). Files given as options replace the configured consumers.
+    """
+    from dataclasses import replace
+
+    from toolkit.sync import check_constants
+    from toolkit.sync.settings import MODES, Consumer
+
+    if mode not in MODES:
+        _fail(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
+    settings = _sync_settings(config)
+    given = [Consumer(p, "python", mode) for p in python] + [Consumer(p, "typescript", mode) for p in typescript]
+    for consumer in given:
+        if not consumer.path.is_file():
+            _fail(f"{consumer.path}: file not found")
+    if given:
+        settings = replace(settings, consumers=tuple(given), names={} if contract else settings.names)
+    if contract is not None:
+        settings = replace(settings, contract=contract)
+    if not settings.consumers:
+        _fail("no consumers to check; configure [[sync.consumers]] or pass --python / --typescript")
+    _sync_exit(check_constants(settings), output_format)
+
+
+@sync_app.command("types")
+@_input_errors_exit_2
+def sync_types(
+    canonical: Optional[Path] = typer.Option(None, "--canonical", help="The TypeScript file that defines the types."),
+    mirror: Optional[Path] = typer.Option(None, "--mirror", help="The TypeScript file that copies them."),
+    canonical_only: List[str] = typer.Option([], "--canonical-only", help="A name only the canonical side exports "
+                                             "(repeatable)."),
+    mirror_only: List[str] = typer.Option([], "--mirror-only", help="A name only the mirror exports (repeatable)."),
+    output_format: SyncFormat = typer.Option(SyncFormat.text, "--format", "-f", help="text, json or github."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Compare the exported declarations of a canonical and a mirror TypeScript file, structurally.
+
+    Interfaces member by member (name, optional, readonly, type) with local `extends` chains flattened; type
+    aliases structurally (unions as sets, also nested inside objects and generics); consts by value, resolving
+    values read from a JSON import; enums by members; `export {X} from './local'` by reading the local file.
+    Findings CG301-CG311 say which side is canonical and what to change.
+    """
+    from dataclasses import replace
+
+    from toolkit.sync import check_types
+
+    settings = _sync_settings(config)
+    if canonical or mirror:
+        if not (canonical and mirror):
+            _fail("give both --canonical and --mirror")
+        settings = replace(settings, canonical=canonical, mirror=mirror)
+    if canonical_only or mirror_only:
+        settings = replace(settings, canonical_only=tuple(canonical_only), mirror_only=tuple(mirror_only))
+    if not settings.has_types:
+        _fail("nothing to compare; configure [sync.types] or pass --canonical and --mirror")
+    _sync_exit(check_types(settings), output_format)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from toolkit.errors import ConfigError
 from toolkit.jsonschema_check import validate
+from toolkit.sync.settings import Consumer, SyncSettings, language_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +37,7 @@ class Config:
     simulate_traces: tuple[Path, ...] = ()
     simulate_blueprint: Path | None = None
     simulate_respond: str = "timeout"
+    sync: SyncSettings | None = None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -126,6 +128,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
     if sim_blueprint is not None and not sim_blueprint.is_file():
         raise ConfigError(str(path), f"{prefix}simulate.blueprint: {sim_blueprint} does not exist",
                           hint="fix the path or remove it")
+    sync = _sync_settings(table.get("sync"), root, str(path), prefix)
     return Config(
         root=root,
         source=path,
@@ -141,4 +144,35 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
         simulate_traces=tuple(traces),
         simulate_blueprint=sim_blueprint,
         simulate_respond=simulate.get("respond", "timeout"),
+        sync=sync,
+    )
+
+
+def _sync_settings(table: dict[str, Any] | None, root: Path, source: str, prefix: str) -> SyncSettings | None:
+    if table is None:
+        return None
+
+    def existing(value: str, key: str) -> Path:
+        found = root / value
+        if not found.is_file():
+            raise ConfigError(source, f"{prefix}sync.{key}: {found} does not exist", hint="fix the path")
+        return found
+
+    consumers = []
+    for i, item in enumerate(table.get("consumers", [])):
+        path = existing(item["path"], f"consumers[{i}].path")
+        language = item.get("language") or language_of(path)
+        if language is None:
+            raise ConfigError(source, f"{prefix}sync.consumers[{i}]: cannot tell the language of {path.name}",
+                              hint='set language = "python" or "typescript"')
+        consumers.append(Consumer(path, language, item.get("mode", "derive")))
+    types = table.get("types", {})
+    return SyncSettings(
+        contract=existing(table["contract"], "contract") if "contract" in table else None,
+        names=dict(table.get("names", {})),
+        consumers=tuple(consumers),
+        canonical=existing(types["canonical"], "types.canonical") if types else None,
+        mirror=existing(types["mirror"], "types.mirror") if types else None,
+        canonical_only=tuple(types.get("canonical-only", [])),
+        mirror_only=tuple(types.get("mirror-only", [])),
     )

@@ -10,3 +10,5 @@ from pathlib import Path
 RUNNER_DIR = Path(__file__).resolve().parent
 SCRIPT = RUNNER_DIR / "runner.js"
 WASM_PACKAGE_DIR = RUNNER_DIR / "node_modules" / "@cedar-policy" / "cedar-wasm"
+TS_SCRIPT = RUNNER_DIR / "tsinfo.js"
+TYPESCRIPT_DIR = RUNNER_DIR / "node_modules" / "typescript"

@@ -1,0 +1,153 @@
+"""`sync constants`: do the Python and TypeScript consumers still agree with the constants contract?
+
+Python consumers are read with `ast` and TypeScript consumers with the
+TypeScript compiler, so formatting, comments and string tricks cannot hide a
+literal. Only module-level (exported, for TypeScript) bindings of owned names
+count.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from toolkit.contract import read_contract
+from toolkit.errors import ConfigError, InputError
+from toolkit.resources import constants_path
+from toolkit.sync import tsparse
+from toolkit.sync.findings import SyncFinding, SyncReport
+from toolkit.sync.settings import Consumer, SyncSettings
+
+
+def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted paths to leaves; lists are leaves; `$schema` is not a value."""
+    if not isinstance(data, dict):
+        return {prefix: data}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "$schema":
+            continue
+        out.update(flatten(value, f"{prefix}.{key}" if prefix else key))
+    return out
+
+
+def owned_name(path: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_").upper()
+
+
+def _py_bindings(path: Path) -> dict[str, tuple[int, int, bool, Any]]:
+    """Module-level NAME -> (line, column, is_literal, literal value)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as exc:
+        raise InputError(str(path), f"Python syntax error: {exc.msg}", exc.lineno, exc.offset,
+                         hint="fix the syntax; the checker parses with Python's ast") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read: {exc}") from None
+    found: dict[str, tuple[int, int, bool, Any]] = {}
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        try:
+            literal, is_literal = ast.literal_eval(value), True
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            literal, is_literal = None, False
+        for target in targets:
+            if isinstance(target, ast.Name):
+                found[target.id] = (node.lineno, node.col_offset + 1, is_literal, literal)
+    return found
+
+
+def _ts_bindings(described: dict[str, Any]) -> dict[str, tuple[int, int, bool, Any, bool]]:
+    """Exported consts: NAME -> (line, column, is_literal, value, value_known)."""
+    return {c["name"]: (c["line"], c["column"], c["literal"], c["value"], c["has_value"])
+            for c in described.get("consts", [])}
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON values: 1 equals 1.0, True never equals 1, a tuple equals a list."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _derive_hint(consumer: Consumer, contract: Path, key: str, name: str) -> str:
+    if consumer.language == "python":
+        subscript = "".join(f"[{json.dumps(part)}]" for part in key.split("."))
+        return f"read it from {contract.name}, e.g. {name} = CONTRACT{subscript}"
+    return f'import contract from "./{contract.name}"; export const {name} = contract.{key}'
+
+
+def _top_level_line(text: str, key: str) -> int:
+    top = key.split(".", 1)[0]
+    for number, line in enumerate(text.splitlines(), start=1):
+        if f'"{top}"' in line:
+            return number
+    return 1
+
+
+def check_constants(settings: SyncSettings, timer=time.perf_counter) -> SyncReport:
+    start = timer()
+    contract = settings.contract or constants_path()
+    values = flatten(read_contract(contract))
+    names = dict(settings.names) or {owned_name(key): key for key in values}
+    unknown = sorted(f"{name} -> {key}" for name, key in names.items() if key not in values)
+    if unknown:
+        raise ConfigError(str(contract), "sync names map to keys the contract does not have: " + ", ".join(unknown),
+                          hint=f"use dotted paths into {contract.name}, e.g. approval_gate_cap.min")
+    report = SyncReport("constants", files=len(settings.consumers) + 1)
+    ts_consumers = [c for c in settings.consumers if c.language == "typescript"]
+    described = tsparse.describe([c.path for c in ts_consumers]) if ts_consumers else None
+    if described is not None:
+        report.node_s = described.node_s
+    defined: set[str] = set()
+    for consumer in settings.consumers:
+        if consumer.language == "python":
+            bindings = {n: (*b, b[2]) for n, b in _py_bindings(consumer.path).items()}
+        else:
+            info = described.get(consumer.path)  # type: ignore[union-attr]
+            problem = tsparse.first_syntax_error(consumer.path, info)
+            if problem:
+                raise problem
+            bindings = _ts_bindings(info)
+        for name, key in names.items():
+            if name not in bindings:
+                continue
+            defined.add(name)
+            line, column, is_literal, value, known = bindings[name]
+            expected = values[key]
+            where = dict(path=str(consumer.path), line=line, column=column, name=name)
+            if is_literal and consumer.mode == "derive":
+                report.findings.append(SyncFinding(
+                    "CG202", "error", **where,
+                    message=f"{name} re-declares contract key {key} as the literal {json.dumps(value)} "
+                            f"(contract value {json.dumps(expected)}); this consumer must derive it",
+                    fix=_derive_hint(consumer, contract, key, name)))
+            elif known and not _same(value, expected):
+                what = "mirrors" if is_literal else "resolves to"
+                report.findings.append(SyncFinding(
+                    "CG203", "error", **where,
+                    message=f"{name} {what} {json.dumps(value)} but contract key {key} is {json.dumps(expected)}",
+                    fix=f"change it to {json.dumps(expected)}" if is_literal else
+                        f"make it read {key} from {contract.name}"))
+    text = contract.read_text(encoding="utf-8")
+    for name, key in sorted(names.items(), key=lambda item: item[1]):
+        if name not in defined:
+            report.findings.append(SyncFinding(
+                "CG204", "warning", str(contract), _top_level_line(text, key), 1, name,
+                message=f"contract key {key} is not used by any consumer (owned name {name})",
+                fix="derive or mirror it in a consumer, map it to another name in sync.names, or drop it"))
+    report.sort()
+    report.total_s = timer() - start
+    return report
