@@ -3,7 +3,8 @@
 Gates: lint (built-in tiers plus the configured blueprints, or the bundled example
 blueprint when nothing is configured), parity (the configured fixtures and the
 real policy files in cedarpy and cedar-wasm) and, when traces are configured,
-simulate (each trace against its expectations and baseline).
+simulate (each trace against its expectations and baseline), and the drift
+checkers when `[sync]` configures them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from toolkit.lint.diagnostics import LintReport
 from toolkit.lint.runner import Linter
 from toolkit.parity.harness import ParityReport
 from toolkit.simulate.session import SimulationReport
+from toolkit.sync.findings import SyncReport
 from toolkit.resources import example_blueprint_path
 
 
@@ -27,13 +29,15 @@ class GateResult:
     name: str
     exit_code: int
     detail: str
-    report: LintReport | ParityReport | list[SimulationReport] | None = None
+    report: LintReport | ParityReport | list[SimulationReport] | SyncReport | None = None
 
     def findings_json(self) -> list[dict[str, Any]]:
         if isinstance(self.report, LintReport):
             return [f.to_dict() for f in self.report.findings]
         if isinstance(self.report, ParityReport):
             return [r.to_json() for r in self.report.results if not r.passed]
+        if isinstance(self.report, SyncReport):
+            return [f.to_dict() for f in self.report.findings]
         if isinstance(self.report, list):
             from toolkit.simulate.render import to_json
 
@@ -104,4 +108,23 @@ def run_check(
     gates = [lint_gate(config, strict), parity_gate(config, runner_factory or make_runner)]
     if config.simulate_traces:
         gates.append(simulate_gate(config))
+    if config.sync is not None and config.sync.has_constants:
+        gates.append(sync_gate("sync-constants", config))
+    if config.sync is not None and config.sync.has_types:
+        gates.append(sync_gate("sync-types", config))
     return gates
+
+
+def sync_gate(name: str, config: Config) -> GateResult:
+    from toolkit.errors import InputError
+    from toolkit.sync import check_constants, check_types
+    from toolkit.sync.findings import summary_line
+
+    assert config.sync is not None
+    try:
+        report = (check_constants if name == "sync-constants" else check_types)(config.sync)
+    except InputError as exc:
+        return GateResult(name, 2, str(exc).splitlines()[0])
+    except RunnerUnavailable as exc:
+        return GateResult(name, 2, f"the TypeScript parser is not available: {exc} (fix: {exc.hint})")
+    return GateResult(name, report.exit_code, summary_line(report), report)

@@ -242,7 +242,8 @@ def check(
 
     Gates: lint (the built-in tiers and the configured blueprints) and parity (the configured fixtures, plus the
     built-in tiers and blueprints over the tool-call corpus, in cedarpy and cedar-wasm), and simulate when
-    `[simulate] traces` are configured (each trace's expectations and its `<name>.expected.jsonl` baseline).
+    `[simulate] traces` are configured (each trace's expectations and its `<name>.expected.jsonl` baseline), and
+    sync-constants / sync-types when [sync] configures them.
     With no configuration
     it checks the bundled built-ins, the bundled example blueprint and the bundled golden fixtures. Exit 0 when
     every gate passes, 1 when one fails, 2 on unusable input or a runner that cannot start.
@@ -255,6 +256,7 @@ def check(
     from toolkit.parity.harness import ParityReport
     from toolkit.parity.render import render_text as render_parity
     from toolkit.simulate.render import render_text as render_replay
+    from toolkit.sync.findings import SyncReport, render_text as render_sync
 
     results = run_check(_load_config(config), strict)
     worst = max(r.exit_code for r in results)
@@ -272,6 +274,9 @@ def check(
             elif isinstance(result.report, ParityReport) and result.exit_code:
                 typer.echo(render_parity(result.report))
                 typer.echo("")
+            elif isinstance(result.report, SyncReport) and result.report.findings:
+                typer.echo(render_sync(result.report))
+                typer.echo("")
             elif isinstance(result.report, list):
                 for replayed in result.report:
                     if replayed.exit_code:
@@ -280,7 +285,7 @@ def check(
         typer.echo("cedar-gates check")
         for result in results:
             status = {0: "PASS", 1: "FAIL", 2: "ERROR"}[result.exit_code]
-            typer.echo(f"  {result.name:<8} {status:<6} {result.detail}")
+            typer.echo(f"  {result.name:<14} {status:<6} {result.detail}")
     raise typer.Exit(worst)
 
 
