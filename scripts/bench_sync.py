@@ -1,0 +1,101 @@
+"""Drift checker cost: wall time per invocation, and the share of it spent starting Node.
+
+    python scripts/bench_sync.py [--repeat N]
+
+1. `sync types` on a canonical/mirror pair of ~2,000-line TypeScript files
+   (interfaces with nested unions, aliases, enums, consts); the mirror
+   reorders every union, so the run finds nothing and still compares
+   everything.
+2. `sync constants` on ten consumers (five Python, five TypeScript), each
+   holding every owned name of the bundled contract.
+The Node start-up share is a `describe([])` call (start Node, load the
+TypeScript compiler, answer an empty request) divided by the invocation's
+wall time.  The runner is started once per invocation.  Medians of N runs; no
+assertion, the numbers are for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from toolkit.resources import constants_path
+from toolkit.sync import Consumer, SyncSettings, check_constants, check_types
+from toolkit.sync import tsparse
+from toolkit.sync.constants import flatten, owned_name
+
+
+def ts_pair(lines: int) -> tuple[str, str]:
+    canonical, mirror, i = [], [], 0
+    while sum(t.count("\n") for t in canonical) < lines:
+        members = [f"  field{j}: {'string' if j % 3 else 'number'};" for j in range(6)]
+        union = ['"a"', '"b"', '"c"', f'"v{i}"']
+        canonical.append(
+            f"export interface Thing{i} {{\n" + "\n".join(members) +
+            f"\n  readonly kind: {' | '.join(union)};\n  nested?: {{ mode: \"x\" | \"y\" | \"z\"; list: string[] }};\n}}\n"
+            f"export type Alias{i} = {' | '.join(union)} | null;\n"
+            f"export enum Color{i} {{ Red = \"red\", Green = \"green\" }}\n"
+            f"export const LIMIT_{i} = {i};\n"
+        )
+        mirror.append(
+            f"export interface Thing{i} {{\n" + "\n".join(reversed(members)) +
+            f"\n  readonly kind: {' | '.join(reversed(union))};\n  nested?: {{ list: Array<string>; mode: \"z\" | \"x\" | \"y\" }};\n}}\n"
+            f"export type Alias{i} = null | {' | '.join(reversed(union))};\n"
+            f"export enum Color{i} {{ Red = \"red\", Green = \"green\" }}\n"
+            f"export const LIMIT_{i} = {i};\n"
+        )
+        i += 1
+    return "".join(canonical), "".join(mirror)
+
+
+def consumers(directory: Path) -> list[Consumer]:
+    values = flatten(json.loads(constants_path().read_text()))
+    out = []
+    for n in range(5):
+        py = directory / f"limits_{n}.py"
+        py.write_text("".join(f"{owned_name(k)} = {v!r}\n" for k, v in values.items()))
+        ts = directory / f"limits_{n}.ts"
+        ts.write_text("".join(f"export const {owned_name(k)} = {json.dumps(v)};\n" for k, v in values.items()))
+        out += [Consumer(py, "python", "mirror"), Consumer(ts, "typescript", "mirror")]
+    return out
+
+
+def median_s(fn, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        canonical_text, mirror_text = ts_pair(2000)
+        (root / "canonical.ts").write_text(canonical_text)
+        (root / "mirror.ts").write_text(mirror_text)
+        types = SyncSettings(canonical=root / "canonical.ts", mirror=root / "mirror.ts")
+        consts = SyncSettings(consumers=tuple(consumers(root)))
+        assert check_types(types).findings == []
+        assert check_constants(consts).exit_code == 0
+        startup = median_s(lambda: tsparse.describe([]), args.repeat)
+        t_types = median_s(lambda: check_types(types), args.repeat)
+        t_consts = median_s(lambda: check_constants(consts), args.repeat)
+    lines = (canonical_text.count("\n"), mirror_text.count("\n"))
+    print(f"Node start-up + TypeScript load (empty request): {startup * 1e3:7.1f} ms")
+    print(f"sync types, {lines[0]:,} + {lines[1]:,} lines:        {t_types * 1e3:7.1f} ms   "
+          f"Node start-up share {startup / t_types:.0%}")
+    print(f"sync constants, 10 consumers (5 py, 5 ts):   {t_consts * 1e3:7.1f} ms   "
+          f"Node start-up share {startup / t_consts:.0%}")
+
+
+if __name__ == "__main__":
+    main()
