@@ -188,3 +188,14 @@ def test_property_any_python_source_gives_findings_or_a_clear_error(tmp_path, so
     result = runner.invoke(app, ["sync", "constants", "--python", str(consumer), "--format", "json"])
     assert result.exit_code in (0, 1, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_unions_nested_in_generic_arguments_compare_as_sets(tmp_path):
+    canonical, mirror = tmp_path / "a.ts", tmp_path / "b.ts"
+    canonical.write_text('export type R = Promise<Map<string, { s: "a" | "b" | "c" }>>;\n')
+    mirror.write_text('export type R = Promise<Map<string, { s: ("c" | "a") | "b" }>>;\n')
+    assert findings("sync", "types", "--canonical", str(canonical), "--mirror", str(mirror)) == (0, [])
+    mirror.write_text('export type R = Promise<Map<string, { s: "a" | "b" | "d" }>>;\n')
+    result = run("sync", "types", "--canonical", str(canonical), "--mirror", str(mirror))
+    assert result.exit_code == 1
+    assert '(the mirror lacks "c"; the mirror adds "d")' in result.stdout
