@@ -51,7 +51,11 @@ def describe(paths: Iterable[Path], timeout_s: float = 60.0) -> TsFiles:
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-5:]
         raise RunnerUnavailable("the TypeScript parser failed: " + " | ".join(tail), "run `cedar-gates doctor`")
-    answer = json.loads(done.stdout)
+    try:
+        answer = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise RunnerUnavailable("the TypeScript parser answered with something that is not JSON",
+                                "run `cedar-gates doctor`; reinstall cedar-gates if the runner is damaged") from None
     return TsFiles(answer["files"], answer["typescript"], elapsed)
 
 
