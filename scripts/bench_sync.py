@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-from toolkit.resources import constants_path
-from toolkit.sync import Consumer, SyncSettings, check_constants, check_types
-from toolkit.sync import tsparse
-from toolkit.sync.constants import flatten, owned_name
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_lint import median_time  # noqa: E402
+
+from toolkit.resources import constants_path  # noqa: E402
+from toolkit.sync import Consumer, SyncSettings, check_constants, check_types, tsparse  # noqa: E402
+from toolkit.sync.constants import flatten, owned_name  # noqa: E402
 
 
 def ts_pair(lines: int) -> tuple[str, str]:
@@ -64,15 +65,6 @@ def consumers(directory: Path) -> list[Consumer]:
     return out
 
 
-def median_s(fn, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=7)
@@ -86,9 +78,9 @@ def main() -> None:
         consts = SyncSettings(consumers=tuple(consumers(root)))
         assert check_types(types).findings == []
         assert check_constants(consts).exit_code == 0
-        startup = median_s(lambda: tsparse.describe([]), args.repeat)
-        t_types = median_s(lambda: check_types(types), args.repeat)
-        t_consts = median_s(lambda: check_constants(consts), args.repeat)
+        startup = median_time(lambda: tsparse.describe([]), args.repeat)
+        t_types = median_time(lambda: check_types(types), args.repeat)
+        t_consts = median_time(lambda: check_constants(consts), args.repeat)
     lines = (canonical_text.count("\n"), mirror_text.count("\n"))
     print(f"Node start-up + TypeScript load (empty request): {startup * 1e3:7.1f} ms")
     print(f"sync types, {lines[0]:,} + {lines[1]:,} lines:        {t_types * 1e3:7.1f} ms   "

@@ -92,13 +92,9 @@ class SimpleFormat(str, Enum):
     json = "json"
 
 
-class ParityFormat(str, Enum):
-    text = "text"
-    json = "json"
-    junit = "junit"
+class ReportFormat(str, Enum):
+    """Reports that CI shows as test results (parity, simulate)."""
 
-
-class ReplayFormat(str, Enum):
     text = "text"
     json = "json"
     junit = "junit"
@@ -484,8 +480,8 @@ def parity_run(
         help="Also run the built-in tiers and configured blueprints over the bundled tool-call corpus. "
         "Default: on when no PATH is given.",
     ),
-    output_format: ParityFormat = typer.Option(
-        ParityFormat.text, "--format", "-f", help="text: failing cases and a summary; json: every case; junit: JUnit XML."
+    output_format: ReportFormat = typer.Option(
+        ReportFormat.text, "--format", "-f", help="text: failing cases and a summary; json: every case; junit: JUnit XML."
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing cases too (text format)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
@@ -506,7 +502,7 @@ def parity_run(
     include_policies = policies if policies is not None else (not paths and cfg.parity_policies)
     with _runner_or_exit(cfg, timeout) as runner:
         report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner)
-    if output_format is ParityFormat.text:
+    if output_format is ReportFormat.text:
         text = render_text(report, verbose=verbose)
     else:
         text = RENDERERS[output_format.value](report)
@@ -657,7 +653,7 @@ def simulate_run(
                                              "built-in tiers. Default: built-ins only."),
     respond: Answer = RespondOption,
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write one decision record per call (JSONL)."),
-    output_format: ReplayFormat = typer.Option(ReplayFormat.text, "--format", "-f", help="text, json or junit."),
+    output_format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text, json or junit."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Check every call against a baseline from "
                                             "`simulate record`."),
     skip_bad_lines: bool = SkipBadOption,
@@ -692,9 +688,9 @@ def simulate_run(
     finally:
         if handle is not None:
             handle.close()
-    render = {ReplayFormat.json: render_json, ReplayFormat.junit: render_junit}.get(output_format, render_text)
+    render = {ReportFormat.json: render_json, ReportFormat.junit: render_junit}.get(output_format, render_text)
     typer.echo(render(report))
-    if report.stopped is not None and output_format is ReplayFormat.text:
+    if report.stopped is not None and output_format is ReportFormat.text:
         bad = report.stopped
         typer.echo(f"cedar-gates: error: {trace}:{bad.line}: {bad.message}" + (f"\n  hint: {bad.hint}" if bad.hint
                    else ""), err=True)
