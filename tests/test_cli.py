@@ -206,7 +206,8 @@ def test_policies_list_tier_filter_and_json():
     data = json.loads(run("policies", "list", "--tier", "soft", "-f", "json").stdout)
     assert {r["tier"] for r in data} == {"soft"}
     assert {r["rule_id"] for r in data} == {
-        "force_push_any", "force_push_main", "push_to_protected_branch", "write_env_files", "write_credentials"
+        "force_push_any", "force_push_main", "push_to_protected_branch", "write_env_files", "write_credentials",
+        "dynamic_command", "dynamic_write",
     }
 
 

@@ -59,6 +59,7 @@ def requests_for(
     task: TaskFacts,
     write_tools: Mapping[str, str] | None = None,
     analyser: ShellAnalyser | None = None,
+    analysis: Analysis | None = None,
 ) -> list[dict[str, Any]]:
     """`invoke_tool` always; `write_file` per target path; for Bash the raw request plus the parsed ones.
 
@@ -80,7 +81,7 @@ def requests_for(
             {"principal": principal, "action": uid("Action", "execute_bash"), "resource": uid("BashCommand", "command"),
              "context": {**base, "command": command}}
         )
-        analysis = (analyser or default_analyser()).analyse(command)
+        analysis = analysis or (analyser or default_analyser()).analyse(command)
         requests.extend(bash_requests(principal, base, command, analysis, task.cwd))
     return requests
 

@@ -23,6 +23,8 @@ class EnginePolicy:
     effect: str
     annotations: dict[str, str | None]
     is_template: bool
+    actions: frozenset[str] | None = None
+    """Action ids the policy's scope names; None when it applies to every action."""
 
 
 def parse(text: str) -> list[EnginePolicy]:
@@ -34,9 +36,20 @@ def parse(text: str) -> list[EnginePolicy]:
     found: list[EnginePolicy] = []
     for is_template, group in ((False, doc.get("staticPolicies", {})), (True, doc.get("templates", {}))):
         for policy_id, body in group.items():
-            found.append(EnginePolicy(policy_id, body["effect"], body.get("annotations", {}), is_template))
+            found.append(EnginePolicy(policy_id, body["effect"], body.get("annotations", {}), is_template,
+                                      _scoped_actions(body.get("action"))))
     found.sort(key=lambda p: int(p.policy_id.removeprefix("policy")))
     return found
+
+
+def _scoped_actions(scope: Any) -> frozenset[str] | None:
+    if not isinstance(scope, dict) or scope.get("op") not in ("==", "in"):
+        return None
+    entities = scope.get("entities") or ([scope["entity"]] if "entity" in scope else [])
+    ids = [e.get("id") for e in entities if isinstance(e, dict)]
+    if not ids or not all(isinstance(i, str) for i in ids):
+        return None
+    return frozenset(ids)
 
 
 def syntax_error(text: str) -> str | None:

@@ -46,7 +46,8 @@ from toolkit.engine.scopes import (
 )
 from toolkit.engine.settings import TaskSettings, TaskSettingsError
 from toolkit.engine.state import DENIED, TIMED_OUT, OpenGate, TaskState
-from toolkit.toolcall import WRITE_PATH_KEYS, requests_for
+from toolkit.shell import ShellAnalyser
+from toolkit.toolcall import WRITE_PATH_KEYS, default_analyser, requests_for
 
 
 TOOL_MEMO_MAX = 256
@@ -70,12 +71,14 @@ class Gate:
         clock: Clock | None = None,
         timer: Callable[[], float] = time.perf_counter,
         tool_memo_size: int = TOOL_MEMO_MAX,
+        analyser: ShellAnalyser | None = None,
     ) -> None:
         self.bundle = bundle
         self.constants = constants
         self.task = task or TaskSettings()
         self.clock = clock or SystemClock()
         self._timer = timer
+        self._analyser = analyser or default_analyser()
         self._facts = self.task.facts()
         self._write_keys = {**WRITE_PATH_KEYS, **self.task.write_tools}
         problems = self.task.problems(constants)
@@ -159,16 +162,21 @@ class Gate:
             if not isinstance(write_path, str) or not write_path:
                 raise InvalidToolInput(f"{tool_name} needs a non-empty string `{path_key}`")
         command = None
+        analysis = None
         if tool_name == "Bash":
             command = tool_input.get("command")
             if not isinstance(command, str):
                 raise InvalidToolInput("Bash needs a string `command`")
-        return CallFacts(tool_name, tool_group(tool_name, self.task.write_tools), command, write_path)
+            if command.strip():
+                analysis = self._analyser.analyse(command)
+        return CallFacts(tool_name, tool_group(tool_name, self.task.write_tools), command, write_path,
+                         tuple(c.canonical() for c in analysis.commands) if analysis else (), analysis)
 
     def _decide(self, request_id: str, now: float, call: CallFacts, tool_input: Mapping[str, Any],
                 input_sha: str, start: float) -> Decision:
         state, bundle = self.state, self.bundle
-        requests = requests_for(call.tool_name, tool_input, self._facts, self.task.write_tools)
+        requests = requests_for(call.tool_name, tool_input, self._facts, self.task.write_tools,
+                                analysis=call.analysis)
         matches = Matches.merge(self._match(requests))
 
         def decision(outcome: str, reason: str, stage: str, **extra: Any) -> Decision:
@@ -316,7 +324,7 @@ class Gate:
             raise ScopeError(f"tool_type:{value} does not cover this {call.tool_name} call")
         if scope.kind == "tool_group" and value != call.group:
             raise ScopeError(f"tool_group:{value} does not cover {call.tool_name} (group: {call.group or 'none'})")
-        if scope.kind == "bash_pattern" and (call.command is None or not covers_command(matcher(scope), call.command)):
+        if scope.kind == "bash_pattern" and (call.command is None or not covers_command(matcher(scope), call)):
             raise ScopeError(f"bash_pattern:{value} does not cover every segment of this call's command")
         if scope.kind == "write_path" and (call.write_path is None or not covers_path(matcher(scope), call.write_path)):
             raise ScopeError(f"write_path:{value} does not cover this call's path")

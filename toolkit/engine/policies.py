@@ -77,6 +77,9 @@ class Matches:
         return Matches(tuple(sorted(hard)), tuple(sorted(soft)))
 
 
+NO_MATCH = Matches((), ())
+
+
 @dataclass
 class PolicyBundle:
     """Immutable after build; one bundle can serve many tasks' gates."""
@@ -90,9 +93,27 @@ class PolicyBundle:
     policy_set: Any
     entities: Any
     authorizer: Authorizer = pyengine.authorize_batch
+    forbid_actions: frozenset[str] | None = None
+    """Actions some forbid is scoped to (None: some forbid applies to every action).
+
+    A request for any other action can only be allowed by the base permit, so it
+    is not sent to Cedar: a Bash call's canonical `execute_bash` requests cost
+    nothing unless a policy reads them.
+    """
 
     def match(self, requests: list[dict[str, Any]]) -> list[Matches]:
         """Forbid matches per request, in order; any error or missing answer raises (the caller fails closed)."""
+        if self.forbid_actions is not None:
+            wanted = [i for i, r in enumerate(requests) if r["action"]["id"] in self.forbid_actions]
+            if len(wanted) < len(requests):
+                found = self._match([requests[i] for i in wanted])
+                out = [NO_MATCH] * len(requests)
+                for i, m in zip(wanted, found):
+                    out[i] = m
+                return out
+        return self._match(requests)
+
+    def _match(self, requests: list[dict[str, Any]]) -> list[Matches]:
         if not requests:
             return []
         answers = self.authorizer(self.policy_set, self.entities, requests)
@@ -179,6 +200,8 @@ def compile_bundle(builtins: BuiltinSet, blueprint: Blueprint | None, constants:
             index += 1
     text = "\n".join(texts) + f"\n// cedar-gates: disabled rules: {', '.join(sorted(disabled)) or '(none)'}\n"
     engine_view = pyengine.parse(text)
+    scopes = [p.actions for p in engine_view if p.effect == "forbid"]
+    forbid_actions = None if any(s is None for s in scopes) else frozenset().union(*scopes)
     if len(engine_view) != index or any(
         (p.effect == "forbid") != (p.policy_id in by_policy) for p in engine_view
     ):
@@ -199,6 +222,7 @@ def compile_bundle(builtins: BuiltinSet, blueprint: Blueprint | None, constants:
         policy_set=policy_set,
         entities=entities,
         authorizer=pyengine.authorize_fast if fast else pyengine.authorize_batch,
+        forbid_actions=forbid_actions,
     )
 
 

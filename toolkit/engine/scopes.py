@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from toolkit.scopes import SCOPE_KINDS
+from toolkit.shell import Analysis
 from toolkit.toolcall import WRITE_PATH_KEYS
 
 VALUE_KINDS = frozenset({"rule", "bash_pattern", "write_path", "tool_type", "tool_group"})
@@ -173,6 +174,9 @@ class CallFacts:
     group: str | None
     command: str | None
     write_path: str | None
+    simple_commands: tuple[str, ...] = ()
+    """Canonical renderings of the simple commands the shell parser found in `command`."""
+    analysis: Analysis | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -208,7 +212,7 @@ class Allowlist:
             return hit
         if call.command is not None and self.commands:
             for scope, regex in self.commands.values():
-                if covers_command(regex, call.command):
+                if covers_command(regex, call):
                     return scope
         if call.write_path is not None and self.paths:
             for scope, regex in self.paths.values():
@@ -223,9 +227,11 @@ class Allowlist:
         return sorted(s.text for s in found)
 
 
-def covers_command(regex: re.Pattern[str], command: str) -> bool:
-    segments = command_segments(command)
-    return segments is not None and all(regex.fullmatch(s) for s in segments)
+def covers_command(regex: re.Pattern[str], call: CallFacts) -> bool:
+    """Every raw segment and every simple command the parser found (nested shells included) must match."""
+    segments = command_segments(call.command or "")
+    return (segments is not None and all(regex.fullmatch(s) for s in segments)
+            and all(regex.fullmatch(s) for s in call.simple_commands))
 
 
 def covers_path(regex: re.Pattern[str], path: str) -> bool:

@@ -26,9 +26,11 @@ class TaskSettings:
     gate_cap: int | None = None
     max_lifetime_s: int | None = None
     write_tools: Mapping[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    """The task's working directory (absolute); relative paths in tool calls resolve against it."""
 
     def facts(self) -> TaskFacts:
-        return TaskFacts(self.task_type, self.repo, self.read_only)
+        return TaskFacts(self.task_type, self.repo, self.read_only, self.cwd)
 
     @classmethod
     def from_mapping(cls, data: object, where: str = "task settings") -> TaskSettings:
@@ -93,6 +95,9 @@ def _field_problem(key: str, value: object) -> str | None:
     if key == "initial_approvals":
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         return None if ok else "must be a list of scope strings"
+    if key == "cwd":
+        ok = value is None or isinstance(value, str) and value.startswith("/") and "\x00" not in value
+        return None if ok else "must be an absolute path such as /workspace/repo (or null when unknown)"
     if key == "write_tools":
         ok = isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
         return None if ok else 'must map tool names to the input key holding the path, e.g. {"Patch": "path"}'

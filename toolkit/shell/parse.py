@@ -521,6 +521,6 @@ class ShellAnalyser:
         run = _Run(self._parser)
         try:
             _Walker(run, 0).script(command)
-        except RecursionError:
+        except Exception:  # noqa: BLE001 - an analysis failure must gate the call, never break it
             run.unknown(command)
         return Analysis(tuple(run.commands), run.complete)
