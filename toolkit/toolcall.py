@@ -11,6 +11,7 @@ with its canonical rendering, and every file it would write gets a
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
@@ -109,11 +110,19 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
             out.append({"principal": principal, "action": uid("Action", "execute_bash"),
                         "resource": uid("BashCommand", "command"), "context": {**base, "command": line}})
         for target in command.writes:
-            key = (target.text, target.dynamic)
-            if target.text and key not in seen_writes:
+            path = _within(command.cwd, target.text)
+            key = (path, target.dynamic)
+            if path and key not in seen_writes:
                 seen_writes.add(key)
-                out.append(write_request(principal, base, target.text, target.dynamic, cwd))
+                out.append(write_request(principal, base, path, target.dynamic, cwd))
     return out
+
+
+def _within(shell_cwd: str, path: str) -> str:
+    """A path as written after `cd shell_cwd` on the same command line, relative to the task's directory."""
+    if not shell_cwd or not path or path.startswith(("/", "~")):
+        return path
+    return posixpath.join(shell_cwd, path)
 
 
 def command_context(command: SimpleCommand, cwd: str | None) -> dict[str, Any]:
@@ -134,7 +143,7 @@ def command_context(command: SimpleCommand, cwd: str | None) -> dict[str, Any]:
         "subcommand": subcommand,
         "args": sorted(set(args)),
         "flags": sorted(flag_set(args, single_dash_long=program in NO_SPLIT)),
-        "paths": sorted({normalise(a, cwd) for a in operands if a}),
+        "paths": sorted({normalise(_within(command.cwd, a), cwd) for a in operands if a}),
         "refs": sorted(refs),
         "forced_refs": sorted(forced),
         "sql": command.sql,

@@ -21,6 +21,7 @@ class SimpleCommand:
     known (`$CMD`, `curl … | sh`, a parse the grammar gave up on). `writes`
     holds the files it would write (redirections and the program's own
     destinations), not yet normalised; `sql` the SQL text it would execute.
+    Relative paths in `args` and `writes` are relative to `cwd`.
     """
 
     program: str
@@ -29,6 +30,8 @@ class SimpleCommand:
     writes: tuple[Word, ...] = ()
     sql: str = ""
     sql_dynamic: bool = False
+    cwd: str = ""
+    """Where an earlier `cd` on the same line moved to, relative to the task's directory ("" = not moved)."""
 
     def canonical(self) -> str:
         return " ".join((self.program or "<dynamic>", *self.args))

@@ -18,6 +18,7 @@ from typing import Any
 
 from toolkit.shell import programs as P
 from toolkit.shell.model import Analysis, SimpleCommand, Word
+from toolkit.shell.options import OptionSpec
 from toolkit.shell.options import parse as parse_options
 
 MAX_DEPTH = 6
@@ -107,10 +108,13 @@ class _Run:
 
 
 class _Walker:
-    def __init__(self, run: _Run, depth: int, env: dict[str, str] | None = None) -> None:
+    def __init__(self, run: _Run, depth: int, env: dict[str, str] | None = None, cwd: str = "",
+                 cwd_dynamic: bool = False) -> None:
         self.run = run
         self.depth = depth
         self.env: dict[str, str] = dict(env or {})
+        self.cwd = cwd
+        self.cwd_dynamic = cwd_dynamic
 
     # -- scripts ---------------------------------------------------------------
 
@@ -126,7 +130,21 @@ class _Walker:
         return self.statement(root, stdin)
 
     def nested(self, text: str, env: dict[str, str] | None = None, stdin: Stream = _NO_DATA) -> None:
-        _Walker(self.run, self.depth + 1, env).script(text, stdin)
+        _Walker(self.run, self.depth + 1, env, self.cwd, self.cwd_dynamic).script(text, stdin)
+
+    def emit(self, program: str, args: tuple[str, ...], dynamic: bool, writes: tuple[Word, ...] = (),
+             sql: str = "", sql_dynamic: bool = False) -> None:
+        if self.cwd_dynamic:
+            writes = tuple(Word(w.text, w.dynamic or not w.text.startswith(("/", "~"))) for w in writes)
+        self.run.emit(SimpleCommand(program, args, dynamic or self.cwd_dynamic, writes, sql, sql_dynamic, self.cwd))
+
+    def change_directory(self, program: str, argv: list[Word]) -> None:
+        operands = [w for w in argv[1:] if not w.text.startswith("-")]
+        target = operands[0] if operands else Word("~")
+        if program == "popd" or target.dynamic or target.text == "-":
+            self.cwd_dynamic = True
+        else:
+            self.cwd = posixpath.join(self.cwd, target.text) if self.cwd else target.text
 
     def statement(self, node: Any, stdin: Stream) -> Stream:
         kind = node.type
@@ -158,6 +176,15 @@ class _Walker:
                 self.env.pop(variable.text.decode("utf-8", "replace"), None)
         if kind == "ERROR":
             self.run.complete = False
+        if kind == "subshell":
+            saved = self.cwd, self.cwd_dynamic
+            try:
+                return self.statement_children(node, stdin, kind)
+            finally:
+                self.cwd, self.cwd_dynamic = saved
+        return self.statement_children(node, stdin, kind)
+
+    def statement_children(self, node: Any, stdin: Stream, kind: str) -> Stream:
         outputs: list[Stream] = []
         for child in node.named_children:
             if child.type in ("comment", "heredoc_body", "heredoc_start", "heredoc_end"):
@@ -184,7 +211,7 @@ class _Walker:
         else:
             out = self.statement(body, stdin)
             if writes:
-                self.run.emit(SimpleCommand(":", (), any(w.dynamic for w in writes), tuple(writes)))
+                self.emit(":", (), any(w.dynamic for w in writes), tuple(writes))
         if captured:
             out = _NO_DATA
         for part in continuation:
@@ -251,7 +278,10 @@ class _Walker:
         parts = self.parts(node, quoted=False)
         if not split:
             return [Word("".join(p.text for p in parts), any(p.dynamic for p in parts))]
-        return _fields(parts)
+        fields = _fields(parts)
+        if len(fields) == 1 and all(not p.quoted and not p.dynamic for p in parts) and "{" in fields[0].text:
+            return [Word(text) for text in _braces(fields[0].text)]
+        return fields
 
     def parts(self, node: Any, quoted: bool) -> list[_Part]:
         kind = node.type
@@ -277,12 +307,19 @@ class _Walker:
             return [p for child in node.named_children for p in self.parts(child, quoted)]
         if kind in ("simple_expansion", "expansion"):
             return [self.expansion(node, text, quoted)]
-        if kind in ("command_substitution", "process_substitution"):
+        if kind == "command_substitution":
+            output = self.substitution(node)
+            if isinstance(output, str):
+                return [_Part(output.rstrip("\n"), quoted, splittable=not quoted)]
+            return [_Part(text, quoted, dynamic=True)]
+        if kind == "process_substitution":
             self.substitution(node)
             return [_Part(text, quoted, dynamic=True)]
         if kind == "arithmetic_expansion":
             self.statement(node, _NO_DATA)
             return [_Part(text, quoted, dynamic=True)]
+        if kind == "comment":
+            return []
         if kind == "number" or not node.named_children:
             return [_Part(_unescape_word(text) if not quoted else text, quoted)]
         self.statement(node, _NO_DATA)
@@ -306,9 +343,13 @@ class _Walker:
             return _Part(self.env[name], quoted, splittable=not quoted)
         return _Part(text, quoted, dynamic=True)
 
-    def substitution(self, node: Any) -> None:
-        for child in node.named_children:
-            self.statement(child, _NO_DATA)
+    def substitution(self, node: Any) -> Stream:
+        """Run the inner commands; their output when it is known literally (`$(echo rm)`), else DYNAMIC."""
+        saved = self.cwd, self.cwd_dynamic
+        outputs = [self.statement(child, _NO_DATA) for child in node.named_children if child.type != "comment"]
+        self.cwd, self.cwd_dynamic = saved
+        joined = _join(outputs)
+        return joined if isinstance(joined, str) else DYNAMIC
 
     # -- commands --------------------------------------------------------------
 
@@ -331,7 +372,7 @@ class _Walker:
         stdin, captured, continuation = self.redirects(inner_redirects, stdin, writes)
         out = self.resolve(argv, stdin, writes) if argv else _NO_DATA
         if not argv and writes:
-            self.run.emit(SimpleCommand(":", (), any(w.dynamic for w in writes), tuple(writes)))
+            self.emit(":", (), any(w.dynamic for w in writes), tuple(writes))
         if captured:
             out = _NO_DATA
         for part in continuation:
@@ -343,7 +384,7 @@ class _Walker:
         while argv:
             head = argv[0]
             if head.dynamic:
-                self.run.emit(SimpleCommand("", tuple(w.text for w in argv), True, tuple(writes)))
+                self.emit("", tuple(w.text for w in argv), True, tuple(writes))
                 return DYNAMIC
             program = posixpath.basename(head.text.rstrip("/")) or head.text
             args = [w.text for w in argv[1:]]
@@ -351,7 +392,8 @@ class _Walker:
             wrapper = P.WRAPPERS.get(program)
             if wrapper is not None:
                 parsed = parse_options(args, wrapper.spec)
-                self.run.emit(SimpleCommand(program, tuple(args), dynamic))
+                self.emit(program, tuple(args), dynamic or any(w.dynamic for w in writes), tuple(writes))
+                writes = []
                 if wrapper.string_option and parsed.value(wrapper.string_option, "--command", "--split-string"):
                     for string in parsed.value(wrapper.string_option, "--command", "--split-string"):
                         self.nested(string)
@@ -359,8 +401,8 @@ class _Walker:
                     return _NO_DATA
                 rest = parsed.rest[wrapper.skip:]
                 offset = len(argv) - len(rest)
-                if program == "env":
-                    while rest and "=" in rest[0] and not rest[0].startswith("="):
+                if program in P.ASSIGNING_WRAPPERS:
+                    while rest and _ASSIGNMENT.match(rest[0]):
                         rest, offset = rest[1:], offset + 1
                 if program == "watch" and rest:
                     self.nested(" ".join(rest))
@@ -368,17 +410,17 @@ class _Walker:
                 if program == "xargs":
                     dynamic_args = True
                     if not rest:
-                        self.run.emit(SimpleCommand("echo", (), True))
+                        self.emit("echo", (), True)
                         return DYNAMIC
                 argv = argv[offset:]
                 continue
             if program in P.CONTAINER_EXEC and args[:1] == ["exec"]:
-                self.run.emit(SimpleCommand(program, tuple(args), dynamic))
+                self.emit(program, tuple(args), dynamic)
                 parsed = parse_options(args[1:], P.CONTAINER_EXEC[program])
                 argv = argv[len(argv) - len(parsed.rest) + 1:]
                 continue
             if program in ("kubectl", "oc") and args[:1] == ["exec"] and "--" in args:
-                self.run.emit(SimpleCommand(program, tuple(args), dynamic))
+                self.emit(program, tuple(args), dynamic)
                 argv = argv[args.index("--") + 2:]
                 continue
             return self.simple(program, argv, args, dynamic, stdin, writes)
@@ -395,12 +437,21 @@ class _Walker:
             own_writes += [Word(t) for t in P.git_writes(sub, rest)]
         if program in P.SHELLS:
             self.shell(argv, args, stdin)
+        elif program in ("cd", "pushd", "popd"):
+            self.change_directory(program, argv)
+        elif program in P.STDIN_SCRIPT_READERS and not parse_options(args, OptionSpec("fqtm")).value("-f"):
+            self.from_stdin(stdin)
+        elif program == "ssh":
+            remote = parse_options(args, P.SSH).rest[1:]
+            if remote:
+                self.nested(" ".join(remote))
+        elif program in ("alias", "trap"):
+            self.deferred(program, argv)
         elif program in ("eval", "source", "."):
-            if program == "eval":
-                if any(w.dynamic for w in argv[1:]):
-                    self.run.unknown(" ".join(args))
-                else:
-                    self.nested(" ".join(args), self.env)
+            if any(w.dynamic for w in argv[1:2 if program != "eval" else None]):
+                self.run.unknown(" ".join(args))
+            elif program == "eval":
+                self.nested(" ".join(args), self.env)
         elif program == "find":
             self.find_exec(argv)
         elif program in P.SQL_CLIENTS:
@@ -421,10 +472,8 @@ class _Walker:
         elif program == "cat" and not parse_options(args).operands:
             out = stdin if stdin is not None else DYNAMIC
         all_writes = tuple(writes) + tuple(own_writes)
-        self.run.emit(SimpleCommand(
-            program, tuple(args), dynamic or sql_dynamic or any(w.dynamic for w in all_writes), all_writes,
-            P.normalise_sql(" ; ".join(sql)) if sql else "", sql_dynamic,
-        ))
+        self.emit(program, tuple(args), dynamic or sql_dynamic or any(w.dynamic for w in all_writes), all_writes,
+                  P.normalise_sql(" ; ".join(sql)) if sql else "", sql_dynamic)
         return out
 
     def shell(self, argv: list[Word], args: list[str], stdin: Stream) -> None:
@@ -444,10 +493,26 @@ class _Walker:
             return
         if parse_options(args).operands:
             return
+        self.from_stdin(stdin)
+
+    def from_stdin(self, stdin: Stream) -> None:
         if isinstance(stdin, str):
             self.nested(stdin)
         elif stdin is DYNAMIC:
             self.run.unknown("<script read from stdin>")
+
+    def deferred(self, program: str, argv: list[Word]) -> None:
+        """Text that runs later (`alias x='…'`, `trap '…' EXIT`) is read as if it ran now."""
+        operands = [w for w in argv[1:] if not w.text.startswith("-")]
+        if program == "alias":
+            bodies = [Word(w.text.partition("=")[2], w.dynamic) for w in operands if "=" in w.text]
+        else:
+            bodies = operands[:1]
+        for body in bodies:
+            if body.dynamic:
+                self.run.unknown(body.text)
+            else:
+                self.nested(body.text, self.env)
 
     def find_exec(self, argv: list[Word]) -> None:
         """`find ROOTS… -exec CMD {} ;`: CMD runs once per found path; `{}` stands for the roots."""
@@ -466,11 +531,30 @@ class _Walker:
                     j += 1
                 inner = words[i + 1:j]
                 for root in roots:
-                    expanded = [root if w.text == "{}" else w for w in inner]
+                    expanded = [Word(w.text.replace("{}", root.text), w.dynamic or root.dynamic)
+                                if "{}" in w.text else w for w in inner]
                     if expanded:
                         self.resolve(expanded, _NO_DATA, [])
                 i = j
             i += 1
+
+
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_BRACE = re.compile(r"\{([^{}]*,[^{}]*)\}")
+MAX_BRACE_WORDS = 64
+
+
+def _braces(text: str) -> list[str]:
+    """Comma brace expansion (`/{,}` → `/ /`, `a{b,c}` → `ab ac`); sequences are left as written."""
+    out, pending = [], [text]
+    while pending and len(out) + len(pending) <= MAX_BRACE_WORDS:
+        word = pending.pop(0)
+        m = _BRACE.search(word)
+        if m is None:
+            out.append(word)
+            continue
+        pending.extend(word[:m.start()] + alt + word[m.end():] for alt in m.group(1).split(","))
+    return out + pending
 
 
 def _is_dynamic(text: str, argv: list[Word]) -> bool:

@@ -13,6 +13,9 @@ from typing import Sequence
 from toolkit.shell.options import OptionSpec, Parsed, parse
 
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "yash", "posh", "rbash"})
+STDIN_SCRIPT_READERS = frozenset({"at", "batch"})
+"""Programs that run shell text arriving on stdin (when no script file is named)."""
+SSH = OptionSpec(short_values="bcDEeFIiJLlmOoPpQRSWw", stop_at_operand=True)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ WRAPPERS: dict[str, Wrapper] = {
 }
 """`xargs` also makes its command dynamic (arguments arrive on stdin); `watch` joins its operands into one shell string."""
 
+ASSIGNING_WRAPPERS = frozenset({"env", "sudo", "doas"})
+"""Wrappers that take `NAME=value` settings before the command."""
+
 CONTAINER_EXEC: dict[str, OptionSpec] = {
     "docker": OptionSpec(short_values="euw", long_values=frozenset({"--env", "--user", "--workdir", "--detach-keys",
                                                                       "--env-file"}), stop_at_operand=True),
@@ -117,13 +123,43 @@ SQL_CLIENTS: dict[str, SqlClient] = {
 NO_SPLIT = frozenset({"find", "sqlite3", "duckdb"})
 """Programs whose single-dash options are whole words (`-delete`), never letter clusters."""
 
-_SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+_SQL_STANDARD = re.compile(r"--[^\n]*|/\*.*?\*/|[nNeE]?'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?|[^\s'\"/();,-]+|.", re.S)
+_SQL_BACKSLASH = re.compile(
+    r"--[^\n]*|/\*.*?\*/|[nNeE]?'(?:[^'\\]|\\.|'')*'?|\"(?:[^\"\\]|\\.|\"\")*\"?|[^\s'\"/();,-]+|.", re.S)
 _SPACE = re.compile(r"\s+")
+_EXECUTES_STRING = frozenset({"execute", "exec", "immediate", "sp_executesql", "from"})
+"""A string after these words is run as SQL (`EXECUTE 'DROP TABLE x'`, `PREPARE s FROM '…'`), so it is kept."""
 
 
 def normalise_sql(text: str) -> str:
-    """Lower-case, comments removed, every run of white space one space: what `drop table` rules match."""
-    return _SPACE.sub(" ", _SQL_COMMENT.sub(" ", text)).strip().casefold()
+    """Lower-case, comments and quoted literals removed, white space single: what `drop table` rules match.
+
+    A literal or quoted identifier cannot hold SQL keywords that run, except a
+    string handed to EXECUTE/EXEC/PREPARE … FROM, which is kept. Dialects
+    disagree on whether a backslash escapes a quote, so when the two readings
+    differ both are returned (joined by ` ; `): a rule fires if either shows it.
+    """
+    standard = _strip_literals(_SQL_STANDARD, text)
+    escaped = _strip_literals(_SQL_BACKSLASH, text)
+    return standard if standard == escaped else f"{standard} ; {escaped}"
+
+
+def _strip_literals(lexer: re.Pattern[str], text: str) -> str:
+    out: list[str] = []
+    previous: list[str] = ["", ""]
+    for lexeme in lexer.findall(text):
+        if lexeme.startswith(("--", "/*")):
+            out.append(" ")
+            continue
+        quote = lexeme.lstrip("nNeE")[:1]
+        executed = previous[-1] in _EXECUTES_STRING or previous[-1] == "(" and previous[-2] in _EXECUTES_STRING
+        if quote in ("'", '"') and len(lexeme) > 1 and not (quote == "'" and executed):
+            out.append(quote * 2)
+        else:
+            out.append(lexeme)
+        if not lexeme.isspace():
+            previous = [previous[-1], lexeme.casefold()]
+    return _SPACE.sub(" ", "".join(out)).strip().casefold()
 
 
 def git_subcommand(args: Sequence[str]) -> tuple[str, list[str]]:
@@ -192,6 +228,8 @@ _WRITE_SPECS: dict[str, OptionSpec] = {
     "unzip": OptionSpec("dxP"),
     "patch": OptionSpec("opidDrBzFV", frozenset({"--output", "--input", "--directory"})),
     "dd": OptionSpec(),
+    "sort": OptionSpec("oTSkt", frozenset({"--output", "--temporary-directory", "--buffer-size", "--key",
+                                           "--field-separator"})),
 }
 
 
@@ -228,6 +266,8 @@ def writes_of(program: str, args: Sequence[str]) -> list[str]:
         return p.operands if p.has("--reference") else p.operands[1:]
     if program == "dd":
         return [a[3:] for a in args if a.startswith("of=")]
+    if program == "sort":
+        return p.value("-o", "--output")
     if program == "curl":
         return p.value("-o", "--output")
     if program == "wget":
