@@ -11,9 +11,11 @@ built-ins plus a ~64 KiB blueprint, it times:
   call sends only its write_file / execute_bash requests to Cedar;
 - evaluate cold: the same with that memo switched off, i.e. every request of
   the call goes to Cedar in one batch, as on the first call of each tool;
-- raw: one `cedarpy.is_authorized` of the call's main request (execute_bash,
-  write_file, invoke_tool) with a pre-parsed PolicySet of the same combined
-  text.  Target: evaluate <= 2x raw;
+- raw: one `cedarpy.is_authorized` of the call's main request (the first
+  run_command of a Bash call, write_file, invoke_tool) with a pre-parsed
+  PolicySet of the same combined text.  Target: evaluate <= 2x raw for the file
+  tools, <= 3x for a Bash call of 1-3 simple commands (which is parsed by
+  tree-sitter and sends one run_command per simple command plus its writes);
 - raw batch: `cedarpy.is_authorized_batch` of every request the gate sends, so
   the engine's own overhead is visible;
 - naive: an engine that re-parses the policy text for every authorization
@@ -42,10 +44,14 @@ from toolkit.engine import Gate, ManualClock, TaskSettings, load_policies  # noq
 from toolkit.toolcall import requests_for  # noqa: E402
 
 CALLS = [
-    ("Bash", {"command": "git status --short && git log -1"}, "execute_bash"),
-    ("Write", {"file_path": "src/app/handlers.py", "content": "print('hello')\n"}, "write_file"),
-    ("Read", {"file_path": "src/app/handlers.py"}, "invoke_tool"),
+    ("Bash1", "Bash", {"command": "git status --short"}, "run_command"),
+    ("Bash2", "Bash", {"command": "cd src && npm test -- --watch=false"}, "run_command"),
+    ("Bash3", "Bash", {"command": "git add -A && git commit -m 'wip: parser' && git log -1 > build/last.txt"},
+     "run_command"),
+    ("Write", "Write", {"file_path": "src/app/handlers.py", "content": "print('hello')\n"}, "write_file"),
+    ("Read", "Read", {"file_path": "src/app/handlers.py"}, "invoke_tool"),
 ]
+TARGETS = {"Bash1": 3.0, "Bash2": 3.0, "Bash3": 3.0, "Write": 2.0, "Read": 2.0}
 
 
 def per_call_us(fn, n: int) -> float:
@@ -63,7 +69,7 @@ def bench(label: str, blueprint: Path | None, rounds: int, per_round: int) -> li
     policy_set = cedarpy.PolicySet.from_str(bundle.text)
     entities = cedarpy.Entities.from_json_str("[]")
     rows = []
-    for tool, tool_input, main_action in CALLS:
+    for name, tool, tool_input, main_action in CALLS:
         requests = requests_for(tool, tool_input, task.facts())
         main = next(r for r in requests if r["action"]["id"] == main_action)
         decision = gate.evaluate(tool, tool_input)
@@ -83,7 +89,7 @@ def bench(label: str, blueprint: Path | None, rounds: int, per_round: int) -> li
                 n = max(1, per_round // 10) if key == "naive" else per_round
                 samples[key].append(per_call_us(fn, n))
         med = {k: statistics.median(v) for k, v in samples.items()}
-        rows.append((label, tool, len(requests), med))
+        rows.append((label, name, len(requests), med))
     return rows
 
 
@@ -102,13 +108,16 @@ def main() -> None:
         rows += bench(f"+{size // 1024} KiB", big, args.rounds, args.per_round)
 
     print(f"{'policies':<11} {'call':<6} {'reqs':>4} {'evaluate':>10} {'cold':>10} {'raw 1':>9} {'raw batch':>10} "
-          f"{'naive':>10}  {'eval/raw':>8} {'cold/raw':>8} {'cold/batch':>10} {'naive/cold':>10}")
-    for label, tool, n, m in rows:
-        print(f"{label:<11} {tool:<6} {n:>4} {m['evaluate']:>8.1f}µs {m['cold']:>8.1f}µs {m['raw']:>7.1f}µs "
+          f"{'naive':>10}  {'eval/raw':>8} {'target':>6} {'cold/raw':>8} {'cold/batch':>10} {'naive/cold':>10}")
+    for label, name, n, m in rows:
+        print(f"{label:<11} {name:<6} {n:>4} {m['evaluate']:>8.1f}µs {m['cold']:>8.1f}µs {m['raw']:>7.1f}µs "
               f"{m['raw_batch']:>8.1f}µs {m['naive']:>8.1f}µs  {m['evaluate'] / m['raw']:>7.2f}x "
-              f"{m['cold'] / m['raw']:>7.2f}x {m['cold'] / m['raw_batch']:>9.2f}x {m['naive'] / m['cold']:>9.1f}x")
-    print("\ntargets: eval/raw <= 2x (raw = one is_authorized of the main request, pre-parsed PolicySet); "
-          "naive >= 5x slower than evaluate (shown against the cold path, the stricter case)")
+              f"{TARGETS[name]:>5.0f}x {m['cold'] / m['raw']:>7.2f}x {m['cold'] / m['raw_batch']:>9.2f}x "
+              f"{m['naive'] / m['cold']:>9.1f}x")
+    print("\ntargets: eval/raw <= 2x for file tools, <= 3x for Bash with 1-3 simple commands (parsed by tree-sitter; "
+          "raw = one is_authorized of the main request, the first run_command, on a pre-parsed PolicySet); "
+          "naive >= 5x slower than evaluate (shown against the cold path, the stricter case). "
+          "reqs = requests the call maps to; requests for actions no forbid is scoped to are not sent to Cedar.")
 
 
 if __name__ == "__main__":

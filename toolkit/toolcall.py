@@ -14,10 +14,10 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from toolkit.shell import Analysis, ShellAnalyser, SimpleCommand
-from toolkit.shell.options import flag_set, parse
+from toolkit.shell.options import OptionSpec, Parsed, parse
 from toolkit.shell.paths import fold, normalise
 from toolkit.shell.programs import NO_SPLIT, git_subcommand, push_refs
 
@@ -29,6 +29,9 @@ WRITE_PATH_KEYS: Mapping[str, str] = {
     "NotebookEdit": "notebook_path",
 }
 ACTIONS = ("invoke_tool", "write_file", "execute_bash", "run_command")
+_SPEC = OptionSpec()
+_SPEC_SINGLE_DASH = OptionSpec(single_dash_long=True)
+Keep = Callable[[str, Mapping[str, Any]], bool]
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ def requests_for(
     write_tools: Mapping[str, str] | None = None,
     analyser: ShellAnalyser | None = None,
     analysis: Analysis | None = None,
+    keep: Keep | None = None,
 ) -> list[dict[str, Any]]:
     """`invoke_tool` always; `write_file` per target path; for Bash the raw request plus the parsed ones.
 
@@ -75,7 +79,9 @@ def requests_for(
     path_key = {**WRITE_PATH_KEYS, **(write_tools or {})}.get(tool_name)
     path = tool_input.get(path_key) if path_key else None
     if isinstance(path, str) and path:
-        requests.append(write_request(principal, base, path, False, task.cwd))
+        request = write_request(principal, base, path, False, task.cwd)
+        if keep is None or keep("write_file", request["context"]):
+            requests.append(request)
     command = tool_input.get("command") if tool_name == "Bash" else None
     if isinstance(command, str) and command.strip():
         requests.append(
@@ -83,7 +89,7 @@ def requests_for(
              "context": {**base, "command": command}}
         )
         analysis = analysis or (analyser or default_analyser()).analyse(command)
-        requests.extend(bash_requests(principal, base, command, analysis, task.cwd))
+        requests.extend(bash_requests(principal, base, command, analysis, task.cwd, keep))
     return requests
 
 
@@ -95,26 +101,39 @@ def write_request(principal: dict[str, str], base: dict[str, Any], path: str, dy
 
 
 def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, analysis: Analysis,
-                  cwd: str | None) -> list[dict[str, Any]]:
-    """One `run_command` and one canonical `execute_bash` per simple command, one `write_file` per target."""
+                  cwd: str | None, keep: Keep | None = None) -> list[dict[str, Any]]:
+    """One `run_command` and one canonical `execute_bash` per simple command, one `write_file` per target.
+
+    `keep(action, facts)` may drop a request before its context is built (the
+    gate passes its prefilter); for run_command the facts are the base context
+    plus `program`, `subcommand` and `dynamic`, for the others the whole context.
+    """
     out: list[dict[str, Any]] = []
     seen_lines = {raw.strip()}
     seen_writes: set[tuple[str, bool]] = set()
+    run_action, bash_action = uid("Action", "run_command"), uid("Action", "execute_bash")
+    resource = uid("BashCommand", "command")
     for command in analysis.commands:
-        context = command_context(command, cwd)
-        out.append({"principal": principal, "action": uid("Action", "run_command"),
-                    "resource": uid("BashCommand", "command"), "context": {**base, **context}})
-        line = context["command"]
+        parsed = parse(command.args, _SPEC_SINGLE_DASH if command.program in NO_SPLIT else _SPEC)
+        facts = {**base, "program": command.program, "subcommand": _subcommand(command, parsed),
+                 "dynamic": command.dynamic}
+        if keep is None or keep("run_command", facts):
+            out.append({"principal": principal, "action": run_action, "resource": resource,
+                        "context": {**facts, **command_context(command, parsed, cwd)}})
+        line = command.canonical()
         if line not in seen_lines:
             seen_lines.add(line)
-            out.append({"principal": principal, "action": uid("Action", "execute_bash"),
-                        "resource": uid("BashCommand", "command"), "context": {**base, "command": line}})
+            if keep is None or keep("execute_bash", base):
+                out.append({"principal": principal, "action": bash_action, "resource": resource,
+                            "context": {**base, "command": line}})
         for target in command.writes:
             path = _within(command.cwd, target.text)
             key = (path, target.dynamic)
             if path and key not in seen_writes:
                 seen_writes.add(key)
-                out.append(write_request(principal, base, path, target.dynamic, cwd))
+                request = write_request(principal, base, path, target.dynamic, cwd)
+                if keep is None or keep("write_file", request["context"]):
+                    out.append(request)
     return out
 
 
@@ -125,29 +144,30 @@ def _within(shell_cwd: str, path: str) -> str:
     return posixpath.join(shell_cwd, path)
 
 
-def command_context(command: SimpleCommand, cwd: str | None) -> dict[str, Any]:
-    """The `run_command` context of one simple command (see docs/engine.md, "Shell-aware requests")."""
-    program, args = command.program, command.args
-    subcommand, refs, forced = "", set(), set()
-    if program == "git":
-        subcommand, rest = git_subcommand(args)
+def _subcommand(command: SimpleCommand, parsed: Parsed) -> str:
+    if command.program == "git":
+        return git_subcommand(command.args)[0]
+    if command.program in NO_SPLIT or not parsed.operands:
+        return ""
+    return parsed.operands[0]
+
+
+def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None) -> dict[str, Any]:
+    """The rest of a `run_command` context (see docs/engine.md, "Shell-aware requests")."""
+    refs: set[str] = set()
+    forced: set[str] = set()
+    if command.program == "git":
+        subcommand, rest = git_subcommand(command.args)
         if subcommand == "push":
             refs, forced = push_refs(rest)
-    else:
-        operands = parse(args).operands
-        subcommand = operands[0] if operands and program not in NO_SPLIT else ""
-    operands = parse(list(args)).operands
     line = command.canonical()
     return {
-        "program": program,
-        "subcommand": subcommand,
-        "args": sorted(set(args)),
-        "flags": sorted(flag_set(args, single_dash_long=program in NO_SPLIT)),
-        "paths": sorted({normalise(_within(command.cwd, a), cwd) for a in operands if a}),
+        "args": sorted(set(command.args)),
+        "flags": sorted(set(parsed.flags) | set(parsed.values)),
+        "paths": sorted({normalise(_within(command.cwd, a), cwd) for a in parsed.operands if a}),
         "refs": sorted(refs),
         "forced_refs": sorted(forced),
         "sql": command.sql,
         "command": line,
         "command_lower": line.casefold(),
-        "dynamic": command.dynamic,
     }

@@ -25,6 +25,8 @@ class EnginePolicy:
     is_template: bool
     actions: frozenset[str] | None = None
     """Action ids the policy's scope names; None when it applies to every action."""
+    conditions: tuple[Any, ...] = ()
+    """The `when`/`unless` clauses in Cedar's JSON policy form."""
 
 
 def parse(text: str) -> list[EnginePolicy]:
@@ -37,7 +39,7 @@ def parse(text: str) -> list[EnginePolicy]:
     for is_template, group in ((False, doc.get("staticPolicies", {})), (True, doc.get("templates", {}))):
         for policy_id, body in group.items():
             found.append(EnginePolicy(policy_id, body["effect"], body.get("annotations", {}), is_template,
-                                      _scoped_actions(body.get("action"))))
+                                      _scoped_actions(body.get("action")), tuple(body.get("conditions", ()))))
     found.sort(key=lambda p: int(p.policy_id.removeprefix("policy")))
     return found
 

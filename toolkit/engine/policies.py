@@ -19,6 +19,7 @@ from toolkit.cedar import pyengine
 from toolkit.cedar.answers import EngineAnswer
 from toolkit.config import Config
 from toolkit.contract import Constants
+from toolkit.engine.prefilter import Prefilter
 from toolkit.errors import InputError
 from toolkit.lint.diagnostics import Finding
 from toolkit.lint.runner import Linter
@@ -93,18 +94,13 @@ class PolicyBundle:
     policy_set: Any
     entities: Any
     authorizer: Authorizer = pyengine.authorize_batch
-    forbid_actions: frozenset[str] | None = None
-    """Actions some forbid is scoped to (None: some forbid applies to every action).
-
-    A request for any other action can only be allowed by the base permit, so it
-    is not sent to Cedar: a Bash call's canonical `execute_bash` requests cost
-    nothing unless a policy reads them.
-    """
+    prefilter: Prefilter | None = None
+    """Skips requests no forbid could match (see toolkit.engine.prefilter); None sends everything."""
 
     def match(self, requests: list[dict[str, Any]]) -> list[Matches]:
         """Forbid matches per request, in order; any error or missing answer raises (the caller fails closed)."""
-        if self.forbid_actions is not None:
-            wanted = [i for i, r in enumerate(requests) if r["action"]["id"] in self.forbid_actions]
+        if self.prefilter is not None:
+            wanted = [i for i, r in enumerate(requests) if self.prefilter.needed(r)]
             if len(wanted) < len(requests):
                 found = self._match([requests[i] for i in wanted])
                 out = [NO_MATCH] * len(requests)
@@ -200,8 +196,7 @@ def compile_bundle(builtins: BuiltinSet, blueprint: Blueprint | None, constants:
             index += 1
     text = "\n".join(texts) + f"\n// cedar-gates: disabled rules: {', '.join(sorted(disabled)) or '(none)'}\n"
     engine_view = pyengine.parse(text)
-    scopes = [p.actions for p in engine_view if p.effect == "forbid"]
-    forbid_actions = None if any(s is None for s in scopes) else frozenset().union(*scopes)
+    prefilter = Prefilter((p.actions, p.conditions) for p in engine_view if p.effect == "forbid")
     if len(engine_view) != index or any(
         (p.effect == "forbid") != (p.policy_id in by_policy) for p in engine_view
     ):
@@ -222,7 +217,7 @@ def compile_bundle(builtins: BuiltinSet, blueprint: Blueprint | None, constants:
         policy_set=policy_set,
         entities=entities,
         authorizer=pyengine.authorize_fast if fast else pyengine.authorize_batch,
-        forbid_actions=forbid_actions,
+        prefilter=prefilter,
     )
 
 

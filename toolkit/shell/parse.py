@@ -63,6 +63,8 @@ def _ansi_c(body: str) -> str:
 
 
 def _unescape_word(text: str) -> str:
+    if "\\" not in text:
+        return text
     out, i = [], 0
     while i < len(text):
         c = text[i]
@@ -433,8 +435,7 @@ class _Walker:
         out: Stream = DYNAMIC
         own_writes = [Word(t, _is_dynamic(t, argv)) for t in P.writes_of(program, args)]
         if program == "git":
-            sub, rest = P.git_subcommand(args)
-            own_writes += [Word(t) for t in P.git_writes(sub, rest)]
+            own_writes += [Word(t) for t in P.git_writes(*P.git_subcommand(args))]
         if program in P.SHELLS:
             self.shell(argv, args, stdin)
         elif program in ("cd", "pushd", "popd"):

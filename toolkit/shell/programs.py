@@ -284,13 +284,10 @@ def writes_of(program: str, args: Sequence[str]) -> list[str]:
 
 
 def git_writes(subcommand: str, rest: Sequence[str]) -> list[str]:
-    """Paths a git subcommand writes: the named paths after `--`, else the working tree itself."""
-    if subcommand not in GIT_TREE_WRITERS:
-        return []
-    if "--" in rest and subcommand in ("checkout", "restore", "rm", "reset"):
-        paths = list(rest[rest.index("--") + 1:])
-        return paths or ["."]
-    return ["."]
+    """The paths a git subcommand names after `--` and writes; the tree as a whole is the mutation rule's."""
+    if subcommand in ("checkout", "restore", "rm", "reset") and "--" in rest:
+        return list(rest[rest.index("--") + 1:])
+    return []
 
 
 def sql_sources(client: str, args: Sequence[str]) -> tuple[list[str], bool, bool]:

@@ -1,0 +1,168 @@
+"""Which requests could any forbid match? Answered in Python from a few cheap context facts.
+
+A Bash call maps to several requests (one per simple command, one per file it
+writes), and cedarpy's cost is per request, dominated by converting the
+context. Most simple commands (`git status`, `npm test`) cannot match any
+forbid: every built-in command rule requires a particular program, subcommand,
+read-only task or dynamic mark. This module reads each forbid's `when`
+conditions once, as Cedar's own JSON form, and evaluates them three-valued
+(true / false / unknown) over only those facts. A request is sent to Cedar
+unless every forbid that applies to its action is *definitely* false; anything
+the evaluator does not understand is unknown, so it can only send more.
+
+`unless` clauses and scope constraints on principal and resource are ignored
+(they can only make a policy match less). Answers are memoised per
+(action, facts) on the instance.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+FACTS = ("program", "subcommand", "read_only", "dynamic", "task_type")
+"""Facts with few distinct values: answers over them are memoised."""
+PATH_FACTS = ("file_path", "file_path_lower")
+"""Facts that differ per call: evaluated each time (no memo), only when the memoised answer is yes."""
+UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
+MEMO_MAX = 4096
+
+Condition = Callable[[Mapping[str, Any]], Any]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def compile_expr(expr: Any) -> Condition:
+    """A function of the facts giving True, False or UNKNOWN; never raises."""
+    if not isinstance(expr, dict) or len(expr) != 1:
+        return lambda facts: UNKNOWN
+    (op, arg), = expr.items()
+    if op == "Value":
+        value = arg if isinstance(arg, (str, bool, int)) else UNKNOWN
+        return lambda facts: value
+    if op == "." and isinstance(arg, dict) and arg.get("left") == {"Var": "context"} and (
+            arg.get("attr") in FACTS or arg.get("attr") in PATH_FACTS):
+        name = arg["attr"]
+        return lambda facts: facts.get(name, UNKNOWN)
+    if op in ("&&", "||", "==", "!=") and isinstance(arg, dict):
+        left, right = compile_expr(arg.get("left")), compile_expr(arg.get("right"))
+        if op == "&&":
+            def conj(facts: Mapping[str, Any]) -> Any:
+                a, b = left(facts), right(facts)
+                if a is False or b is False:
+                    return False
+                return True if a is True and b is True else UNKNOWN
+            return conj
+        if op == "||":
+            def disj(facts: Mapping[str, Any]) -> Any:
+                a, b = left(facts), right(facts)
+                if a is True or b is True:
+                    return True
+                return False if a is False and b is False else UNKNOWN
+            return disj
+
+        def compare(facts: Mapping[str, Any]) -> Any:
+            a, b = left(facts), right(facts)
+            if a is UNKNOWN or b is UNKNOWN:
+                return UNKNOWN
+            return _same(a, b) if op == "==" else not _same(a, b)
+        return compare
+    if op == "!" and isinstance(arg, dict):
+        inner = compile_expr(arg.get("arg"))
+
+        def negate(facts: Mapping[str, Any]) -> Any:
+            v = inner(facts)
+            return (not v) if isinstance(v, bool) else UNKNOWN
+        return negate
+    if op == "like" and isinstance(arg, dict):
+        regex = _like_regex(arg.get("pattern"))
+        subject = compile_expr(arg.get("left"))
+        if regex is None:
+            return lambda facts: UNKNOWN
+
+        def like(facts: Mapping[str, Any]) -> Any:
+            v = subject(facts)
+            return regex.fullmatch(v) is not None if isinstance(v, str) else UNKNOWN
+        return like
+    if op == "contains" and isinstance(arg, dict):
+        members = _literal_set(arg.get("left"))
+        element = compile_expr(arg.get("right"))
+        if members is None:
+            return lambda facts: UNKNOWN
+
+        def member(facts: Mapping[str, Any]) -> Any:
+            v = element(facts)
+            if v is UNKNOWN:
+                return UNKNOWN
+            return any(_same(v, m) for m in members)
+        return member
+    return lambda facts: UNKNOWN
+
+
+def _like_regex(pattern: Any) -> re.Pattern[str] | None:
+    """Cedar's `like`: `Wildcard` matches any run of characters (empty too); the whole string must match."""
+    if not isinstance(pattern, list):
+        return None
+    parts = []
+    for element in pattern:
+        if element == "Wildcard":
+            parts.append(".*")
+        elif isinstance(element, dict) and isinstance(element.get("Literal"), str):
+            parts.append(re.escape(element["Literal"]))
+        else:
+            return None
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _literal_set(expr: Any) -> list[Any] | None:
+    if not isinstance(expr, dict) or not isinstance(expr.get("Set"), list):
+        return None
+    values = []
+    for item in expr["Set"]:
+        if not isinstance(item, dict) or "Value" not in item or not isinstance(item["Value"], (str, bool, int)):
+            return None
+        values.append(item["Value"])
+    return values
+
+
+class Prefilter:
+    """Built once per policy bundle from its forbid policies: (action ids or None for all, conditions)."""
+
+    def __init__(self, forbids: Iterable[tuple[frozenset[str] | None, Sequence[Any]]]) -> None:
+        self._all: list[list[Condition]] = []
+        self._by_action: dict[str, list[list[Condition]]] = {}
+        for actions, conditions in forbids:
+            whens = [compile_expr(c.get("body")) for c in conditions if isinstance(c, dict) and c.get("kind") == "when"]
+            if actions is None:
+                self._all.append(whens)
+            else:
+                for action in actions:
+                    self._by_action.setdefault(action, []).append(whens)
+        self._memo: dict[tuple[Any, ...], bool] = {}
+
+    def needed(self, request: Mapping[str, Any]) -> bool:
+        """False only when no forbid could match this request."""
+        return self.could_match(request["action"]["id"], request["context"])
+
+    def could_match(self, action: str, context: Mapping[str, Any]) -> bool:
+        """The same from the action and the (possibly partial) context: absent facts are unknown."""
+        key = (action, *(context.get(name, UNKNOWN) for name in FACTS))
+        answer = self._memo.get(key)
+        if answer is None:
+            facts = {name: value for name, value in zip(FACTS, key[1:]) if value is not UNKNOWN}
+            answer = self._any_could_match(action, facts)
+            if len(self._memo) >= MEMO_MAX:
+                self._memo.clear()
+            self._memo[key] = answer
+        if answer and any(name in context for name in PATH_FACTS):
+            facts = {name: context[name] for name in (*FACTS, *PATH_FACTS) if name in context}
+            return self._any_could_match(action, facts)
+        return answer
+
+    def _any_could_match(self, action: str, facts: Mapping[str, Any]) -> bool:
+        return any(
+            all(when(facts) is not False for when in whens)
+            for whens in (*self._by_action.get(action, ()), *self._all)
+        )
