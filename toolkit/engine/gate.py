@@ -237,6 +237,8 @@ class Gate:
 
         That request carries nothing but the task's fixed facts and the tool name,
         so its answer cannot change within a task. Only clean answers are kept.
+        It always reaches Cedar the first time, so a broken engine shows on the
+        first call of every tool even when the prefilter would skip the rest.
         """
         if self._memo_owner is not self.bundle:
             self._tool_memo, self._memo_owner = {}, self.bundle
@@ -244,7 +246,7 @@ class Gate:
         known = self._tool_memo.get(tool_name)
         if known is not None:
             return [known, *self.bundle.match(requests[1:])]
-        found = self.bundle.match(requests)
+        found = self.bundle.match(requests, always=1)
         if self._tool_memo_size > 0:
             if len(self._tool_memo) >= self._tool_memo_size:
                 self._tool_memo.clear()

@@ -97,10 +97,13 @@ class PolicyBundle:
     prefilter: Prefilter | None = None
     """Skips requests no forbid could match (see toolkit.engine.prefilter); None sends everything."""
 
-    def match(self, requests: list[dict[str, Any]]) -> list[Matches]:
-        """Forbid matches per request, in order; any error or missing answer raises (the caller fails closed)."""
+    def match(self, requests: list[dict[str, Any]], always: int = 0) -> list[Matches]:
+        """Forbid matches per request, in order; any error or missing answer raises (the caller fails closed).
+
+        The first `always` requests reach Cedar even when the prefilter would skip them.
+        """
         if self.prefilter is not None:
-            wanted = [i for i, r in enumerate(requests) if self.prefilter.needed(r)]
+            wanted = [i for i, r in enumerate(requests) if i < always or self.prefilter.needed(r)]
             if len(wanted) < len(requests):
                 found = self._match([requests[i] for i in wanted])
                 out = [NO_MATCH] * len(requests)
