@@ -48,8 +48,9 @@ def check_flag_prefix(ctx: LintContext) -> Iterator[Hit]:
             yield Hit(f"flag literal `{flag}` is followed by `*`, so the pattern also matches every longer flag "
                       f"that starts with it (`{flag}-...`, `{flag}x`)",
                       block.origin.location(pattern.span.start, pattern.span.end), policy.rule_id, policy,
-                      hint=f"end the flag with a space (`{flag} *`) and add `*{flag}` for the flag at the end of "
-                      "the command; list longer flags you mean explicitly")
+                      hint=f"on the `run_command` request match the flag set instead "
+                      f"(`context.flags.contains(\"{flag}\")`; combined short flags are split), or end the flag with "
+                      f"a space (`{flag} *`) and add `*{flag}` for the flag at the end of the command")
 
 
 def check_sql_case(ctx: LintContext) -> Iterator[Hit]:
@@ -78,8 +79,9 @@ def check_sql_case(ctx: LintContext) -> Iterator[Hit]:
                           f"`{keyword}`, so e.g. \"{missing}\" "
                           "slips through", block.origin.location(pattern.span.start, pattern.span.end),
                           policy.rule_id, policy,
-                          hint="Cedar has no lower-case function: list every spelling (see the built-in drop_table "
-                          "rule), or gate the keyword in the soft tier")
+                          hint="match the engine's lower-cased SQL on the `run_command` request "
+                          "(`context.sql like \"*drop table*\"`, see the built-in drop_table rule) or "
+                          "`context.command_lower`; Cedar itself has no lower-case function")
 
 
 def check_whitespace(ctx: LintContext) -> Iterator[Hit]:
@@ -92,7 +94,9 @@ def check_whitespace(ctx: LintContext) -> Iterator[Hit]:
                 words = run.strip()
                 yield Hit(f"pattern requires exactly one space inside `{words}`; two spaces or a tab bypass it",
                           block.origin.location(pattern.span.start, pattern.span.end), policy.rule_id, policy,
-                          hint=f"put `*` between the words (`*{'*'.join(words.split())}*`) so any separator matches")
+                          hint=f"match the `run_command` request instead (`context.program`, `context.subcommand`, "
+                          f"`context.flags`; its `context.command` is single-spaced), or put `*` between the words "
+                          f"(`*{'*'.join(words.split())}*`)")
                 break
 
 
@@ -107,20 +111,27 @@ def check_all_wildcard(ctx: LintContext) -> Iterator[Hit]:
 RULES = [
     Rule("CG070", "flag-prefix-pattern", "warning",
          "A `like` pattern ends a command-line flag with `*`, so it also matches longer flags.",
-         "end the flag with a space and add a separate pattern for the flag at the end of the command",
-         "`*--force*` matches `--force-with-lease` and `--force-if-includes`; `* -f*` matches `-fx`. Sometimes "
-         "that is the intent (a soft gate on every force variant); then allow it with @lint_allow(\"CG070\") "
-         "and say so in a comment.", check_flag_prefix),
+         "match `context.flags` on the `run_command` request, or end the flag with a space",
+         "`*--force*` matches `--force-with-lease` and `--force-if-includes`; `* -f*` matches `-fx` but misses "
+         "`-fu`. The `run_command` request carries the command's options as a set with combined short flags "
+         "split (`context.flags.contains(\"-f\")` holds for `-fu`), which is what such a pattern usually means. "
+         "Sometimes the prefix is the intent (a soft gate on every force variant); then allow it with "
+         "@lint_allow(\"CG070\") and say so in a comment.", check_flag_prefix),
     Rule("CG071", "case-sensitive-sql", "warning",
          "A `like` pattern matches an SQL keyword in some letter cases only.",
-         "list every spelling of the keyword or gate it in the soft tier",
+         "match `context.sql` on the `run_command` request, which the engine lower-cases",
          "SQL keywords are case-insensitive but Cedar `like` is not: `*DROP TABLE*` misses `drop table`. The "
-         "rule counts the spellings of each keyword a policy covers.", check_sql_case),
+         "rule counts the spellings of each keyword a policy covers. The `run_command` request of a SQL client "
+         "carries `sql`, the statements it would execute, lower-cased with comments and literals removed, so "
+         "`context.sql like \"*drop table*\"` covers every spelling and never fires on `grep` or a commit "
+         "message.", check_sql_case),
     Rule("CG072", "whitespace-sensitive-pattern", "warning",
          "A command pattern requires exactly one space between words.",
-         "use `*` between words so any whitespace matches",
-         "`*git push*` misses `git  push` and `git\\tpush`. Shells accept any run of blanks between words.",
-         check_whitespace),
+         "match `context.program`/`context.subcommand` on the `run_command` request, or use `*` between words",
+         "`*git push*` misses `git  push` and `git\\tpush`. Shells accept any run of blanks between words. The "
+         "`run_command` request names the program and subcommand after quotes, wrappers and nesting are "
+         "resolved (`context.program == \"git\" && context.subcommand == \"push\"`), and its `command` is "
+         "single-spaced.", check_whitespace),
     Rule("CG073", "all-wildcard-pattern", "warning", "A `like` pattern consists only of wildcards.",
          "use `context has <attribute>` or a real pattern",
          "`like \"*\"` is true for every string, which usually hides a mistake.", check_all_wildcard),
