@@ -252,7 +252,7 @@ def test_check_replays_configured_traces_against_baselines(tmp_path):
     (tmp_path / "cedar-gates.toml").write_text(f'[simulate]\ntraces = ["{TRACES}/*.jsonl"]\n')
     result = run("check", "--config", str(tmp_path / "cedar-gates.toml"))
     assert result.exit_code == 0
-    assert re.search(r"simulate +PASS +4 trace\(s\) \(2 with a baseline\)", result.stdout)
+    assert re.search(r"simulate +PASS +5 trace\(s\) \(2 with a baseline\)", result.stdout)
     broken = write_trace(tmp_path / "b.jsonl", call(0, "Read", {"file_path": "x"}, expect={"outcome": "deny"}))
     (tmp_path / "cedar-gates.toml").write_text(f'[simulate]\ntraces = ["{broken}"]\n')
     result = run("check", "--config", str(tmp_path / "cedar-gates.toml"))
