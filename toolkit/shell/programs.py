@@ -284,10 +284,12 @@ def writes_of(program: str, args: Sequence[str]) -> list[str]:
 
 
 def git_writes(subcommand: str, rest: Sequence[str]) -> list[str]:
-    """The paths a git subcommand names after `--` and writes; the tree as a whole is the mutation rule's."""
+    """Paths a git subcommand writes: the named paths after `--`, else the working tree itself (`.`)."""
+    if subcommand not in GIT_TREE_WRITERS:
+        return []
     if subcommand in ("checkout", "restore", "rm", "reset") and "--" in rest:
-        return list(rest[rest.index("--") + 1:])
-    return []
+        return list(rest[rest.index("--") + 1:]) or ["."]
+    return ["."]
 
 
 def sql_sources(client: str, args: Sequence[str]) -> tuple[list[str], bool, bool]:
