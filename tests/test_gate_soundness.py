@@ -60,6 +60,12 @@ def test_no_corpus_call_fails_closed(tally):
     assert tally.count(S.CRASH) == 0
 
 
+def test_the_analysis_never_fails_internally_on_the_corpus():
+    analyser = ShellAnalyser()
+    failures = [(e.ident, analyser.analyse(e.tool_input["command"]).failure) for e in ENTRIES if e.tool == "Bash"]
+    assert [f for f in failures if f[1] is not None] == []
+
+
 def test_the_raw_execute_bash_request_is_kept_unchanged():
     requests = requests_for("Bash", {"command": "sudo  rm -rf /"}, TaskFacts())
     raw = [r for r in requests if r["action"]["id"] == "execute_bash"]
@@ -175,9 +181,10 @@ def test_property_wrapping_a_hard_denied_command_never_lifts_the_deny(builtin_bu
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
-def test_property_analysis_never_raises_on_any_text(text):
+def test_property_analysis_never_raises_or_fails_on_any_text(text):
     analysis = ShellAnalyser().analyse(text)
     assert all(isinstance(c.program, str) for c in analysis.commands)
+    assert analysis.failure is None
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

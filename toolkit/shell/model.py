@@ -42,3 +42,5 @@ class Analysis:
     commands: tuple[SimpleCommand, ...]
     complete: bool
     """False when the parser met text it could not read or a nesting limit was hit."""
+    failure: str | None = None
+    """The exception class when the analysis itself failed (the command then counts as unknown)."""

@@ -117,6 +117,11 @@ class _Walker:
         self.env: dict[str, str] = dict(env or {})
         self.cwd = cwd
         self.cwd_dynamic = cwd_dynamic
+        self.restore: dict[int, str] | None = None
+
+    def text(self, node: Any) -> str:
+        text = node.text.decode("utf-8", "replace")
+        return text.translate(self.restore) if self.restore else text
 
     # -- scripts ---------------------------------------------------------------
 
@@ -124,7 +129,11 @@ class _Walker:
         if self.depth > MAX_DEPTH:
             self.run.unknown(text)
             return DYNAMIC
-        tree = self.run.parser.parse(text.encode("utf-8", "surrogatepass"))
+        safe, self.restore = _bmp_only(text)
+        if safe is None:
+            self.run.unknown(text)
+            return DYNAMIC
+        tree = self.run.parser.parse(safe.encode("utf-8"))
         root = tree.root_node
         if root.has_error:
             self.run.complete = False
@@ -164,18 +173,18 @@ class _Walker:
                 if child.type == "variable_assignment":
                     self.assign(child, self.env)
                 elif child.type == "variable_name":
-                    self.env.pop(child.text.decode("utf-8", "replace"), None)
+                    self.env.pop(self.text(child), None)
                 else:
                     self.words(child)
             return _NO_DATA
         if kind == "unset_command":
             for child in node.named_children:
-                self.env.pop(child.text.decode("utf-8", "replace"), None)
+                self.env.pop(self.text(child), None)
             return _NO_DATA
         if kind in ("for_statement", "select_statement"):
             variable = node.child_by_field_name("variable")
             if variable is not None:
-                self.env.pop(variable.text.decode("utf-8", "replace"), None)
+                self.env.pop(self.text(variable), None)
         if kind == "ERROR":
             self.run.complete = False
         if kind == "subshell":
@@ -258,14 +267,14 @@ class _Walker:
 
     def heredoc(self, node: Any, quoted: bool) -> Stream:
         if quoted:
-            return node.text.decode("utf-8", "replace")
+            return self.text(node)
         parts = self.parts(node, quoted=True)
         return DYNAMIC if any(p.dynamic for p in parts) else "".join(p.text for p in parts)
 
     def assign(self, node: Any, env: dict[str, str]) -> None:
         name_node = node.child_by_field_name("name")
         value = node.child_by_field_name("value")
-        name = name_node.text.decode("utf-8", "replace") if name_node is not None else ""
+        name = self.text(name_node) if name_node is not None else ""
         words = self.words(value, split=False) if value is not None else [Word("")]
         if name_node is None or name_node.type != "variable_name" or value is not None and value.type == "array":
             env.pop(name, None)
@@ -287,7 +296,7 @@ class _Walker:
 
     def parts(self, node: Any, quoted: bool) -> list[_Part]:
         kind = node.type
-        text = node.text.decode("utf-8", "replace")
+        text = self.text(node)
         if kind == "word":
             return [_Part(_unescape_word(text), quoted)]
         if kind == "raw_string":
@@ -298,7 +307,7 @@ class _Walker:
             out: list[_Part] = []
             for child in node.named_children:
                 if child.type in ("string_content", "heredoc_content"):
-                    body = child.text.decode("utf-8", "replace")
+                    body = self.text(child)
                     out.append(_Part(_unescape_dquoted(body) if kind != "heredoc_body" else body, True))
                 else:
                     out.extend(self.parts(child, quoted=True))
@@ -336,7 +345,7 @@ class _Walker:
                 if child.type not in ("variable_name", "special_variable_name"):
                     self.parts(child, quoted=True)
             return _Part(text, quoted, dynamic=True)
-        name = names[0].text.decode("utf-8", "replace")
+        name = self.text(names[0])
         if name == "IFS":
             return _Part(IFS, quoted, splittable=not quoted)
         if name == "HOME":
@@ -558,6 +567,34 @@ def _braces(text: str) -> list[str]:
     return out + pending
 
 
+_OUTSIDE_BMP = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+_PRIVATE_USE = range(0xE000, 0xF900)
+
+
+def _bmp_only(text: str) -> tuple[str | None, dict[int, str] | None]:
+    """Text the grammar can take safely, and the table that restores the original characters.
+
+    tree-sitter-bash 0.25.1 crashes the process on some characters beyond the
+    Basic Multilingual Plane (seen with `{` followed by U+E0000 and above), and
+    lone surrogates are not UTF-8. Each such character is parsed as an unused
+    private-use character instead (a word character all the same) and restored
+    in every text taken from the tree. None when there are not enough of them.
+    """
+    found = sorted(set(_OUTSIDE_BMP.findall(text)))
+    if not found:
+        return text, None
+    free = (chr(c) for c in _PRIVATE_USE if chr(c) not in text)
+    forward: dict[int, str] = {}
+    back: dict[int, str] = {}
+    for ch in found:
+        sub = next(free, None)
+        if sub is None:
+            return None, None
+        forward[ord(ch)] = sub
+        back[ord(sub)] = ch
+    return text.translate(forward), back
+
+
 def _is_dynamic(text: str, argv: list[Word]) -> bool:
     return any(w.dynamic and w.text == text for w in argv)
 
@@ -606,6 +643,7 @@ class ShellAnalyser:
         run = _Run(self._parser)
         try:
             _Walker(run, 0).script(command)
-        except Exception:  # noqa: BLE001 - an analysis failure must gate the call, never break it
+        except Exception as exc:  # noqa: BLE001 - an analysis failure must gate the call, never break it
             run.unknown(command)
+            return Analysis(tuple(run.commands), False, type(exc).__name__)
         return Analysis(tuple(run.commands), run.complete)
