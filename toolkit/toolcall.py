@@ -28,7 +28,6 @@ WRITE_PATH_KEYS: Mapping[str, str] = {
     "MultiEdit": "file_path",
     "NotebookEdit": "notebook_path",
 }
-ACTIONS = ("invoke_tool", "write_file", "execute_bash", "run_command")
 _SPEC = OptionSpec()
 _SPEC_SINGLE_DASH = OptionSpec(single_dash_long=True)
 Keep = Callable[[str, Mapping[str, Any]], bool]

@@ -14,16 +14,19 @@ from hypothesis import strategies as st
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 JS_EDGE = 2**53
-ACTIONS = ("invoke_tool", "write_file", "execute_bash")
+ACTIONS = ("invoke_tool", "write_file", "execute_bash", "run_command")
 TASKS = ("new_task", "pr_iteration", "pr_review")
 GROUPS = ("g0", "g1", "g2", "g3")
 TOOLS = ("Bash", "Write", "Edit", "Read", "MultiEdit", "WebFetch", "mcp__x__y")
-STRING_ATTRS = ("task_type", "repo", "command", "file_path")
+STRING_ATTRS = ("task_type", "repo", "command", "file_path", "program")
+SET_ATTRS = ("labels", "flags")
 RESOURCE_FOR = {
     "invoke_tool": None,
     "write_file": ("Agent::File", "file"),
     "execute_bash": ("Agent::BashCommand", "command"),
+    "run_command": ("Agent::BashCommand", "command"),
 }
+WANTED = {"execute_bash": ("command",), "write_file": ("file_path",), "run_command": ("program", "flags", "command")}
 
 _SPECIAL_CHARS = ["*", "\\", '"', "/", ".", "-", " ", "é", "日", "🚀", "\u0301", "\n", "\t", "\x00", "\x7f", "\u200b"]
 chars = st.one_of(
@@ -104,9 +107,10 @@ def atoms(draw: st.DrawFn) -> str:
         return f"{draw(set_literals)}.contains(context.{attr})"
     if choice == 8:
         method = draw(st.sampled_from(["contains", "containsAny", "containsAll"]))
+        set_attr = draw(st.sampled_from(SET_ATTRS))
         if method == "contains":
-            return f"context.labels.contains({cedar_string(draw(strings))})"
-        return f"context.labels.{method}({draw(set_literals)})"
+            return f"context.{set_attr}.contains({cedar_string(draw(strings))})"
+        return f"context.{set_attr}.{method}({draw(set_literals)})"
     if choice == 9:
         return f"principal in {uid_text('Group', draw(st.sampled_from(GROUPS)))}"
     if choice == 10:
@@ -201,6 +205,8 @@ _CONTEXT_VALUES = (
     ("file_path", strings),
     ("size", input_integers),
     ("labels", st.lists(strings, max_size=3, unique=True)),
+    ("program", strings),
+    ("flags", st.lists(st.sampled_from(["-r", "-f", "--force", "-i"]), max_size=3, unique=True)),
 )
 _PRESENCE = st.integers(0, 3)
 
@@ -209,8 +215,7 @@ _PRESENCE = st.integers(0, 3)
 def contexts(draw: st.DrawFn, action: str) -> dict[str, Any]:
     ctx: dict[str, Any] = {}
     for key, value in _CONTEXT_VALUES:
-        wanted = (key == "command" and action == "execute_bash") or (key == "file_path" and action == "write_file")
-        if wanted or draw(_PRESENCE) > 0:
+        if key in WANTED.get(action, ()) or draw(_PRESENCE) > 0:
             ctx[key] = draw(value)
     return ctx
 

@@ -8,7 +8,7 @@ short flags are split (`-rf` → `-r`, `-f`) so a rule can ask for one letter.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,3 @@ def parse(args: Sequence[str], spec: OptionSpec = PLAIN) -> Parsed:
                 break
             out.flags.append(name)
     return out
-
-
-def flag_set(args: Iterable[str], single_dash_long: bool = False) -> set[str]:
-    """Every option of a command, short clusters split, long options without their `=value`."""
-    parsed = parse(list(args), OptionSpec(single_dash_long=single_dash_long))
-    return set(parsed.flags) | set(parsed.values)

@@ -201,10 +201,6 @@ GIT_TREE_WRITERS = frozenset({"apply", "am", "checkout", "restore", "reset", "cl
                               "worktree", "submodule"})
 """Git subcommands that write into the working tree or the repository."""
 
-MUTATORS = frozenset({"rm", "rmdir", "unlink", "shred", "mv", "cp", "ln", "install", "dd", "truncate", "touch", "mkdir",
-                      "chmod", "chown", "chgrp", "rsync", "tee", "patch", "mkfifo", "mknod"})
-"""Programs whose purpose is to change files: denied outright in a read-only task."""
-
 _WRITE_SPECS: dict[str, OptionSpec] = {
     "cp": OptionSpec("tS", frozenset({"--target-directory", "--suffix"})),
     "mv": OptionSpec("tS", frozenset({"--target-directory", "--suffix"})),
