@@ -223,6 +223,10 @@ class _Walker:
             out = self.statement(body, stdin)
             if writes:
                 self.emit(":", (), any(w.dynamic for w in writes), tuple(writes))
+        return self.after_redirects(out, captured, continuation)
+
+    def after_redirects(self, out: Stream, captured: bool, continuation: list[Any]) -> Stream:
+        """Output sent to a file reaches no pipe; statements after a heredoc's start read what is left."""
         if captured:
             out = _NO_DATA
         for part in continuation:
@@ -384,11 +388,7 @@ class _Walker:
         out = self.resolve(argv, stdin, writes) if argv else _NO_DATA
         if not argv and writes:
             self.emit(":", (), any(w.dynamic for w in writes), tuple(writes))
-        if captured:
-            out = _NO_DATA
-        for part in continuation:
-            out = self.statement(part, out)
-        return out
+        return self.after_redirects(out, captured, continuation)
 
     def resolve(self, argv: list[Word], stdin: Stream, writes: list[Word], dynamic_args: bool = False) -> Stream:
         """Unwrap wrappers and nested shells; emit every program that would run."""
