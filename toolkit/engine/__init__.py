@@ -12,18 +12,23 @@ from __future__ import annotations
 
 from toolkit.engine.clock import Clock, ManualClock, SystemClock
 from toolkit.engine.failures import EngineUnavailable, InputNotSerialisable, InvalidToolInput, ResolveError
+from toolkit.engine.bundle import CedarEvaluationError, CedarInputError, PolicyBundle
 from toolkit.engine.gate import Gate
-from toolkit.engine.policies import (
-    CedarEvaluationError,
-    CedarInputError,
-    PolicyBundle,
-    PolicyLoadError,
-    compile_bundle,
-    load_policies,
-)
 from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, Approve, Decision, Deny, Resolution, Timeout
 from toolkit.engine.scopes import Scope, ScopeError, parse_scope
 from toolkit.engine.settings import TaskSettings, TaskSettingsError
+
+_COMPILING = ("PolicyLoadError", "compile_bundle", "load_policies")
+
+
+def __getattr__(name: str):
+    """Compilation (linting, YAML) is imported on first use, so evaluating alone stays lean."""
+    if name in _COMPILING:
+        from toolkit.engine import policies
+
+        return getattr(policies, name)
+    raise AttributeError(f"module 'toolkit.engine' has no attribute {name!r}")
+
 
 __all__ = [
     "ALLOW",

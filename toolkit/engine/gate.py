@@ -12,14 +12,13 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from toolkit.config import Config
 from toolkit.contract import Constants
 from toolkit.engine.caches import RateWindow, RecentDecisions
 from toolkit.engine.clock import Clock, SystemClock
 from toolkit.engine.failures import EngineUnavailable, InputNotSerialisable, InvalidToolInput, ResolveError
-from toolkit.engine.policies import CedarEvaluationError, Matches, PolicyBundle, load_policies
+from toolkit.engine.bundle import CedarEvaluationError, Matches, PolicyBundle
 from toolkit.engine.records import (
     ALLOW,
     DENY,
@@ -49,6 +48,9 @@ from toolkit.engine.state import DENIED, TIMED_OUT, OpenGate, TaskState
 from toolkit.shell import ShellAnalyser
 from toolkit.toolcall import WRITE_PATH_KEYS, default_analyser, requests_for
 
+
+if TYPE_CHECKING:
+    from toolkit.config import Config
 
 TOOL_MEMO_MAX = 256
 
@@ -115,6 +117,8 @@ class Gate:
         clock: Clock | None = None,
     ) -> Gate:
         """Lint, compile and start a task; lint errors raise PolicyLoadError with the findings."""
+        from toolkit.engine.policies import load_policies
+
         bundle, constants = load_policies(
             Path(blueprint) if blueprint is not None else None, config, Path(builtins) if builtins else None
         )

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from toolkit.contract import Constants
 from toolkit.engine.gate import Gate
-from toolkit.engine.policies import PolicyBundle
+from toolkit.engine.bundle import PolicyBundle
 from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, Decision
 from toolkit.engine.settings import TaskSettings
 
