@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.configfile import candidate
 from toolkit.errors import ConfigError
 from toolkit.jsonschema_check import validate
 from toolkit.sync.settings import Consumer, SyncSettings, language_of
@@ -38,6 +39,11 @@ class Config:
     simulate_blueprint: Path | None = None
     simulate_respond: str = "timeout"
     sync: SyncSettings | None = None
+    hook_blueprint: Path | None = None
+    hook_task_settings: dict[str, Any] = field(default_factory=dict)
+    hook_state: Path | None = None
+    hook_log: Path | None = None
+    hook_log_enabled: bool = True
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -62,16 +68,15 @@ def _table_in(path: Path) -> dict[str, Any] | None:
 
 def discover(start: Path) -> Path | None:
     """The nearest cedar-gates.toml, or pyproject.toml with [tool.cedar-gates], from `start` upward."""
-    for directory in [start, *start.parents]:
-        candidate = directory / "cedar-gates.toml"
-        if candidate.is_file():
-            return candidate
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and _table_in(pyproject) is not None:
-            return pyproject
-        if (directory / ".git").exists():
+    directory = start
+    while True:
+        found = candidate(directory)
+        if found is None or found.name == "cedar-gates.toml" or _table_in(found) is not None:
+            return found
+        here = found.parent
+        if (here / ".git").exists() or here.parent == here:
             return None
-    return None
+        directory = here.parent
 
 
 def _expand(root: Path, pattern: str) -> list[Path]:
@@ -81,7 +86,8 @@ def _expand(root: Path, pattern: str) -> list[Path]:
     return sorted(Path(p) for p in glob.glob(str(root / pattern), recursive=True))
 
 
-def load_config(explicit: Path | None = None, start: Path | None = None) -> Config:
+def load_config(explicit: Path | None = None, start: Path | None = None, validate_schema: bool = True) -> Config:
+    """`validate_schema=False` is for a caller that already saw this exact file validate (the hook's cache)."""
     start = (start or Path.cwd()).resolve()
     path = explicit or discover(start)
     if path is None:
@@ -92,7 +98,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
     if table is None:
         raise ConfigError(str(path), "no [tool.cedar-gates] table", hint="add [tool.cedar-gates] or use cedar-gates.toml")
     prefix = "tool.cedar-gates." if path.name == "pyproject.toml" else ""
-    problems = validate(table, "config.schema.json")
+    problems = validate(table, "config.schema.json") if validate_schema else []
     if problems:
         listing = "\n  - ".join(f"{prefix}{p.pointer.replace('/', '.')}: {p.message}" for p in problems)
         raise ConfigError(str(path), f"invalid configuration:\n  - {listing}", hint="see docs/configuration.md")
@@ -129,6 +135,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
         raise ConfigError(str(path), f"{prefix}simulate.blueprint: {sim_blueprint} does not exist",
                           hint="fix the path or remove it")
     sync = _sync_settings(table.get("sync"), root, str(path), prefix)
+    hook = table.get("hook", {})
     return Config(
         root=root,
         source=path,
@@ -145,6 +152,11 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
         simulate_blueprint=sim_blueprint,
         simulate_respond=simulate.get("respond", "timeout"),
         sync=sync,
+        hook_blueprint=resolve(hook.get("blueprint")),
+        hook_task_settings=dict(hook.get("task-settings", {})),
+        hook_state=resolve(hook.get("state")),
+        hook_log=resolve(hook.get("log")) if hook.get("log") else None,
+        hook_log_enabled=hook.get("log") != "",
     )
 
 

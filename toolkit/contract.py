@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ContractError
-from toolkit.jsonschema_check import validate
 from toolkit.resources import constants_path
 
 
@@ -81,6 +80,8 @@ def read_contract(path: Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ContractError(str(path), f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    from toolkit.jsonschema_check import validate
+
     problems = [f"{p.pointer}: {p.message}" for p in validate(data, "constants.schema.json")]
     if not problems:
         problems = invariant_problems(data)

@@ -46,6 +46,24 @@ class TaskFacts:
         return {"task_type": self.task_type, "repo": self.repo, "read_only": self.read_only}
 
 
+PATH_KEYS = ("file_path", "notebook_path", "path")
+
+
+def relativise(tool_input: dict[str, Any], cwd: str | None) -> dict[str, Any]:
+    """Absolute paths inside `cwd` made relative, as Claude Code sends them and the path rules expect."""
+    if not cwd or not cwd.startswith("/"):
+        return tool_input
+    root = posixpath.normpath(cwd)
+    out = dict(tool_input)
+    for key in PATH_KEYS:
+        value = out.get(key)
+        if isinstance(value, str) and value.startswith("/"):
+            norm = posixpath.normpath(value)
+            if norm == root or norm.startswith(root.rstrip("/") + "/"):
+                out[key] = posixpath.relpath(norm, root)
+    return out
+
+
 def uid(kind: str, ident: str) -> dict[str, str]:
     return {"type": f"{NAMESPACE}::{kind}", "id": ident}
 

@@ -41,6 +41,10 @@ class RecentDecisions(Generic[K]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def items(self) -> list[tuple[K, str, float]]:
+        """(key, outcome, inserted_at), least recent first: enough to rebuild the cache with `put`."""
+        return [(key, outcome, at) for key, (outcome, at) in self._entries.items()]
+
 
 @dataclass
 class RateWindow:
@@ -64,3 +68,6 @@ class RateWindow:
 
     def __len__(self) -> int:
         return len(self._opened)
+
+    def times(self) -> list[float]:
+        return list(self._opened)

@@ -74,13 +74,15 @@ class Gate:
         timer: Callable[[], float] = time.perf_counter,
         tool_memo_size: int = TOOL_MEMO_MAX,
         analyser: ShellAnalyser | None = None,
+        saved_state: Mapping[str, Any] | None = None,
     ) -> None:
+        """`saved_state` is a `TaskState.to_json()` of an earlier process of the same task (the hook)."""
         self.bundle = bundle
         self.constants = constants
         self.task = task or TaskSettings()
         self.clock = clock or SystemClock()
         self._timer = timer
-        self._analyser = analyser or default_analyser()
+        self._analyser = analyser
         self._facts = self.task.facts()
         self._write_keys = {**WRITE_PATH_KEYS, **self.task.write_tools}
         problems = self.task.problems(constants)
@@ -94,6 +96,8 @@ class Gate:
             rule_cache=RecentDecisions(c.recent_decision_cache_entries, c.recent_decision_cache_ttl_s),
             rate=RateWindow(c.approval_rate_limit, c.approval_rate_window_s),
         )
+        if saved_state is not None:
+            self.state.restore(saved_state, constants.scope_max_length)
         self._last_now = self.state.started_at
         self._tool_memo: dict[str, Matches] = {}
         self._tool_memo_size = tool_memo_size
@@ -172,7 +176,7 @@ class Gate:
             if not isinstance(command, str):
                 raise InvalidToolInput("Bash needs a string `command`")
             if command.strip():
-                analysis = self._analyser.analyse(command)
+                analysis = (self._analyser or default_analyser()).analyse(command)
         return CallFacts(tool_name, tool_group(tool_name, self.task.write_tools), command, write_path,
                          tuple(c.canonical() for c in analysis.commands) if analysis else (), analysis)
 

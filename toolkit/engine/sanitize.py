@@ -8,7 +8,6 @@ new turn. The fixed steering text always comes first and is never truncated.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 STEERING_DENIED = (
     "The user denied this tool call. Do not retry it or reach the same result another way; "
@@ -64,6 +63,8 @@ def _escape(text: str) -> str:
 def iso_time(seconds: float) -> str:
     """UTC ISO 8601; a virtual time outside the calendar stays a plain number of seconds."""
     try:
+        from datetime import datetime, timezone
+
         stamp = datetime.fromtimestamp(seconds, tz=timezone.utc)
     except (OverflowError, OSError, ValueError):
         return f"{seconds:.3f}"

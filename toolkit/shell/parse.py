@@ -84,9 +84,36 @@ def _unescape_dquoted(text: str) -> str:
 
 def _parser() -> Any:
     import tree_sitter
+
+    return tree_sitter.Parser(tree_sitter.Language(_bash_language()))
+
+
+def _bash_language() -> Any:
+    """The grammar from tree-sitter-bash's compiled binding.
+
+    The package's `__init__` imports importlib.resources (for highlight
+    queries we never use), which costs a hook process about 6 ms; the binding
+    is loaded directly when it can be found, else through the package.
+    """
+    import importlib.machinery
+    import importlib.util
+
+    spec = importlib.util.find_spec("tree_sitter_bash")
+    for directory in (spec.submodule_search_locations or []) if spec else []:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = f"{directory}/_binding{suffix}"
+            binding_spec = importlib.util.spec_from_file_location("tree_sitter_bash._binding", path)
+            if binding_spec is None or binding_spec.loader is None:
+                continue
+            try:
+                module = importlib.util.module_from_spec(binding_spec)
+                binding_spec.loader.exec_module(module)
+            except (ImportError, OSError):
+                continue
+            return module.language()
     import tree_sitter_bash
 
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+    return tree_sitter_bash.language()
 
 
 class _Run:

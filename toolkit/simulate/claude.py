@@ -9,15 +9,13 @@ paths. Every other line type is skipped.
 
 from __future__ import annotations
 
-import posixpath
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
 from toolkit.contract import Constants
 from toolkit.simulate.trace import Bad, BadLine, CallChecker, TraceCall, TraceHeader, raw_lines
-
-PATH_KEYS = ("file_path", "notebook_path", "path")
+from toolkit.toolcall import relativise
 
 
 def _timestamp(value: Any) -> float | None:
@@ -27,20 +25,6 @@ def _timestamp(value: Any) -> float | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
-
-
-def relativise(tool_input: dict[str, Any], cwd: str | None) -> dict[str, Any]:
-    if not cwd or not cwd.startswith("/"):
-        return tool_input
-    root = posixpath.normpath(cwd)
-    out = dict(tool_input)
-    for key in PATH_KEYS:
-        value = out.get(key)
-        if isinstance(value, str) and value.startswith("/"):
-            norm = posixpath.normpath(value)
-            if norm == root or norm.startswith(root.rstrip("/") + "/"):
-                out[key] = posixpath.relpath(norm, root)
-    return out
 
 
 def looks_like_claude(obj: Any) -> bool:

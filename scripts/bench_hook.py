@@ -1,0 +1,82 @@
+"""Cost of one hook process, side by side with `python -c "import cedarpy"` (the floor).
+
+    python scripts/bench_hook.py [--runs 15]
+
+Runs, interleaved, in a temporary project: a bare `import cedarpy`, the
+installed `cedar-gates hook claude-code` on a PreToolUse event (Bash and Write;
+warm: the policy bundle is already cached in the state file, as on every call
+after a session's first), the first call with a cold cache, and `cedar-gates
+eval`. Prints medians and the ratio to the floor (target: hook <= 2x). Measure
+a regular `pip install .`: an editable install adds an import hook to every
+process start. No assertion: the numbers are for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def timed(cmd: list[str], stdin: bytes | None, cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, input=stdin, cwd=cwd, env=env, capture_output=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 2, 3):
+        raise SystemExit(f"{cmd[:3]} failed ({done.returncode}): {done.stderr.decode()[-400:]}")
+    return elapsed
+
+
+def event(cwd: Path, tool: str, tool_input: dict, n: int) -> bytes:
+    return json.dumps({"session_id": "bench", "transcript_path": str(cwd / "t.jsonl"), "cwd": str(cwd),
+                       "permission_mode": "default", "hook_event_name": "PreToolUse", "tool_name": tool,
+                       "tool_input": tool_input, "tool_use_id": f"toolu_{n}"}).encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    exe = shutil.which("cedar-gates", path=str(Path(sys.executable).parent)) or shutil.which("cedar-gates")
+    if exe is None:
+        raise SystemExit("cedar-gates is not installed next to this Python")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": ""}
+    env.pop("PYTHONDONTWRITEBYTECODE")
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        (project / ".git").mkdir()
+        env["CLAUDE_PROJECT_DIR"] = str(project)
+        calls = {
+            "hook Bash": ("Bash", {"command": "git status && npm test -- --watch=false"}),
+            "hook Write": ("Write", {"file_path": "src/app.py", "content": "print(1)\n"}),
+        }
+        floor_cmd = [sys.executable, "-c", "import cedarpy"]
+        eval_cmd = [exe, "eval", "--tool", "Bash", "--input", json.dumps({"command": "git status"})]
+        samples: dict[str, list[float]] = {k: [] for k in ("import cedarpy", *calls, "hook cold cache", "eval")}
+        timed([exe, "hook", "claude-code"], event(project, "Bash", {"command": "ls"}, 0), project, env)
+        for run in range(args.runs):
+            samples["import cedarpy"].append(timed(floor_cmd, None, project, env))
+            for label, (tool, tool_input) in calls.items():
+                samples[label].append(timed([exe, "hook", "claude-code"], event(project, tool, tool_input, run),
+                                            project, env))
+            cold_state = project / f"cold-{run}.sqlite3"
+            samples["hook cold cache"].append(timed([exe, "hook", "claude-code", "--state", str(cold_state)],
+                                                    event(project, "Bash", {"command": "ls"}, run), project, env))
+            samples["eval"].append(timed(eval_cmd, None, project, env))
+    floor = statistics.median(samples["import cedarpy"])
+    print(f"{'process':<18} {'median':>9} {'min':>9}   vs import cedarpy")
+    for label, values in samples.items():
+        med = statistics.median(values)
+        print(f"{label:<18} {med * 1e3:>7.1f}ms {min(values) * 1e3:>7.1f}ms   {med / floor:>5.2f}x")
+    print("\ntarget: a warm hook process <= 2x `python -c \"import cedarpy\"`")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The compiled, lint-clean policy bundle, cached between hook processes.
+
+Linting and compiling the tiers costs far more than deciding a call, and a hook
+runs once per tool call. The cache key is a hash of every input the bundle
+depends on — the tier files, the vocabulary schema, the blueprint, the
+constants contract, the configuration file and the toolkit version — so a
+changed file is picked up on the next call. Only bundles that linted clean are
+ever stored; the cached form holds the joined policy text (parsed again by
+cedarpy, which takes about a millisecond), the rule table and what the request
+prefilter needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from toolkit import __version__
+from toolkit.cedar import pyengine
+from toolkit.contract import Constants, Range
+from toolkit.engine.bundle import GateRule, PolicyBundle
+from toolkit.engine.prefilter import Prefilter
+from toolkit.resources import builtin_policies_dir, constants_path
+
+TIER_FILES = ("hard_deny.cedar", "soft_deny.cedar")
+SCHEMA_FILE = "agent.cedarschema"
+
+
+def inputs(builtins: Path | None, blueprint: Path | None, constants: Path | None, config: Path | None) -> list[Path]:
+    """Every file the compiled bundle depends on (missing ones are hashed as absent)."""
+    directory = builtins or builtin_policies_dir()
+    schema = directory / SCHEMA_FILE
+    return [*(directory / name for name in TIER_FILES),
+            schema if schema.is_file() else builtin_policies_dir() / SCHEMA_FILE,
+            constants or constants_path(), *(p for p in (blueprint, config) if p is not None)]
+
+
+def key_of(paths: list[Path]) -> str:
+    digest = hashlib.sha256(f"cedar-gates {__version__}\n".encode())
+    for path in paths:
+        digest.update(str(path.resolve()).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\0missing\0")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def dump(bundle: PolicyBundle, constants: Constants) -> str:
+    forbids = [[sorted(p.actions) if p.actions is not None else None, list(p.conditions)]
+               for p in pyengine.parse(bundle.text) if p.effect == "forbid"]
+    return json.dumps({
+        "text": bundle.text,
+        "policy_hash": bundle.policy_hash,
+        "rules": [dataclasses.asdict(r) for r in bundle.rules.values()],
+        "by_policy_id": {pid: rule.rule_id for pid, rule in bundle.by_policy_id.items()},
+        "gate_cap": bundle.gate_cap,
+        "max_scope": bundle.max_scope,
+        "fast": bundle.authorizer is pyengine.authorize_fast,
+        "forbids": forbids,
+        "constants": dataclasses.asdict(constants),
+    })
+
+
+def load(data: str) -> tuple[PolicyBundle, Constants]:
+    raw = json.loads(data)
+    rules = {r["rule_id"]: GateRule(**r) for r in raw["rules"]}
+    c = dict(raw["constants"])
+    for name in ("approval_gate_cap", "approval_timeout_s"):
+        c[name] = Range(**c[name])
+    for name in ("severities", "categories"):
+        c[name] = tuple(c[name])
+    authorizer: Callable[..., Any] = pyengine.authorize_fast if raw["fast"] else pyengine.authorize_batch
+    bundle = PolicyBundle(
+        text=raw["text"],
+        policy_hash=raw["policy_hash"],
+        rules=rules,
+        by_policy_id={pid: rules[rule_id] for pid, rule_id in raw["by_policy_id"].items()},
+        gate_cap=raw["gate_cap"],
+        max_scope=raw["max_scope"],
+        policy_set=pyengine.preparse(raw["text"]),
+        entities=pyengine.no_entities(),
+        authorizer=authorizer,
+        prefilter=Prefilter((frozenset(a) if a is not None else None, tuple(c_)) for a, c_ in raw["forbids"]),
+    )
+    if hashlib.sha256(bundle.text.encode("utf-8")).hexdigest() != bundle.policy_hash:
+        raise ValueError("cached policy bundle does not match its hash")
+    return bundle, Constants(**c)

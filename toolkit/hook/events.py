@@ -1,0 +1,91 @@
+"""Claude Code hook events in, hook answers out.
+
+The contract (Claude Code's hook documentation): one JSON object on stdin with
+`session_id`, `transcript_path`, `cwd`, `permission_mode`, `hook_event_name`,
+`tool_name`, `tool_input`, `tool_use_id` (and `tool_response` after the call).
+A PreToolUse answer is `{"hookSpecificOutput": {"hookEventName": "PreToolUse",
+"permissionDecision": "allow"|"deny"|"ask", "permissionDecisionReason": "…"}}`
+with exit 0. Exit 2 blocks the call and shows stderr to the model; any other
+non-zero exit lets the call run, so the hook never uses one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, Decision
+from toolkit.engine.sanitize import clean, truncate
+
+PRE = "PreToolUse"
+POST = "PostToolUse"
+EVENTS = (PRE, POST)
+PERMISSION = {ALLOW: "allow", DENY: "deny", REQUIRE_APPROVAL: "ask"}
+
+
+class HookInputError(ValueError):
+    """The event on stdin cannot be used; the message is one line for stderr."""
+
+
+@dataclass(frozen=True)
+class HookEvent:
+    name: str
+    session_id: str
+    tool_name: str
+    tool_input: dict[str, Any]
+    tool_use_id: str | None
+    cwd: str | None
+    transcript_path: str | None
+
+
+def parse_event(raw: bytes, max_bytes: int) -> HookEvent:
+    if len(raw) > max_bytes:
+        raise HookInputError(f"the hook event is {len(raw)} bytes, more than max-file-bytes ({max_bytes})")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise HookInputError("the hook event on stdin is not UTF-8") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise HookInputError(f"the hook event on stdin is not JSON: {getattr(exc, 'msg', 'too deeply nested')}") from None
+    if not isinstance(data, dict):
+        raise HookInputError("the hook event must be a JSON object")
+    name = data.get("hook_event_name")
+    if name not in EVENTS:
+        raise HookInputError(f"unknown hook event {str(name)[:60]!r}; this hook handles {' and '.join(EVENTS)}")
+    session = data.get("session_id")
+    if not isinstance(session, str) or not session.strip() or len(session) > 256:
+        raise HookInputError("the hook event has no usable session_id")
+    tool = data.get("tool_name")
+    if not isinstance(tool, str) or not tool.strip():
+        raise HookInputError("the hook event has no tool_name")
+    tool_input = data.get("tool_input")
+    if not isinstance(tool_input, dict):
+        raise HookInputError("the hook event's tool_input must be a JSON object")
+    tool_use_id = data.get("tool_use_id")
+    cwd = data.get("cwd")
+    transcript = data.get("transcript_path")
+    return HookEvent(name, session, tool, tool_input,
+                     tool_use_id if isinstance(tool_use_id, str) else None,
+                     cwd if isinstance(cwd, str) and cwd.startswith("/") else None,
+                     transcript if isinstance(transcript, str) else None)
+
+
+def pre_tool_answer(decision: Decision, limit: int) -> dict[str, Any]:
+    """What Claude Code acts on: the decision and a reason the model (deny) or the human (ask) reads."""
+    return {"hookSpecificOutput": {
+        "hookEventName": PRE,
+        "permissionDecision": PERMISSION[decision.outcome],
+        "permissionDecisionReason": reason_text(decision, limit),
+    }}
+
+
+def reason_text(decision: Decision, limit: int) -> str:
+    if decision.outcome == REQUIRE_APPROVAL:
+        text = (f"cedar-gates: approval required by {', '.join(decision.soft_rule_ids)} "
+                f"(severity {decision.severity}, answer within {decision.timeout_s} s)")
+    elif decision.outcome == DENY:
+        text = f"cedar-gates: {decision.reason}"
+    else:
+        text = f"cedar-gates: allowed ({decision.reason})"
+    return truncate(clean(text), limit)

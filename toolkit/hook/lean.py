@@ -1,0 +1,68 @@
+"""`cedar-gates hook claude-code` without the typer application: the per-tool-call path.
+
+The console script routes here before importing the CLI (toolkit/entry.py), so
+a hook process imports only the engine, the shell parser, cedarpy and SQLite.
+`--help` goes to the full CLI instead. A usage error blocks the call (exit 2)
+like every other failure: any other non-zero exit would let it run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from toolkit.hook.service import BLOCK, HookOptions, HookResult, handle
+
+OPTIONS = {"--blueprint": "blueprint", "--task-settings": "task_settings", "--state": "state",
+           "--config": "config", "--log": "log"}
+
+
+class UsageError(ValueError):
+    pass
+
+
+def parse_args(args: Sequence[str]) -> HookOptions:
+    values: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, value = arg.partition("=")
+        if name not in OPTIONS:
+            raise UsageError(f"unknown option {arg!r}; options: {', '.join(OPTIONS)}")
+        if not eq:
+            if i + 1 >= len(args):
+                raise UsageError(f"{name} needs a value")
+            value = args[i + 1]
+            i += 1
+        values[OPTIONS[name]] = value
+        i += 1
+    task = None
+    if "task_settings" in values:
+        from toolkit.engine.oneshot import read_json_arg
+
+        task = read_json_arg("--task-settings", values["task_settings"])
+    return HookOptions(
+        blueprint=Path(values["blueprint"]) if "blueprint" in values else None,
+        task_settings=task,
+        state=Path(values["state"]) if "state" in values else None,
+        config=Path(values["config"]) if "config" in values else None,
+        log=Path(values["log"]) if "log" in values else None,
+    )
+
+
+def run(args: Sequence[str]) -> int:
+    try:
+        options = parse_args(args)
+    except Exception as exc:  # noqa: BLE001 - a usage error must block, never let the call through
+        result = HookResult(BLOCK, stderr=f"cedar-gates hook: blocked: usage: {exc}\n")
+    else:
+        result = handle(sys.stdin.buffer.read(), options)
+    try:
+        sys.stdout.write(result.stdout)
+        sys.stdout.flush()
+        sys.stderr.write(result.stderr)
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - a closed pipe still must not turn into exit 1
+        return BLOCK
+    return result.exit_code
