@@ -41,6 +41,8 @@ class HookOptions:
     state: Path | None = None
     config: Path | None = None
     log: Path | None = None
+    busy_timeout_s: float = 10.0
+    """How long to wait for another hook of the session to finish; Claude Code's own hook timeout is 30 s."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def _handle(raw: bytes, options: HookOptions, clock: Clock, environ: Mapping[str
     state_path = options.state or config.hook_state or project / STATE_DIR / STATE_FILE
     log_path = options.log or config.hook_log or (project / STATE_DIR / LOG_FILE if config.hook_log_enabled else None)
     blueprint = options.blueprint or config.hook_blueprint
-    store = StateStore(state_path)
+    store = StateStore(state_path, options.busy_timeout_s)
     try:
         with store.transaction():
             now = clock.now()

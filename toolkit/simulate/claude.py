@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from toolkit.contract import Constants
+from toolkit.engine.settings import TaskSettings
 from toolkit.simulate.trace import Bad, BadLine, CallChecker, TraceCall, TraceHeader, raw_lines
 from toolkit.toolcall import relativise
 
@@ -31,8 +32,22 @@ def looks_like_claude(obj: Any) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("type"), str) and not {"trace", "tool_name"} & set(obj)
 
 
+def session_cwd(path: Path, scan_lines: int = 200) -> str | None:
+    """The session's working directory, from the first lines that name one (the live hook resolves paths
+    against it, so the replay must too)."""
+    lines = raw_lines(path)
+    try:
+        for _, (_, obj, _) in zip(range(scan_lines), lines):
+            cwd = obj.get("cwd") if isinstance(obj, dict) else None
+            if isinstance(cwd, str) and cwd.startswith("/"):
+                return cwd
+    finally:
+        lines.close()
+    return None
+
+
 def read_claude(path: Path, constants: Constants) -> Iterator[TraceHeader | TraceCall | BadLine]:
-    yield TraceHeader(0)
+    yield TraceHeader(0, TaskSettings(cwd=session_cwd(path)))
     checker = CallChecker(constants)
     start: float | None = None
     cwd: str | None = None
