@@ -18,6 +18,7 @@ def _isolated_cwd(tmp_path, monkeypatch):
     """Run every test outside the repository so no project configuration is picked up by accident."""
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / ".cache"))
 
 
 ENGINE_FIXTURES = REPO / "fixtures" / "engine"

@@ -425,6 +425,8 @@ def eval_(
     ),
     output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
     config: Optional[Path] = ConfigOption,
+    no_cache: bool = typer.Option(False, "--no-cache", help="Lint and compile the policies even when the cached "
+                                  "bundle ($XDG_CACHE_HOME/cedar-gates/bundles.sqlite3) is current."),
 ) -> None:
     """Run one tool call through the runtime gate and print the decision.
 
@@ -444,7 +446,9 @@ def eval_(
         cfg = _load_config(config)
         data = read_json_arg("--input", tool_input)
         settings = read_json_arg("--task-settings", task_settings) if task_settings is not None else None
-        result = evaluate_once(tool, data, blueprint, settings, cfg)
+        from toolkit.hook.bundles import user_cache
+
+        result = evaluate_once(tool, data, blueprint, settings, cfg, None if no_cache else user_cache(os.environ))
     except InputError as exc:
         typer.echo(f"cedar-gates: error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from None

@@ -9,7 +9,7 @@ from typing import Generic, Hashable, TypeVar
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass
+@dataclass(eq=False)
 class RecentDecisions(Generic[K]):
     """An LRU of at most `max_entries` keys, each forgotten `ttl_s` after it was inserted.
 
@@ -46,7 +46,7 @@ class RecentDecisions(Generic[K]):
         return [(key, outcome, at) for key, (outcome, at) in self._entries.items()]
 
 
-@dataclass
+@dataclass(eq=False)
 class RateWindow:
     """Sliding window of gate openings: at most `limit` inside any `window_s` seconds."""
 

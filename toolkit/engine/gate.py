@@ -8,17 +8,22 @@ gate then stays open so the caller can answer again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from toolkit.contract import Constants
+from toolkit.digest import sha256_hex
+from toolkit.engine.bundle import CedarEvaluationError, Matches, PolicyBundle
 from toolkit.engine.caches import RateWindow, RecentDecisions
 from toolkit.engine.clock import Clock, SystemClock
-from toolkit.engine.failures import EngineUnavailable, InputNotSerialisable, InvalidToolInput, ResolveError
-from toolkit.engine.bundle import CedarEvaluationError, Matches, PolicyBundle
+from toolkit.engine.failures import (
+    EngineUnavailable,
+    InputNotSerialisable,
+    InvalidToolInput,
+    ResolveError,
+)
 from toolkit.engine.records import (
     ALLOW,
     DENY,
@@ -30,7 +35,13 @@ from toolkit.engine.records import (
     Response,
     Timeout,
 )
-from toolkit.engine.sanitize import STEERING_DENIED, STEERING_TIMED_OUT, agent_reason, denial_envelope, truncate
+from toolkit.engine.sanitize import (
+    STEERING_DENIED,
+    STEERING_TIMED_OUT,
+    agent_reason,
+    denial_envelope,
+    truncate,
+)
 from toolkit.engine.scopes import (
     BREADTH,
     SESSION_KINDS,
@@ -47,7 +58,6 @@ from toolkit.engine.settings import TaskSettings, TaskSettingsError
 from toolkit.engine.state import DENIED, TIMED_OUT, OpenGate, TaskState
 from toolkit.shell import ShellAnalyser
 from toolkit.toolcall import WRITE_PATH_KEYS, default_analyser, requests_for
-
 
 if TYPE_CHECKING:
     from toolkit.config import Config
@@ -140,7 +150,7 @@ class Gate:
             if self.bundle is None or self.bundle.policy_set is None:
                 raise EngineUnavailable("no policy set is loaded")
             call = self._call_facts(tool_name, tool_input)
-            input_sha = hashlib.sha256(canonical_json(tool_input).encode("ascii")).hexdigest()
+            input_sha = sha256_hex(canonical_json(tool_input).encode("ascii"))
             return self._decide(request_id, now, call, tool_input, input_sha, start)
         except Exception as exc:  # noqa: BLE001 - fail closed on anything
             errored = exc.rule_ids if isinstance(exc, CedarEvaluationError) else ()

@@ -50,11 +50,37 @@ def read_json_arg(option: str, raw: str) -> Any:
                          hint="quote the JSON for your shell, e.g. --input '{\"command\": \"ls\"}'") from None
 
 
-def evaluate_once(tool: str, tool_input: Any, blueprint: Path | None, settings: Any, config: Config) -> EvalResult:
+def evaluate_once(tool: str, tool_input: Any, blueprint: Path | None, settings: Any, config: Config,
+                  cache: Path | None = None) -> EvalResult:
+    """`cache`: a bundle cache file (toolkit.hook.bundles); the policies are linted only when they changed."""
     task = TaskSettings.from_mapping(settings, "--task-settings") if settings is not None else TaskSettings()
-    gate = Gate.from_blueprint(blueprint, config=config, task=task)
+    if cache is None:
+        gate = Gate.from_blueprint(blueprint, config=config, task=task)
+    else:
+        bundle, constants = _cached(cache, config, blueprint)
+        gate = Gate(bundle, constants, task)
     decision = gate.evaluate(tool, tool_input)
     return EvalResult(decision, gate.snapshot())
+
+
+def _cached(cache: Path, config: Config, blueprint: Path | None) -> tuple[Any, Any]:
+    """From the cache when it can be used; a cache that cannot (read-only home, a broken file) is skipped."""
+    import time
+
+    from toolkit.hook.bundles import compiled
+    from toolkit.hook.store import StateStore, StoreError
+
+    try:
+        store = StateStore(cache, busy_timeout_s=2.0)
+    except StoreError:
+        from toolkit.engine.policies import load_policies
+
+        return load_policies(blueprint, config)
+    try:
+        with store.transaction():
+            return compiled(store, config, blueprint, time.time())
+    finally:
+        store.close()
 
 
 def render_text(result: EvalResult) -> str:

@@ -179,7 +179,7 @@ class CallFacts:
     analysis: Analysis | None = field(default=None, compare=False)
 
 
-@dataclass
+@dataclass(eq=False)
 class Allowlist:
     """Tool-level grants of one task: the allowlist fast path of the pipeline."""
 

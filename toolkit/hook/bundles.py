@@ -13,17 +13,20 @@ prefilter needs.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from toolkit import __version__
 from toolkit.cedar import pyengine
 from toolkit.contract import Constants, Range
+from toolkit.digest import sha256, sha256_hex
 from toolkit.engine.bundle import GateRule, PolicyBundle
 from toolkit.engine.prefilter import Prefilter
 from toolkit.resources import builtin_policies_dir, constants_path
+
+if TYPE_CHECKING:
+    from toolkit.hook.store import StateStore
 
 TIER_FILES = ("hard_deny.cedar", "soft_deny.cedar")
 SCHEMA_FILE = "agent.cedarschema"
@@ -39,7 +42,7 @@ def inputs(builtins: Path | None, blueprint: Path | None, constants: Path | None
 
 
 def key_of(paths: list[Path]) -> str:
-    digest = hashlib.sha256(f"cedar-gates {__version__}\n".encode())
+    digest = sha256(f"cedar-gates {__version__}\n".encode())
     for path in paths:
         digest.update(str(path.resolve()).encode("utf-8", "surrogateescape") + b"\0")
         try:
@@ -87,6 +90,26 @@ def load(data: str) -> tuple[PolicyBundle, Constants]:
         authorizer=authorizer,
         prefilter=Prefilter((frozenset(a) if a is not None else None, tuple(c_)) for a, c_ in raw["forbids"]),
     )
-    if hashlib.sha256(bundle.text.encode("utf-8")).hexdigest() != bundle.policy_hash:
+    if sha256_hex(bundle.text.encode("utf-8")) != bundle.policy_hash:
         raise ValueError("cached policy bundle does not match its hash")
     return bundle, Constants(**c)
+
+
+def compiled(store: StateStore, config: Any, blueprint: Path | None, now: float) -> tuple[PolicyBundle, Constants]:
+    """The bundle for these inputs from the cache, or linted, compiled and cached (lint errors raise)."""
+    key = key_of(inputs(config.builtins, blueprint, config.constants, config.source))
+    cached = store.bundle(key)
+    if cached is not None:
+        return load(cached)
+    from toolkit.config import Config
+    from toolkit.engine.policies import load_policies
+
+    bundle, constants = load_policies(blueprint, config if isinstance(config, Config) else Config(root=config.root))
+    store.save_bundle(key, dump(bundle, constants), now)
+    return bundle, constants
+
+
+def user_cache(environ: Mapping[str, str]) -> Path:
+    """Where `cedar-gates eval` keeps compiled bundles: $XDG_CACHE_HOME/cedar-gates (default ~/.cache)."""
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "cedar-gates" / "bundles.sqlite3"

@@ -116,7 +116,7 @@ def _handle(raw: bytes, options: HookOptions, clock: Clock, environ: Mapping[str
 
                     config = load_config(options.config, Path(event.cwd) if event.cwd else None)
                 store.mark_checked(checked, now)
-            bundle, constants = _bundle(store, config, blueprint, now)
+            bundle, constants = bundles.compiled(store, config, blueprint, now)
             task = TaskSettings.from_mapping(
                 {**config.hook_task_settings, **(options.task_settings or {}),
                  **({"cwd": event.cwd} if event.cwd else {})}, "hook task settings")
@@ -133,19 +133,6 @@ def _handle(raw: bytes, options: HookOptions, clock: Clock, environ: Mapping[str
     finally:
         store.close()
     return HookResult(0, json.dumps(answer) + "\n")
-
-
-def _bundle(store: StateStore, config: Any, blueprint: Path | None, now: float) -> tuple[Any, Any]:
-    key = bundles.key_of(bundles.inputs(config.builtins, blueprint, config.constants, config.source))
-    cached = store.bundle(key)
-    if cached is not None:
-        return bundles.load(cached)
-    from toolkit.config import Config
-    from toolkit.engine.policies import load_policies
-
-    bundle, constants = load_policies(blueprint, config if isinstance(config, Config) else Config(root=config.root))
-    store.save_bundle(key, bundles.dump(bundle, constants), now)
-    return bundle, constants
 
 
 def _pre(gate: Gate, event: HookEvent, store: StateStore, now: float,

@@ -21,7 +21,7 @@ class OptionSpec:
     stop_at_operand: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class Parsed:
     flags: list[str] = field(default_factory=list)
     values: dict[str, list[str]] = field(default_factory=dict)

@@ -35,7 +35,7 @@ DYNAMIC = _Dynamic()
 Stream = Any  # None (nothing read), str (known text) or DYNAMIC
 
 
-@dataclass
+@dataclass(eq=False)
 class _Part:
     text: str
     quoted: bool
