@@ -110,6 +110,9 @@ def _read_settings(blueprint: Blueprint, tree: YamlTree, security: dict[str, Any
         blueprint.gate_cap = Setting(security["approvalGateCap"], _loc(tree.pos(("security", "approvalGateCap"))))
     if "maxPreApprovalScope" in security:
         blueprint.max_scope = Setting(security["maxPreApprovalScope"], _loc(tree.pos(("security", "maxPreApprovalScope"))))
+    tests = security.get("tests")
+    if isinstance(tests, list):
+        blueprint.tests = [Setting(item, _loc(tree.pos(("security", "tests", i)))) for i, item in enumerate(tests)]
 
 
 def _dotted(path: tuple[Any, ...]) -> str:

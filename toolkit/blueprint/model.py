@@ -90,6 +90,8 @@ class Blueprint:
     legacy_location: Location | None = None
     has_security: bool = False
     security_location: Location = field(default_factory=lambda: Location(1, 1))
+    tests: list[Setting] = field(default_factory=list)
+    """The raw `security.tests` entries with their places (checked by toolkit.policytests)."""
     problems: list[LoadProblem] = field(default_factory=list)
 
     @property

@@ -203,12 +203,11 @@ class Gate:
                             policy_hash=bundle.policy_hash, input_sha256=input_sha,
                             eval_us=self._elapsed_us(start), **extra)
 
-        if matches.hard:
-            return decision(DENY, f"Hard-deny: {', '.join(matches.hard)}", "hard",
-                            hard_rule_ids=matches.hard, soft_rule_ids=matches.soft)
         disabled = tuple(r for r in matches.soft if bundle.rules[r].disabled)
         soft = tuple(r for r in matches.soft if not bundle.rules[r].disabled)
         ids = {"soft_rule_ids": soft, "disabled_rule_ids": disabled}
+        if matches.hard:
+            return decision(DENY, f"Hard-deny: {', '.join(matches.hard)}", "hard", hard_rule_ids=matches.hard, **ids)
         grant = state.allowlist.match(call)
         if grant is not None:
             return decision(ALLOW, f"allowed by approval scope {grant.text}", "allowlist", granted_by=grant.text, **ids)

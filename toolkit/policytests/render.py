@@ -1,0 +1,100 @@
+"""Policy test reports as text, JSON or JUnit XML."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from toolkit.blueprint.source import display_path
+from toolkit.policytests.session import Group, TestReport
+
+
+def _label(group: Group) -> str:
+    return f"blueprint {display_path(group.blueprint)}" if group.blueprint else "built-in tiers"
+
+
+def render_text(report: TestReport) -> str:
+    if report.problems:
+        return "\n".join(f"cedar-gates: error: {p}" for p in report.problems)
+    lines: list[str] = []
+    for result in report.results:
+        if result.passed:
+            continue
+        t = result.test
+        for message in (*result.failures, *(f"cedar-wasm: {m}" for m in result.wasm or ())):
+            lines.append(f"{t.path}:{t.line}:{t.column}: FAIL {t.name}: {message}")
+    for group in report.groups:
+        failed = sum(not r.passed for r in group.results)
+        engines = ""
+        if report.wasm:
+            differ = sum(bool(r.wasm) for r in group.results)
+            engines = "; cedar-wasm agrees on every test" if not differ else f"; cedar-wasm differs on {differ}"
+        lines.append(f"{_label(group)}: {len(group.results)} test(s), {len(group.results) - failed} passed, "
+                     f"{failed} failed{engines}")
+        cov = group.coverage
+        if cov is not None:
+            lines.append(f"  coverage {cov.percent:.1f}% ({len(cov.covered)} of {len(cov.rules)} rules)"
+                         + (f"; not reached: {', '.join(cov.uncovered)}" if cov.uncovered else ""))
+            width = max((len(r) for r in cov.rules), default=4)
+            lines.append(f"    {'rule':<{width}}  tests  traces")
+            for rule in cov.rules:
+                lines.append(f"    {rule:<{width}}  {cov.by_tests[rule]:>5}  {cov.by_traces[rule]:>6}")
+    for group in report.below_minimum:
+        lines.append(f"coverage of {_label(group)} is {group.coverage.percent:.1f}%, below --min-coverage "
+                     f"{report.min_coverage:g}%; add tests for: {', '.join(group.coverage.uncovered)}")
+    total = len(report.results)
+    failed = len(report.failed)
+    verdict = "PASS" if report.exit_code == 0 else "FAIL"
+    lines.append(f"{verdict}: {total} test(s), {failed} failed")
+    return "\n".join(lines)
+
+
+def to_json(report: TestReport) -> dict[str, Any]:
+    return {
+        "exit_code": report.exit_code,
+        "problems": [p.__dict__ for p in report.problems],
+        "wasm": report.wasm,
+        "groups": [{
+            "blueprint": display_path(g.blueprint) if g.blueprint else None,
+            "tests": [{
+                "name": r.test.name, "path": r.test.path, "line": r.test.line, "passed": r.passed,
+                "expect": r.test.expect, "expect_rules": list(r.test.rules) if r.test.rules is not None else None,
+                "outcome": r.outcome, "rules": list(r.rules), "stage": r.stage, "reason": r.reason,
+                "failures": list(r.failures), "wasm_differences": list(r.wasm) if r.wasm is not None else None,
+            } for r in g.results],
+            "coverage": None if g.coverage is None else {
+                "percent": round(g.coverage.percent, 2), "uncovered": g.coverage.uncovered,
+                "rules": {rule: {"tests": g.coverage.by_tests[rule], "traces": g.coverage.by_traces[rule]}
+                          for rule in g.coverage.rules},
+            },
+        } for g in report.groups],
+    }
+
+
+def render_json(report: TestReport) -> str:
+    return json.dumps(to_json(report), indent=2, ensure_ascii=False)
+
+
+def render_junit(report: TestReport) -> str:
+    """One <testsuite> per file; failures and errors counted from the elements written."""
+    suites = ET.Element("testsuites", name="cedar-gates test")
+    for problem in report.problems:
+        suite = ET.SubElement(suites, "testsuite", name=problem.path, tests="1", failures="0", errors="1")
+        ET.SubElement(ET.SubElement(suite, "testcase", classname=problem.path, name=f"line {problem.line}"),
+                      "error", message=problem.message)
+    by_file: dict[str, list] = {}
+    for result in report.results:
+        by_file.setdefault(result.test.path, []).append(result)
+    for path, results in by_file.items():
+        failures = [r for r in results if not r.passed]
+        suite = ET.SubElement(suites, "testsuite", name=path, tests=str(len(results)), failures=str(len(failures)),
+                              errors="0")
+        for r in results:
+            case = ET.SubElement(suite, "testcase", classname=path, name=r.test.name)
+            if not r.passed:
+                message = "; ".join((*r.failures, *(f"cedar-wasm: {m}" for m in r.wasm or ())))
+                failure = ET.SubElement(case, "failure", message=message)
+                failure.text = f"{path}:{r.test.line}: {message}"
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True)
