@@ -56,6 +56,8 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "CG072-whitespace.yaml": [("CG072", 8)],
     "CG073-all-wildcard.yaml": [("CG073", 8)],
     "CG080-invalid-lint-allow.yaml": [("CG080", 7), ("CG080", 7)],
+    "CG090-policy-test-fails.yaml": [("CG090", 15)],
+    "CG091-invalid-policy-test.yaml": [("CG091", 10)],
 }
 
 

@@ -29,7 +29,7 @@ class GateResult:
     name: str
     exit_code: int
     detail: str
-    report: LintReport | ParityReport | list[SimulationReport] | SyncReport | None = None
+    report: LintReport | ParityReport | list[SimulationReport] | SyncReport | Any | None = None
 
     def findings_json(self) -> list[dict[str, Any]]:
         if isinstance(self.report, LintReport):
@@ -42,6 +42,10 @@ class GateResult:
             from toolkit.simulate.render import to_json
 
             return [to_json(r) for r in self.report if r.exit_code]
+        if self.name == "test" and self.report is not None:
+            from toolkit.policytests.render import to_json as tests_json
+
+            return [t for g in tests_json(self.report)["groups"] for t in g["tests"] if not t["passed"]]
         return []
 
 
@@ -108,11 +112,34 @@ def run_check(
     gates = [lint_gate(config, strict), parity_gate(config, runner_factory or make_runner)]
     if config.simulate_traces:
         gates.append(simulate_gate(config))
+    if config.test_files or not config.blueprints:
+        gates.append(test_gate(config, runner_factory or make_runner))
     if config.sync is not None and config.sync.has_constants:
         gates.append(sync_gate("sync-constants", config))
     if config.sync is not None and config.sync.has_types:
         gates.append(sync_gate("sync-types", config))
     return gates
+
+
+def test_gate(config: Config, runner_factory: Callable[[Config], WasmRunner]) -> GateResult:
+    """The configured policy tests (or the bundled ones), in cedarpy and cedar-wasm, with coverage."""
+    from toolkit.errors import InputError
+    from toolkit.policytests.session import default_paths, run_paths
+
+    try:
+        with runner_factory(config) as runner:
+            runner.start()
+            report = run_paths(default_paths(config), config, runner=runner, coverage=True,
+                               min_coverage=config.test_min_coverage)
+    except (RunnerUnavailable, RunnerError) as exc:
+        return GateResult("test", 2, f"the Node runner is not available: {str(exc).splitlines()[0]}")
+    except InputError as exc:
+        return GateResult("test", 2, str(exc).splitlines()[0])
+    if report.problems:
+        return GateResult("test", 2, str(report.problems[0]).splitlines()[0], report)
+    covered = ", ".join(f"{g.coverage.percent:.0f}%" for g in report.groups if g.coverage is not None)
+    detail = f"{len(report.results)} test(s), {len(report.failed)} failed; rule coverage {covered}"
+    return GateResult("test", report.exit_code, detail, report)
 
 
 def sync_gate(name: str, config: Config) -> GateResult:

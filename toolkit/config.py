@@ -44,6 +44,8 @@ class Config:
     hook_state: Path | None = None
     hook_log: Path | None = None
     hook_log_enabled: bool = True
+    test_files: tuple[Path, ...] = ()
+    test_min_coverage: float | None = None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -136,6 +138,13 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
                           hint="fix the path or remove it")
     sync = _sync_settings(table.get("sync"), root, str(path), prefix)
     hook = table.get("hook", {})
+    tests = table.get("test", {})
+    test_files: list[Path] = []
+    for pattern in tests.get("files", []):
+        matches = [m for m in _expand(root, pattern) if m.is_file()]
+        if not matches:
+            raise ConfigError(str(path), f"{prefix}test.files: {pattern!r} matches no file", hint="fix the pattern or remove it")
+        test_files.extend(matches)
     return Config(
         root=root,
         source=path,
@@ -157,6 +166,8 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         hook_state=resolve(hook.get("state")),
         hook_log=resolve(hook.get("log")) if hook.get("log") else None,
         hook_log_enabled=hook.get("log") != "",
+        test_files=tuple(test_files),
+        test_min_coverage=tests.get("min-coverage"),
     )
 
 

@@ -44,5 +44,9 @@ def example_blueprint_path() -> Path:
     return _PACKAGE_DIR / "examples" / "blueprint.yaml"
 
 
+def builtin_tests_path() -> Path:
+    return builtin_policies_dir() / "builtins.tests.yaml"
+
+
 def parity_fixtures_dir() -> Path:
     return contracts_dir() / "cedar-parity"

@@ -35,6 +35,10 @@ from toolkit.policies import TIER_FILES, BuiltinSet
 from toolkit.toolcall import TaskFacts, requests_for
 
 
+POLICY_TEST_CODES = ("CG090", "CG091")
+"""A blueprint's own tests do not decide whether a gate can be built from it (`cedar-gates test` reports them)."""
+
+
 class PolicyLoadError(InputError):
     """The policies do not lint clean; `findings` holds every error-level finding."""
 
@@ -141,6 +145,7 @@ def load_policies(blueprint: Path | None = None, config: Config | None = None,
     config = config or Config(root=Path.cwd())
     if builtins is not None:
         config = replace(config, builtins=builtins)
+    config = replace(config, levels={**config.levels, **{code: "off" for code in POLICY_TEST_CODES}})
     linter = Linter.from_config(config)
     loaded = None
     reports = [linter.lint_blueprint(bp) for bp in linter.builtins.files.values()]

@@ -38,9 +38,9 @@ class Rule:
 
 
 def all_rules() -> tuple[Rule, ...]:
-    from toolkit.lint.rules import annotations, inputs, patterns, settings
+    from toolkit.lint.rules import annotations, inputs, patterns, settings, tests
 
-    rules = [*inputs.RULES, *annotations.RULES, *settings.RULES, *patterns.RULES]
+    rules = [*inputs.RULES, *annotations.RULES, *settings.RULES, *patterns.RULES, *tests.RULES]
     codes = [r.code for r in rules]
     if len(codes) != len(set(codes)):  # pragma: no cover - guards the catalogue itself
         raise RuntimeError("duplicate lint rule code in the catalogue")

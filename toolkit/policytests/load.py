@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.blueprint.loader import MAX_YAML_NODES, load_blueprint
+from toolkit.blueprint.model import Blueprint
 from toolkit.blueprint.source import UnreadableSource, display_path, read_source
 from toolkit.blueprint.yamltree import YamlProblem, parse_yaml
 from toolkit.engine.settings import TaskSettings, TaskSettingsError
@@ -30,7 +31,12 @@ def load_suite(path: Path, max_file_bytes: int) -> Suite:
 
 
 def _inline(path: Path, max_file_bytes: int) -> Suite:
-    blueprint = load_blueprint(path, max_file_bytes)
+    return suite_of(load_blueprint(path, max_file_bytes))
+
+
+def suite_of(blueprint: Blueprint) -> Suite:
+    """The tests in a loaded blueprint's `security.tests` (the linter runs them too)."""
+    path = blueprint.source.path
     suite = Suite(path, blueprint.source.display, path)
     if blueprint.fatal:
         problem = next(p for p in blueprint.problems if p.code == "CG001")

@@ -51,6 +51,13 @@ class TestReport:
         return 1 if self.failed or self.below_minimum else 0
 
 
+def default_paths(config: Config) -> list[Path]:
+    """The configured test files; without any, the bundled example blueprint and the built-in tiers' tests."""
+    from toolkit.resources import builtin_tests_path, example_blueprint_path
+
+    return list(config.test_files) or [example_blueprint_path(), builtin_tests_path()]
+
+
 def run_paths(paths: Sequence[Path], config: Config, *, runner: Any = None, coverage: bool = False,
               include_builtins: bool = False, traces: Sequence[Path] = (), min_coverage: float | None = None,
               ) -> TestReport:
