@@ -24,7 +24,8 @@ app = typer.Typer(
         "Lint, parity-check and inspect Cedar approval gates for AI-agent tool calls.\n\n"
         "Start with `cedar-gates check` (every configured gate), `cedar-gates lint blueprint.yaml` or "
         "`cedar-gates parity` (cedarpy vs cedar-wasm). `cedar-gates eval --tool Bash --input '{...}'` runs one tool "
-        "call through the runtime gate; `cedar-gates simulate TRACE` replays recorded traffic. "
+        "call through the runtime gate; `cedar-gates simulate TRACE` replays recorded traffic; "
+        "`cedar-gates test` runs policy tests; `cedar-gates hook claude-code` gates a live Claude Code session. "
         "`cedar-gates doctor` shows the engines and the Node runner. "
         "Exit codes: 0 clean, 1 findings, 2 unusable input (eval: 0 allow, 2 deny, 3 approval, 1 error)."
     ),
@@ -248,7 +249,8 @@ def check(
 
     Gates: lint (the built-in tiers and the configured blueprints) and parity (the configured fixtures, plus the
     built-in tiers and blueprints over the tool-call corpus, in cedarpy and cedar-wasm), and simulate when
-    `[simulate] traces` are configured (each trace's expectations and its `<name>.expected.jsonl` baseline), and
+    `[simulate] traces` are configured (each trace's expectations and its `<name>.expected.jsonl` baseline),
+    test (the [test] files, or the bundled policy tests when no blueprints are configured, in both engines), and
     sync-constants / sync-types when [sync] configures them.
     With no configuration
     it checks the bundled built-ins, the bundled example blueprint and the bundled golden fixtures. Exit 0 when
