@@ -6,7 +6,14 @@
    (interfaces with nested unions, aliases, enums, consts); the mirror
    reorders every union, so the run finds nothing and still compares
    everything.
-2. `sync constants` on ten consumers (five Python, five TypeScript), each
+2. `sync types` on a platform-shaped pair: a canonical `api/index.ts` of
+   1,000+ lines that declares dozens of interfaces, re-exports types from
+   sibling modules (`import type` + `export type {...}`, `export {X as Y}`,
+   `export * from`), imports one from a package and exports functions and a
+   class, against a mirror that declares everything in one file with one
+   planted drift; the findings must be exactly that drift and one warning
+   for the package.
+3. `sync constants` on ten consumers (five Python, five TypeScript), each
    holding every owned name of the bundled contract.
 The Node start-up share is a `describe([])` call (start Node, load the
 TypeScript compiler, answer an empty request) divided by the invocation's
@@ -53,6 +60,40 @@ def ts_pair(lines: int) -> tuple[str, str]:
     return "".join(canonical), "".join(mirror)
 
 
+def platform_pair(root: Path, interfaces: int = 60) -> tuple[Path, Path]:
+    """A canonical API package spread over modules, and a one-file mirror with one planted drift."""
+    (root / "api").mkdir()
+    (root / "model").mkdir()
+    canonical = ['import type { Readable } from "node:stream";', "export type { Readable };"]
+    mirror = ["export type Readable = unknown;"]
+    for m in range(6):
+        (root / "model" / f"m{m}.ts").write_text(
+            f"export type Tier{m} = \"free\" | \"pro\" | \"team{m}\";\n"
+            f"export interface Owner{m} {{\n  id: string;\n  tier: Tier{m};\n  seats?: number;\n}}\n")
+        canonical += [f'import type {{ Owner{m}, Tier{m} }} from "../model/m{m}";', f"export type {{ Owner{m} }};",
+                      f'export {{ Tier{m} as PlanTier{m} }} from "../model/m{m}";']
+        drift = "enterprise" if m == 3 else f"team{m}"
+        mirror += [f"export interface Owner{m} {{\n  id: string;\n  tier: \"free\" | \"pro\" | \"{drift}\";\n"
+                   f"  seats?: number;\n}}", f"export type PlanTier{m} = \"pro\" | \"free\" | \"team{m}\";"]
+    (root / "api" / "extra.ts").write_text("export interface Page { cursor?: string; limit: number }\n"
+                                           "export type Sort = \"asc\" | \"desc\";\n")
+    canonical.append('export * from "./extra";')
+    mirror += ["export interface Page { limit: number; cursor?: string }", "export type Sort = \"desc\" | \"asc\";"]
+    for i in range(interfaces):
+        m = i % 6
+        fields = [f"  field{j}: {'string' if j % 3 else 'number'};" for j in range(8)]
+        body = "\n".join(fields) + f"\n  owner: Owner{m};\n  tier: Tier{m};\n  status: \"open\" | \"closed\" | \"s{i}\";"
+        canonical += [f"/** Resource {i}. */", f"export interface Resource{i} {{\n{body}\n}}",
+                      f"export function toResource{i}(id: string): Resource{i} {{\n  return {{}} as Resource{i};\n}}"]
+        mbody = "\n".join(reversed(fields)) + (f"\n  owner: Owner{m};\n  tier: PlanTier{m};"
+                                               f"\n  status: \"s{i}\" | \"open\" | \"closed\";")
+        mirror.append(f"export interface Resource{i} {{\n{mbody}\n}}")
+    canonical.append("export class ApiClient {\n  base = \"/api\";\n}")
+    (root / "api" / "index.ts").write_text("\n".join(canonical) + "\n")
+    (root / "mirror.ts").write_text("\n".join(mirror) + "\n")
+    return root / "api" / "index.ts", root / "mirror.ts"
+
+
 def consumers(directory: Path) -> list[Consumer]:
     values = flatten(json.loads(constants_path().read_text()))
     out = []
@@ -78,6 +119,13 @@ def main() -> None:
         consts = SyncSettings(consumers=tuple(consumers(root)))
         assert check_types(types).findings == []
         assert check_constants(consts).exit_code == 0
+        canon_file, mirror_file = platform_pair(root)
+        platform = SyncSettings(canonical=canon_file, mirror=mirror_file)
+        found = [(f.code, f.level, f.name) for f in check_types(platform).findings]
+        assert sorted(found) == [("CG308", "error", "Owner3.tier"), ("CG311", "warning", "Readable")], found
+        t_platform = median_time(lambda: check_types(platform), args.repeat)
+        platform_lines = sum(p.read_text().count("\n") for p in [canon_file, *(root / "model").glob("*.ts"),
+                                                                  root / "api" / "extra.ts"])
         startup = median_time(lambda: tsparse.describe([]), args.repeat)
         t_types = median_time(lambda: check_types(types), args.repeat)
         t_consts = median_time(lambda: check_constants(consts), args.repeat)
@@ -85,6 +133,9 @@ def main() -> None:
     print(f"Node start-up + TypeScript load (empty request): {startup * 1e3:7.1f} ms")
     print(f"sync types, {lines[0]:,} + {lines[1]:,} lines:        {t_types * 1e3:7.1f} ms   "
           f"Node start-up share {startup / t_types:.0%}")
+    print(f"sync types, platform-shaped ({platform_lines:,} canonical lines in 8 modules, re-exports, functions): "
+          f"{t_platform * 1e3:7.1f} ms   Node start-up share {startup / t_platform:.0%}; findings: the planted "
+          "drift and one package warning")
     print(f"sync constants, 10 consumers (5 py, 5 ts):   {t_consts * 1e3:7.1f} ms   "
           f"Node start-up share {startup / t_consts:.0%}")
 

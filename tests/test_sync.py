@@ -140,7 +140,8 @@ def test_github_format_writes_workflow_commands():
 
 @pytest.mark.parametrize("content, message", [
     ("{not json", "not valid JSON"),
-    ('{"approval_gate_cap": 3}', "constants contract is invalid"),
+    ('{"budget": {"min": 5, "max": 1}}', "budget: min 5 is greater than max 1"),
+    ("[1, 2]", "a contract is a JSON object"),
 ])
 def test_a_broken_contract_is_exit_2(tmp_path, content, message):
     contract = tmp_path / "c.json"
@@ -199,3 +200,74 @@ def test_unions_nested_in_generic_arguments_compare_as_sets(tmp_path):
     result = run("sync", "types", "--canonical", str(canonical), "--mirror", str(mirror))
     assert result.exit_code == 1
     assert '(the mirror lacks "c"; the mirror adds "d")' in result.stdout
+
+
+GENERIC = SYNC / "generic"
+REEXPORT = SYNC / "reexport"
+
+
+def test_any_json_contract_with_floats_strings_and_nested_settings_is_accepted():
+    result = run("sync", "constants", "--contract", str(GENERIC / "contract.json"), "--schema",
+                 str(GENERIC / "contract.schema.json"), "--python", str(GENERIC / "limits.py"),
+                 "--typescript", str(GENERIC / "limits.ts"))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "in sync" in result.stdout
+
+
+def test_drift_against_a_generic_contract_names_the_leaf_path():
+    data = json.loads(run("sync", "constants", "--contract", str(GENERIC / "contract.json"), "--python",
+                          str(GENERIC / "limits_drifted.py"), "--format", "json").stdout)
+    found = [(f["code"], f["line"], f["name"]) for f in data["findings"]]
+    assert found == [("CG203", 4, "MAX_BUDGET_USD_MAX"), ("CG203", 6, "WEBHOOK_HOST_SUFFIX")]
+
+
+def test_range_invariants_are_checked_for_the_members_present():
+    result = run("sync", "constants", "--contract", str(GENERIC / "contract_inverted.json"), "--python",
+                 str(GENERIC / "limits.py"))
+    assert result.exit_code == 2
+    assert "max_budget_usd: min 100 is greater than default 5" in result.stderr
+    assert "max_budget_usd: default 5 is greater than max 0.01" in result.stderr
+
+
+def test_a_projects_own_schema_is_applied(tmp_path):
+    contract = tmp_path / "c.json"
+    contract.write_text('{"max_budget_usd": {"min": 0.01, "max": 100}, "webhook": {"min_secret_length": 8, '
+                        '"host_suffix": "x"}, "retries": 3}')
+    result = run("sync", "constants", "--contract", str(contract), "--schema", str(GENERIC / "contract.schema.json"),
+                 "--python", str(GENERIC / "limits.py"))
+    assert result.exit_code == 2
+    assert "webhook/min_secret_length" in result.stderr and "webhook/host_suffix" in result.stderr
+
+
+def test_configured_names_apply_to_one_off_runs(tmp_path):
+    (tmp_path / "cedar-gates.toml").write_text('[sync.names]\nBUDGET_CAP = "max_budget_usd.max"\n')
+    consumer = tmp_path / "c.py"
+    consumer.write_text("BUDGET_CAP = 99\n")
+    data = json.loads(run("sync", "constants", "--config", str(tmp_path / "cedar-gates.toml"), "--contract",
+                          str(GENERIC / "contract.json"), "--python", str(consumer), "--format", "json").stdout)
+    assert [(f["code"], f["name"]) for f in data["findings"]] == [("CG203", "BUDGET_CAP")]
+
+
+def test_reexports_are_followed_into_sibling_modules_and_packages_are_one_warning():
+    data = json.loads(run("sync", "types", "--canonical", str(REEXPORT / "api" / "types.ts"), "--mirror",
+                          str(REEXPORT / "cli" / "types.ts"), "--format", "json").stdout)
+    assert [(f["code"], f["level"], f["name"]) for f in data["findings"]] == [("CG311", "warning", "Stream")]
+    assert data["exit_code"] == 0
+
+
+def test_a_drifted_reexported_union_names_the_member_that_differs():
+    data = json.loads(run("sync", "types", "--canonical", str(REEXPORT / "api" / "types.ts"), "--mirror",
+                          str(REEXPORT / "cli" / "types_drifted.ts"), "--format", "json").stdout)
+    errors = [(f["code"], f["line"], f["name"], f["message"]) for f in data["findings"] if f["level"] == "error"]
+    assert [(c, line, n) for c, line, n, _ in errors] == [("CG308", 4, "Plan.tier"), ("CG308", 7, "RunStatus")]
+    assert 'the mirror lacks "pro"; the mirror adds "team"' in errors[0][3]
+    assert 'the mirror lacks "failed"' in errors[1][3]
+
+
+def test_functions_and_classes_are_outside_the_contract_unless_asked_for():
+    plain = json.loads(run("sync", "types", "--canonical", str(REEXPORT / "api" / "types.ts"), "--mirror",
+                           str(REEXPORT / "cli" / "types.ts"), "--format", "json").stdout)
+    assert not [f for f in plain["findings"] if f["name"] in ("toPlan", "ApiClient")]
+    wide = json.loads(run("sync", "types", "--canonical", str(REEXPORT / "api" / "types.ts"), "--mirror",
+                          str(REEXPORT / "cli" / "types.ts"), "--functions", "--format", "json").stdout)
+    assert sorted(f["name"] for f in wide["findings"] if f["code"] == "CG301") == ["ApiClient", "toPlan"]

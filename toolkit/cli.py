@@ -956,8 +956,11 @@ def _sync_settings(config: Optional[Path]):
 @sync_app.command("constants")
 @_input_errors_exit_2
 def sync_constants(
-    contract: Optional[Path] = typer.Option(None, "--contract", help="Constants contract (JSON). Default: from "
-                                            "[sync] contract, else the bundled contracts/constants.json."),
+    contract: Optional[Path] = typer.Option(None, "--contract", help="Constants contract: any JSON object (scalars, "
+                                            "nested objects, ranges). Default: from [sync] contract, else the "
+                                            "bundled contracts/constants.json."),
+    schema: Optional[Path] = typer.Option(None, "--schema", help="Your JSON Schema for the contract (default: "
+                                          "[sync] schema; without one, JSON syntax and range invariants only)."),
     python: List[Path] = typer.Option([], "--python", help="A Python consumer (repeatable)."),
     typescript: List[Path] = typer.Option([], "--typescript", help="A TypeScript consumer (repeatable)."),
     mode: str = typer.Option("mirror", "--mode", help="For consumers given as options: `mirror` (literals allowed, "
@@ -967,9 +970,11 @@ def sync_constants(
 ) -> None:
     """Check Python and TypeScript consumers against the constants contract.
 
-    The contract is validated first (schema and invariants, every problem in one list). Python is parsed with
-    `ast`, TypeScript with the TypeScript compiler in the bundled runner. Owned names map to contract keys through
-    [sync.names], by default the upper-snake-case of each key (approval_gate_cap.min -> APPROVAL_GATE_CAP_MIN).
+    The contract is checked first (every problem in one list): JSON syntax, your --schema if given, and for
+    every range (an object with numeric min/max/default members, any of them) min <= default <= max. Python is
+    parsed with `ast`, TypeScript with the TypeScript compiler in the bundled runner. Owned names map to
+    contract keys through [sync.names] (also for files given as options), by default the upper-snake-case of
+    each leaf path (max_budget_usd.max -> MAX_BUDGET_USD_MAX). Numbers compare as numbers (1 == 1.0).
     Findings: CG202 literal where a derived value is required, CG203 mirrored value differs, CG204 contract key no
     consumer uses (warning). Files given as options replace the configured consumers.
     """
@@ -986,9 +991,11 @@ def sync_constants(
         if not consumer.path.is_file():
             _fail(f"{consumer.path}: file not found")
     if given:
-        settings = replace(settings, consumers=tuple(given), names={} if contract else settings.names)
+        settings = replace(settings, consumers=tuple(given))
     if contract is not None:
         settings = replace(settings, contract=contract)
+    if schema is not None:
+        settings = replace(settings, schema=schema)
     if not settings.consumers:
         _fail("no consumers to check; configure [[sync.consumers]] or pass --python / --typescript")
     _sync_exit(check_constants(settings), output_format)
@@ -1002,6 +1009,8 @@ def sync_types(
     canonical_only: List[str] = typer.Option([], "--canonical-only", help="A name only the canonical side exports "
                                              "(repeatable)."),
     mirror_only: List[str] = typer.Option([], "--mirror-only", help="A name only the mirror exports (repeatable)."),
+    functions: bool = typer.Option(False, "--functions", help="Also compare exported functions (signatures) and "
+                                   "classes; by default they are outside the type contract and never reported."),
     output_format: SyncFormat = typer.Option(SyncFormat.text, "--format", "-f", help="text, json or github."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
@@ -1009,8 +1018,10 @@ def sync_types(
 
     Interfaces member by member (name, optional, readonly, type) with local `extends` chains flattened; type
     aliases structurally (unions as sets, also nested inside objects and generics); consts by value, resolving
-    values read from a JSON import; enums by members; `export {X} from './local'` by reading the local file.
-    Findings CG301-CG311 say which side is canonical and what to change.
+    values read from a JSON import; enums by members. Re-exports are followed into relative modules, to any
+    depth (`export {X} from './m'`, `import type {X} from './m'; export type {X}`, `export * from './m'`);
+    names from packages are reported once as not followed (warning). Findings CG301-CG311 say which side is
+    canonical and what to change.
     """
     from dataclasses import replace
 
@@ -1023,6 +1034,8 @@ def sync_types(
         settings = replace(settings, canonical=canonical, mirror=mirror)
     if canonical_only or mirror_only:
         settings = replace(settings, canonical_only=tuple(canonical_only), mirror_only=tuple(mirror_only))
+    if functions:
+        settings = replace(settings, include_functions=True)
     if not settings.has_types:
         _fail("nothing to compare; configure [sync.types] or pass --canonical and --mirror")
     _sync_exit(check_types(settings), output_format)

@@ -192,6 +192,8 @@ def _sync_settings(table: dict[str, Any] | None, root: Path, source: str, prefix
     types = table.get("types", {})
     return SyncSettings(
         contract=existing(table["contract"], "contract") if "contract" in table else None,
+        schema=existing(table["schema"], "schema") if "schema" in table else None,
+        include_functions=bool(types.get("include-functions", False)),
         names=dict(table.get("names", {})),
         consumers=tuple(consumers),
         canonical=existing(types["canonical"], "types.canonical") if types else None,

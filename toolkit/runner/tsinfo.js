@@ -220,7 +220,80 @@ function constValue(expr, jsonImports) {
   return { literal: false, resolved: false };
 }
 
+// A name exported by another module: relative modules are described in turn (with a cycle guard);
+// a package is not followed and says so once.
+function fromModule(fromFile, spec, original, where, seen) {
+  if (!spec.startsWith(".")) {
+    return { kind: "unresolved", package: spec, ...where, reason: `imported from package '${spec}'; packages are not followed` };
+  }
+  const target = resolveModule(fromFile, spec);
+  if (target === null) {
+    return { kind: "unresolved", ...where, reason: `cannot resolve module '${spec}'` };
+  }
+  if (seen.has(target)) {
+    return { kind: "unresolved", ...where, reason: `circular re-export through ${spec}` };
+  }
+  const inner = describe(target, new Set([...seen, target]));
+  const decl = inner.exports[original];
+  return decl ? { ...decl, via: spec } : { kind: "unresolved", ...where, reason: `'${spec}' does not export ${original}` };
+}
+
+// References to non-generic type aliases (declared in the file or imported from a relative module) are
+// replaced by what they stand for, so `status: Status` and `status: "a" | "b"` compare equal.
+function expandType(t, lookup, depth) {
+  if (!t || typeof t !== "object" || depth > 12) return t;
+  if (t.ref !== undefined && !t.args) {
+    const alias = lookup(t.ref);
+    return alias ? expandType(alias, lookup, depth + 1) : t;
+  }
+  for (const kind of ["union", "intersection"]) {
+    if (t[kind]) {
+      const parts = new Map();
+      for (const p of t[kind]) {
+        const e = expandType(p, lookup, depth + 1);
+        for (const q of e[kind] || [e]) parts.set(key(q), q);
+      }
+      const sorted = [...parts.keys()].sort().map((k) => parts.get(k));
+      return sorted.length === 1 ? sorted[0] : { [kind]: sorted };
+    }
+  }
+  const out = { ...t };
+  if (t.object) out.object = expandMembers(t.object, lookup, depth + 1);
+  if (t.array) out.array = expandType(t.array, lookup, depth + 1);
+  if (t.tuple) out.tuple = t.tuple.map((x) => expandType(x, lookup, depth + 1));
+  if (t.args) out.args = t.args.map((x) => expandType(x, lookup, depth + 1));
+  if (t.type) out.type = expandType(t.type, lookup, depth + 1);
+  if (t.fn) {
+    out.fn = { params: t.fn.params.map((p) => ({ ...p, type: expandType(p.type, lookup, depth + 1) })),
+      returns: expandType(t.fn.returns, lookup, depth + 1) };
+  }
+  return out;
+}
+
+function expandMembers(members, lookup, depth) {
+  const out = {};
+  for (const [name, m] of Object.entries(members)) out[name] = { ...m, type: expandType(m.type, lookup, depth) };
+  return out;
+}
+
+function expandDecl(decl, lookup) {
+  if (!decl || typeof decl !== "object") return decl;
+  if (decl.kind === "interface") return { ...decl, members: expandMembers(decl.members, lookup, 0) };
+  if (decl.kind === "type" || decl.kind === "function") return { ...decl, type: expandType(decl.type, lookup, 0) };
+  if ((decl.kind === "const" || decl.kind === "let") && decl.type) return { ...decl, type: expandType(decl.type, lookup, 0) };
+  return decl;
+}
+
+const described = new Map();
+
 function describe(file, seen) {
+  if (described.has(file)) return described.get(file);
+  const result = describeFile(file, seen);
+  described.set(file, result);
+  return result;
+}
+
+function describeFile(file, seen) {
   const text = fs.readFileSync(file, "utf8");
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true,
     file.endsWith(".tsx") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
@@ -231,6 +304,8 @@ function describe(file, seen) {
   const local = new Map();
   const exported = new Map();
   const jsonImports = new Map();
+  const imports = new Map();
+  const starExports = [];
   const consts = [];
 
   for (const st of sf.statements) {
@@ -251,6 +326,18 @@ function describe(file, seen) {
       }
       continue;
     }
+    if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.importClause) {
+      const spec = st.moduleSpecifier.text;
+      const clause = st.importClause;
+      if (clause.name) imports.set(clause.name.text, { spec, original: "default", ...position(sf, clause.name) });
+      if (clause.namedBindings && ts.isNamedImports(clause.namedBindings)) {
+        for (const el of clause.namedBindings.elements) {
+          const original = el.propertyName ? el.propertyName.text : el.name.text;
+          imports.set(el.name.text, { spec, original, ...position(sf, el) });
+        }
+      }
+      continue;
+    }
     const isExported = hasModifier(st, SK.ExportKeyword);
     const where = position(sf, st);
     if (ts.isInterfaceDeclaration(st)) {
@@ -260,7 +347,7 @@ function describe(file, seen) {
       }
       local.set(st.name.text, { kind: "interface", ...where, extends: ext, members: members(st.members) });
     } else if (ts.isTypeAliasDeclaration(st)) {
-      local.set(st.name.text, { kind: "type", ...where, type: canon(st.type) });
+      local.set(st.name.text, { kind: "type", ...where, type: canon(st.type), generic: !!(st.typeParameters && st.typeParameters.length) });
     } else if (ts.isEnumDeclaration(st)) {
       const m = {};
       let next = 0;
@@ -304,22 +391,11 @@ function describe(file, seen) {
           exported.set(name, { pending: original, ...position(sf, el) });
           continue;
         }
-        const target = resolveModule(file, spec);
-        if (target === null) {
-          exported.set(name, { kind: "unresolved", ...position(sf, el), reason: `cannot resolve module '${spec}' (only relative imports are followed)` });
-        } else if (seen.has(target)) {
-          exported.set(name, { kind: "unresolved", ...position(sf, el), reason: `circular re-export through ${spec}` });
-        } else {
-          const inner = describe(target, new Set([...seen, target]));
-          const decl = inner.exports[original];
-          exported.set(name, decl
-            ? { ...decl, via: spec }
-            : { kind: "unresolved", ...position(sf, el), reason: `'${spec}' does not export ${original}` });
-        }
+        exported.set(name, fromModule(file, spec, original, position(sf, el), seen));
       }
       continue;
     } else if (ts.isExportDeclaration(st) && !st.exportClause && st.moduleSpecifier) {
-      exported.set(`* from ${st.moduleSpecifier.getText()}`, { kind: "unresolved", ...where, reason: "`export *` is not followed; export the names one by one" });
+      starExports.push({ spec: st.moduleSpecifier.text, where });
       continue;
     } else {
       continue;
@@ -330,7 +406,24 @@ function describe(file, seen) {
   for (const [name, decl] of exported) {
     if (decl && decl.pending !== undefined) {
       const found = local.get(decl.pending);
-      exported.set(name, found || { kind: "unresolved", line: decl.line, column: decl.column, reason: `no local declaration of ${decl.pending}` });
+      const imported = imports.get(decl.pending);
+      exported.set(name, found
+        || (imported && fromModule(file, imported.spec, imported.original, { file, line: decl.line, column: decl.column }, seen))
+        || { kind: "unresolved", file, line: decl.line, column: decl.column, reason: `no local declaration of ${decl.pending}` });
+    }
+  }
+  for (const star of starExports) {
+    const target = resolveModule(file, star.spec);
+    if (!star.spec.startsWith(".")) {
+      exported.set(`* from '${star.spec}'`, { kind: "unresolved", package: star.spec, ...star.where,
+        reason: `re-exported from package '${star.spec}'; packages are not followed` });
+    } else if (target === null) {
+      exported.set(`* from '${star.spec}'`, { kind: "unresolved", ...star.where, reason: `cannot resolve module '${star.spec}'` });
+    } else if (!seen.has(target)) {
+      const inner = describe(target, new Set([...seen, target]));
+      for (const [name, decl] of Object.entries(inner.exports)) {
+        if (!exported.has(name)) exported.set(name, { ...decl, via: star.spec });
+      }
     }
   }
   const flatten = (decl, chain) => {
@@ -348,8 +441,16 @@ function describe(file, seen) {
     Object.assign(merged, decl.members);
     return { ...decl, members: merged, extends: unresolved, flattened: decl.extends };
   };
+  const lookup = (name) => {
+    const own = local.get(name);
+    if (own) return own.kind === "type" && !own.generic ? own.type : null;
+    const imported = imports.get(name);
+    if (!imported || !imported.spec.startsWith(".")) return null;
+    const decl = fromModule(file, imported.spec, imported.original, {}, seen);
+    return decl && decl.kind === "type" && !decl.generic ? decl.type : null;
+  };
   const exportsOut = {};
-  for (const [name, decl] of exported) exportsOut[name] = flatten(decl, [name]);
+  for (const [name, decl] of exported) exportsOut[name] = expandDecl(flatten(decl, [name]), lookup);
   return { errors, exports: exportsOut, consts };
 }
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.contract import read_contract
-from toolkit.errors import ConfigError, InputError
+from toolkit.errors import ConfigError, ContractError, InputError
+from toolkit.jsonschema_check import validate_file
 from toolkit.resources import constants_path
 from toolkit.sync import tsparse
 from toolkit.sync.findings import SyncFinding, SyncReport
@@ -97,10 +98,51 @@ def _top_level_line(text: str, key: str) -> int:
     return 1
 
 
+RANGE_KEYS = ("min", "default", "max")
+
+
+def range_problems(data: Any, prefix: str = "") -> list[str]:
+    """Every object with numeric min/default/max members (any subset) must keep min <= default <= max."""
+    if not isinstance(data, dict):
+        return []
+    out = []
+    present = [(k, data[k]) for k in RANGE_KEYS
+               if k in data and isinstance(data[k], (int, float)) and not isinstance(data[k], bool)]
+    for (a, x), (b, y) in zip(present, present[1:]):
+        if x > y:
+            out.append(f"{prefix or '(root)'}: {a} {x} is greater than {b} {y} (expected min <= default <= max)")
+    for key, value in data.items():
+        out.extend(range_problems(value, f"{prefix}.{key}" if prefix else key))
+    return out
+
+
+def read_any_contract(path: Path, schema: Path | None) -> dict[str, Any]:
+    """The toolkit's own contract is read with its own schema; any other one with the project's (if given)."""
+    if schema is None and path.resolve() == constants_path().resolve():
+        return read_contract(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContractError(str(path), f"cannot read the contract: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ContractError(str(path), f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise ContractError(str(path), "the contract is nested too deeply to read") from None
+    if not isinstance(data, dict):
+        raise ContractError(str(path), f"a contract is a JSON object, got {type(data).__name__}",
+                            hint='e.g. {"max_budget_usd": {"min": 0.01, "max": 100}}')
+    problems = [f"{p.pointer}: {p.message}" for p in validate_file(data, schema)] if schema is not None else []
+    problems += range_problems(data)
+    if problems:
+        raise ContractError(str(path), "the contract is invalid:\n  - " + "\n  - ".join(problems),
+                            hint="fix the values" + (f" so they satisfy {schema.name}" if schema else ""))
+    return data
+
+
 def check_constants(settings: SyncSettings, timer=time.perf_counter) -> SyncReport:
     start = timer()
     contract = settings.contract or constants_path()
-    values = flatten(read_contract(contract))
+    values = flatten(read_any_contract(contract, settings.schema))
     names = dict(settings.names) or {owned_name(key): key for key in values}
     unknown = sorted(f"{name} -> {key}" for name, key in names.items() if key not in values)
     if unknown:

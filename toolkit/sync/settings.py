@@ -33,6 +33,10 @@ class SyncSettings:
     mirror: Path | None = None
     canonical_only: tuple[str, ...] = ()
     mirror_only: tuple[str, ...] = ()
+    include_functions: bool = False
+    """Compare exported functions (signatures) and classes too; they are not part of a type contract."""
+    schema: Path | None = None
+    """The project's own JSON Schema for its contract (the toolkit's schema only checks the toolkit's contract)."""
 
     @property
     def has_constants(self) -> bool:

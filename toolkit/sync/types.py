@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from toolkit.blueprint.source import display_path
 from toolkit.sync import tsparse
 from toolkit.sync.findings import SyncFinding, SyncReport
 from toolkit.sync.settings import SyncSettings
@@ -94,20 +95,32 @@ def _a(kind: str) -> str:
 class _Compare:
     def __init__(self, report: SyncReport, canonical: Path, mirror: Path):
         self.report, self.canonical, self.mirror = report, canonical, mirror
+        self.packages: set[tuple[str, str]] = set()
 
     def add(self, code: str, decl: dict[str, Any] | None, name: str, message: str, fix: str,
-            side: str = "mirror") -> None:
+            side: str = "mirror", level: str = "error") -> None:
         path = self.mirror if side == "mirror" else self.canonical
         line, column = (decl or {}).get("line", 1), (decl or {}).get("column", 1)
-        if decl and decl.get("file") and decl.get("via"):
-            path = Path(decl["file"])
-        self.report.findings.append(SyncFinding(code, "error", str(path), line, column, name, message, fix))
+        if decl and decl.get("file") and (decl.get("via") or decl.get("kind") == "unresolved"):
+            path = Path(display_path(Path(decl["file"])))
+        self.report.findings.append(SyncFinding(code, level, str(path), line, column, name, message, fix))
+
+    def unresolved(self, side: str, name: str, decl: dict[str, Any]) -> None:
+        """A package import is said once per package and side, as a warning: it is not drift."""
+        package = decl.get("package")
+        if package is None:
+            self.add("CG311", decl, name, f"{name} on the {side} side cannot be resolved: {decl['reason']}",
+                     "re-export it from a relative module that declares it, or declare it in place", side)
+        elif (side, package) not in self.packages:
+            self.packages.add((side, package))
+            self.add("CG311", decl, name, f"{name} on the {side} side comes from package '{package}', which is "
+                     "not followed, so it is not compared", "compare the package's types where they are declared, "
+                     "or list the name in canonical-only/mirror-only", side, level="warning")
 
     def declaration(self, name: str, canon: dict[str, Any], mirror: dict[str, Any]) -> None:
         for side, decl in (("canonical", canon), ("mirror", mirror)):
             if decl.get("kind") == "unresolved":
-                self.add("CG311", decl, name, f"{name} on the {side} side cannot be resolved: {decl['reason']}",
-                         "re-export it from a relative module that declares it, or declare it in place", side)
+                self.unresolved(side, name, decl)
         if "unresolved" in (canon.get("kind"), mirror.get("kind")):
             return
         if canon["kind"] != mirror["kind"]:
@@ -177,6 +190,10 @@ class _Compare:
                      "use the same expression, or a literal or contract value both sides can resolve")
 
 
+OUTSIDE_CONTRACT = ("function", "class")
+"""Exports that are code, not type contract: compared only with `include_functions`."""
+
+
 def check_types(settings: SyncSettings, timer=time.perf_counter) -> SyncReport:
     start = timer()
     canonical, mirror = settings.canonical, settings.mirror
@@ -189,19 +206,24 @@ def check_types(settings: SyncSettings, timer=time.perf_counter) -> SyncReport:
         problem = tsparse.first_syntax_error(path, info)
         if problem:
             raise problem
-        sides[path] = info["exports"]
+        sides[path] = {name: decl for name, decl in info["exports"].items()
+                       if settings.include_functions or decl.get("kind") not in OUTSIDE_CONTRACT}
     a, b = sides[canonical], sides[mirror]
     compare = _Compare(report, canonical, mirror)
     for name, decl in a.items():
         if name not in b:
-            if name not in settings.canonical_only:
+            if decl.get("kind") == "unresolved" and decl.get("package"):
+                compare.unresolved("canonical", name, decl)
+            elif name not in settings.canonical_only:
                 compare.add("CG301", None, name, f"{name} is exported by the canonical {canonical.name}:"
                             f"{decl.get('line', 1)} but not by the mirror",
                             f"add {name} to {mirror.name}, or list it in sync.types.canonical-only")
             continue
         compare.declaration(name, decl, b[name])
     for name, decl in b.items():
-        if name not in a and name not in settings.mirror_only:
+        if name not in a and decl.get("kind") == "unresolved" and decl.get("package"):
+            compare.unresolved("mirror", name, decl)
+        elif name not in a and name not in settings.mirror_only:
             compare.add("CG302", decl, name, f"{name} is exported by the mirror but not by the canonical "
                         f"{canonical.name}", f"add it to {canonical.name} first, or list it in sync.types.mirror-only")
     report.sort()
