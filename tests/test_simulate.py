@@ -144,7 +144,7 @@ def test_unreadable_baseline_is_an_input_error(tmp_path):
     bad = tmp_path / "b.jsonl"
     bad.write_text("{nope\n")
     result = run("simulate", str(trace), "--baseline", str(bad))
-    assert result.exit_code == 2 and f"{bad}:1: not valid JSON" in result.stderr
+    assert result.exit_code == 2 and f"{bad}:1:2: not valid JSON" in result.stderr
     result = run("simulate", str(trace), "--baseline", str(tmp_path / "missing.jsonl"))
     assert result.exit_code == 2 and "simulate record" in result.stderr
 

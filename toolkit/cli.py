@@ -27,7 +27,7 @@ app = typer.Typer(
         "call through the runtime gate; `cedar-gates simulate TRACE` replays recorded traffic; "
         "`cedar-gates test` runs policy tests; `cedar-gates hook claude-code` gates a live Claude Code session. "
         "`cedar-gates doctor` shows the engines and the Node runner. "
-        "Exit codes: 0 clean, 1 findings, 2 unusable input (eval: 0 allow, 2 deny, 3 approval, 1 error)."
+        "Exit codes: 0 clean, 1 findings, 2 unusable input (eval: 0 allow, 2 deny, 3 approval, 1 error, 64 usage)."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -492,13 +492,19 @@ def eval_(
 
     Example: cedar-gates eval --tool Bash --input '{"command": "git push --force origin main"}'
 
-    Exit codes: 0 allow, 2 deny, 3 require approval, 1 error (bad JSON, unreadable blueprint, lint errors).
+    Exit codes: 0 allow, 2 deny, 3 require approval, 1 error (bad JSON, unreadable blueprint, lint errors),
+    64 usage error (an unknown option, a missing --tool): never a code that reads as a decision.
     """
     import json
 
     from toolkit.engine.oneshot import EXIT_ERROR, evaluate_once, read_json_arg, render_text
     from toolkit.errors import InputError
 
+    try:
+        tool.encode("utf-8")
+    except UnicodeEncodeError:
+        typer.echo("cedar-gates: error: --tool must be valid UTF-8 text", err=True)
+        raise typer.Exit(EVAL_USAGE) from None
     try:
         cfg = _load_config(config)
         data = read_json_arg("--input", tool_input)
@@ -1041,13 +1047,28 @@ def sync_types(
     _sync_exit(check_types(settings), output_format)
 
 
+EVAL_USAGE = 64
+"""`eval` exits 0/2/3 for its decisions, so its usage errors take EX_USAGE instead of click's 2."""
+
+
 def main() -> None:
     from toolkit.errors import InputError
 
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
     except InputError as exc:
         typer.echo(f"cedar-gates: error: {exc}", err=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        show = getattr(exc, "show", None)
+        if show is None or not hasattr(exc, "exit_code"):
+            raise
+        show()
+        usage = any(cls.__name__ == "UsageError" for cls in type(exc).__mro__)
+        sys.exit(EVAL_USAGE if usage and sys.argv[1:2] == ["eval"] else exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

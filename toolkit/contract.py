@@ -80,6 +80,8 @@ def read_contract(path: Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ContractError(str(path), f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise ContractError(str(path), "the contract is nested too deeply to read") from None
     from toolkit.jsonschema_check import validate
 
     problems = [f"{p.pointer}: {p.message}" for p in validate(data, "constants.schema.json")]

@@ -58,6 +58,13 @@ def validate_file(document: Any, schema: Path) -> list[SchemaProblem]:
 
 
 def _problems(validator: Any, document: Any) -> list[SchemaProblem]:
+    try:
+        return _collect(validator, document)
+    except RecursionError:
+        return [SchemaProblem((), "the document is nested too deeply to check")]
+
+
+def _collect(validator: Any, document: Any) -> list[SchemaProblem]:
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):
         best = error

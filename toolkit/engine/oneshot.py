@@ -35,19 +35,32 @@ def read_json_arg(option: str, raw: str) -> Any:
     """`'{...}'` inline, `@path` for a file, `-` for stdin; errors name the option and the place."""
     where, text = option, raw
     if raw == "-":
-        where, text = f"{option} (stdin)", sys.stdin.read()
+        where = f"{option} (stdin)"
+        text = _decoded(where, sys.stdin.buffer.read())
     elif raw.startswith("@"):
         path = Path(raw[1:])
         where = f"{option} {path}"
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(where, f"cannot read: {exc}") from None
+            if path.is_dir():
+                raise InputError(where, "is a directory, not a JSON file")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(where, f"cannot read: {exc.strerror or exc}") from None
+        text = _decoded(where, data)
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InputError(where, "the JSON is nested too deeply to read") from None
     except json.JSONDecodeError as exc:
         raise InputError(where, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno,
                          hint="quote the JSON for your shell, e.g. --input '{\"command\": \"ls\"}'") from None
+
+
+def _decoded(where: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(where, f"not UTF-8 (byte {exc.start + 1})", hint="send UTF-8 JSON") from None
 
 
 def evaluate_once(tool: str, tool_input: Any, blueprint: Path | None, settings: Any, config: Config,

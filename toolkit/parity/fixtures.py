@@ -91,6 +91,8 @@ def parse_fixture(path: Path, text: str, require_expected: bool = True) -> Fixtu
     shown = display_path(path)
     try:
         raw = json.loads(text)
+    except RecursionError:
+        raise FixtureError(shown, "the JSON is nested too deeply to read", hint="flatten the fixture") from None
     except json.JSONDecodeError as exc:
         raise FixtureError(shown, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno, "fix the JSON syntax") from None
     problems = validate(raw, SCHEMA)

@@ -21,7 +21,10 @@ def _duration(seconds: float) -> str:
 def verdict(report: SimulationReport) -> str:
     s = report.summary
     if report.stopped is not None:
-        return f"STOPPED at line {report.stopped.line}: bad input (use --skip-bad-lines to report and go on)"
+        stop = report.stopped
+        more = "" if report.summary.calls == 0 and not report.summary.bad_line_count and stop.line == 1 else \
+            " (use --skip-bad-lines to report and go on)"
+        return f"STOPPED at line {stop.line}: {stop.message}{more}"
     problems = []
     if s.mismatch_count:
         problems.append(f"{s.mismatch_count} mismatch(es)")

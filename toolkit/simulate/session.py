@@ -48,18 +48,23 @@ class SimulationReport:
 
 def _baseline_entries(path: Path) -> Iterator[dict[str, Any]]:
     try:
-        handle = path.open("r", encoding="utf-8")
+        handle = path.open("rb")
     except OSError as exc:
         raise BaselineError(str(path), f"cannot read the baseline: {exc.strerror}",
                             hint="create it with `cedar-gates simulate record`") from None
     with handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
                 continue
             try:
-                entry = json.loads(text)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise BaselineError(str(path), f"not valid JSON: {exc}", number) from None
+                entry = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise BaselineError(str(path), f"not UTF-8 (byte {exc.start + 1})", number,
+                                    hint="re-create it with `cedar-gates simulate record`") from None
+            except RecursionError:
+                raise BaselineError(str(path), "nested too deeply to read", number) from None
+            except json.JSONDecodeError as exc:
+                raise BaselineError(str(path), f"not valid JSON: {exc.msg}", number, exc.colno) from None
             if not isinstance(entry, dict) or ("baseline" not in entry and "line" not in entry):
                 raise BaselineError(str(path), "not a baseline line", number,
                                     hint="re-create it with `cedar-gates simulate record`")
@@ -105,7 +110,18 @@ def simulate(
         extra = sum(1 for _ in pinned)
         if extra:
             summary.mismatch(0, f"the baseline has {extra} more call(s) than the trace replayed")
+    _nothing_replayed(report, fmt)
     return report
+
+
+def _nothing_replayed(report: SimulationReport, fmt: str) -> None:
+    """A replay of no calls proves nothing: it stops the run (exit 2) instead of passing."""
+    if report.stopped is None and report.summary.calls == 0:
+        skipped = report.summary.bad_line_count
+        hint = ("a native trace read with --input-format claude has no Claude Code tool_use blocks; use --input-format "
+                "native or auto" if fmt == "claude" else "a trace holds one tool call per line after its header")
+        report.stopped = BadLine(1, f"no tool call was replayed ({skipped} bad line(s) skipped)" if skipped
+                                 else "the trace holds no tool calls", hint)
 
 
 def _replayed(report: SimulationReport, items: Iterator[CallResult | BadLine]) -> Iterator[CallResult]:
@@ -131,6 +147,7 @@ def record(trace: Path, bundle: PolicyBundle, constants: Constants, out: IO[str]
         out.write(json.dumps(result.pinned(), ensure_ascii=False) + "\n")
         if progress is not None:
             progress(report.summary.calls)
+    _nothing_replayed(report, fmt)
     return report
 
 

@@ -105,12 +105,17 @@ def raw_lines(path: Path) -> Iterator[tuple[int, Any, str | None]]:
                 yield number, None, f"not UTF-8 (byte {exc.start + 1})"
                 continue
             try:
-                yield number, json.loads(text), None
+                parsed = json.loads(text)
+            except RecursionError:
+                yield number, None, "nested too deeply to read"
+                continue
             except json.JSONDecodeError as exc:
                 if not raw.endswith(b"\n"):
                     yield number, None, "the last line is cut off (no newline at the end and not valid JSON)"
                 else:
                     yield number, None, f"not valid JSON at column {exc.colno}: {exc.msg}"
+                continue
+            yield number, parsed, None
 
 
 def _number(value: Any) -> bool:
