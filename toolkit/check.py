@@ -88,11 +88,16 @@ def simulate_gate(config: Config) -> GateResult:
     from toolkit.engine import load_policies
     from toolkit.simulate import Respond, simulate
 
+    from toolkit.errors import InputError
+
     bundle, constants = load_policies(config.simulate_blueprint, config)
-    reports = [
-        simulate(trace, bundle, constants, default=Respond(config.simulate_respond), baseline=baseline_for(trace))
-        for trace in config.simulate_traces
-    ]
+    try:
+        reports = [
+            simulate(trace, bundle, constants, default=Respond(config.simulate_respond), baseline=baseline_for(trace))
+            for trace in config.simulate_traces
+        ]
+    except InputError as exc:
+        return GateResult("simulate", 2, str(exc).splitlines()[0])
     calls = sum(r.summary.calls for r in reports)
     mismatches = sum(r.summary.mismatch_count for r in reports)
     stopped = [r for r in reports if r.stopped is not None]

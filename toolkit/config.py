@@ -58,6 +58,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), f"invalid TOML: {exc}", hint="fix the TOML syntax") from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), "not valid UTF-8", hint="save the file as UTF-8") from None
+    except RecursionError:
+        raise ConfigError(str(path), "the configuration is nested too deeply to read") from None
 
 
 def _table_in(path: Path) -> dict[str, Any] | None:
@@ -81,6 +83,25 @@ def discover(start: Path) -> Path | None:
         directory = here.parent
 
 
+def _did_you_mean(problem: Any) -> str:
+    """For an unknown key, the closest key the schema allows at that place."""
+    import difflib
+    import json
+    import re
+
+    from toolkit.resources import schema_path
+
+    found = re.search(r"\('([^']+)' (?:was|were) unexpected\)", problem.message)
+    if not found:
+        return ""
+    node = json.loads(schema_path("config.schema.json").read_text(encoding="utf-8"))
+    for part in problem.path:
+        node = node.get("properties", {}).get(str(part), {}) if isinstance(node, dict) else {}
+    known = list(node.get("properties", {})) if isinstance(node, dict) else []
+    close = difflib.get_close_matches(found.group(1), known, n=1, cutoff=0.5)
+    return f" — did you mean `{close[0]}`?" if close else (f" — known keys: {', '.join(known)}" if known else "")
+
+
 def _expand(root: Path, pattern: str) -> list[Path]:
     """A path or glob relative to the configuration file (absolute ones work too; `**` recurses)."""
     if not any(c in pattern for c in "*?["):
@@ -102,7 +123,8 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
     prefix = "tool.cedar-gates." if path.name == "pyproject.toml" else ""
     problems = validate(table, "config.schema.json") if validate_schema else []
     if problems:
-        listing = "\n  - ".join(f"{prefix}{p.pointer.replace('/', '.')}: {p.message}" for p in problems)
+        listing = "\n  - ".join(f"{prefix}{p.pointer.replace('/', '.')}: {p.message}{_did_you_mean(p)}"
+                                 for p in problems)
         raise ConfigError(str(path), f"invalid configuration:\n  - {listing}", hint="see docs/configuration.md")
     root = path.parent.resolve()
     lint = table.get("lint", {})

@@ -62,8 +62,18 @@ def load_yaml_source(source: SourceFile) -> Blueprint:
             LoadProblem("CG002", "the blueprint is empty", Location(1, 1), "a blueprint is a mapping with a `security:` section")
         )
         return blueprint
+    unknown = _unknown_keys(tree)
+    for path, key, suggestion in unknown:
+        where = _dotted(path + (key,))
+        blueprint.problems.append(LoadProblem(
+            "CG002", f"unknown key `{where}`: it would be ignored, and the rules it was meant to hold with it",
+            _loc(tree.key_positions.get(path + (key,), tree.pos(path))),
+            f"did you mean `{suggestion}`?" if suggestion else f"known keys here: {', '.join(_KNOWN[path])}"))
+    shadowed = {path for path, _, _ in unknown}
     bad_paths: set[tuple[Any, ...]] = set()
     for problem in validate(tree.value, "blueprint.schema.json"):
+        if problem.path in shadowed:
+            continue
         bad_paths.add(problem.path)
         where = _dotted(problem.path) or "the document"
         blueprint.problems.append(
@@ -103,6 +113,31 @@ def load_yaml_source(source: SourceFile) -> Blueprint:
                     CedarBlock("legacy", "soft", origin, load_document(text), _loc(tree.pos(base + (i,))), legacy_index=i)
                 )
     return blueprint
+
+
+_KNOWN: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("security",): ("cedarPolicies", "approvalGateCap", "maxPreApprovalScope", "tests"),
+    ("security", "cedarPolicies"): ("hard", "soft", "disable"),
+}
+
+
+def _unknown_keys(tree: YamlTree) -> list[tuple[tuple[str, ...], str, str | None]]:
+    """(mapping path, key, closest known key) for every key the security section does not define."""
+    import difflib
+
+    out = []
+    for path, known in _KNOWN.items():
+        try:
+            mapping = _value(tree, path)
+        except (KeyError, TypeError, IndexError):
+            continue
+        if not isinstance(mapping, dict):
+            continue
+        for key in mapping:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.5)
+                out.append((path, str(key), close[0] if close else None))
+    return out
 
 
 def _read_settings(blueprint: Blueprint, tree: YamlTree, security: dict[str, Any]) -> None:

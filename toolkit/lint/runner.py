@@ -38,6 +38,7 @@ class Linter:
 
     @classmethod
     def from_config(cls, config: Config) -> Linter:
+        _check_levels(config)
         constants = load_constants(config.constants)
         return cls(
             constants=constants,
@@ -93,6 +94,20 @@ class Linter:
 
     def lint_paths(self, paths: Iterable[Path]) -> LintReport:
         return LintReport([self.lint_file(path) for path in expand_paths(paths)])
+
+
+def _check_levels(config: Config) -> None:
+    """A level for a code that does not exist would silently do nothing: refuse it, with the closest code."""
+    import difflib
+
+    from toolkit.errors import ConfigError
+
+    codes = [rule.code for rule in all_rules()]
+    for code in config.levels:
+        if code not in codes:
+            close = difflib.get_close_matches(code, codes, n=1, cutoff=0.6)
+            raise ConfigError(str(config.source or "configuration"), f"lint.levels: unknown rule code {code!r}",
+                              hint=f"did you mean {close[0]}?" if close else "run `cedar-gates rule` for every code")
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:

@@ -36,6 +36,13 @@ class SyncFinding:
     message: str
     fix: str
 
+    def __post_init__(self) -> None:
+        from pathlib import Path
+
+        from toolkit.blueprint.source import display_path
+
+        object.__setattr__(self, "path", display_path(Path(self.path)))
+
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "rule": CODES[self.code][0]}
 

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from toolkit.blueprint.source import display_path
 from toolkit.sync import tsparse
 from toolkit.sync.findings import SyncFinding, SyncReport
 from toolkit.sync.settings import SyncSettings
@@ -102,7 +101,7 @@ class _Compare:
         path = self.mirror if side == "mirror" else self.canonical
         line, column = (decl or {}).get("line", 1), (decl or {}).get("column", 1)
         if decl and decl.get("file") and (decl.get("via") or decl.get("kind") == "unresolved"):
-            path = Path(display_path(Path(decl["file"])))
+            path = Path(decl["file"])
         self.report.findings.append(SyncFinding(code, level, str(path), line, column, name, message, fix))
 
     def unresolved(self, side: str, name: str, decl: dict[str, Any]) -> None:

@@ -13,13 +13,25 @@ _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 DOCS_URI = "https://github.com/cedar-gates/cedar-gates/blob/main/docs/lint-rules.md"
 
 
-def _uri(path: str) -> dict[str, str]:
-    if Path(path).is_absolute():
-        return {"uri": Path(path).as_uri()}
-    return {"uri": Path(path).as_posix(), "uriBaseId": "%SRCROOT%"}
+def repository_root(start: Path) -> Path:
+    """The nearest directory with `.git` from `start` upward (else `start`): what code scanning resolves against."""
+    start = start.resolve()
+    for directory in [start, *start.parents]:
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
+def _uri(path: str, root: Path) -> dict[str, str]:
+    absolute = (Path.cwd() / path).resolve()
+    try:
+        return {"uri": absolute.relative_to(root).as_posix(), "uriBaseId": "%SRCROOT%"}
+    except ValueError:
+        return {"uri": absolute.as_uri()}
 
 
 def render(report: LintReport) -> str:
+    root = repository_root(Path.cwd())
     rules = all_rules()
     index = {rule.code: i for i, rule in enumerate(rules)}
     results = []
@@ -33,7 +45,7 @@ def render(report: LintReport) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": _uri(f.path),
+                            "artifactLocation": _uri(f.path, root),
                             "region": {
                                 "startLine": f.line,
                                 "startColumn": f.column,
@@ -70,7 +82,7 @@ def render(report: LintReport) -> str:
                         ],
                     }
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
                 "columnKind": "unicodeCodePoints",
                 "results": results,
             }
