@@ -187,3 +187,17 @@ def test_sync_findings_use_paths_relative_to_the_working_directory(monkeypatch):
     out = run("sync", "constants", "--config", str(REPO / "fixtures" / "sync" / "cedar-gates.toml"), "--python",
               str(REPO / "fixtures" / "sync" / "python" / "mirror_mismatch.py"), "--mode", "mirror").stdout
     assert "\nfixtures/sync/python/mirror_mismatch.py:" in out and str(REPO) not in out
+
+
+def test_fuzz_generation_ignores_local_source_constants_and_writes_nothing_here(tmp_path):
+    from hypothesis.internal.conjecture import providers
+
+    from toolkit.parity.fuzz import isolated_generation
+
+    with isolated_generation():
+        assert len(providers._get_local_constants()) == 0
+    result = run("parity", "fuzz", "--cases", "20", "--seed", "4", "--format", "json")
+    first = json.loads(result.stdout)
+    again = json.loads(run("parity", "fuzz", "--cases", "20", "--seed", "4", "--format", "json").stdout)
+    assert first["requests"] == again["requests"] and first["cases_generated"] == 20
+    assert not (Path.cwd() / ".hypothesis").exists()

@@ -30,7 +30,8 @@ app = typer.Typer(
         "Exit codes: 0 clean, 1 findings, 2 unusable input (eval: 0 allow, 2 deny, 3 approval, 1 error, 64 usage)."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
@@ -117,6 +118,11 @@ class SyncFormat(str, Enum):
     github = "github"
 
 
+class SyncMode(str, Enum):
+    mirror = "mirror"
+    derive = "derive"
+
+
 class Answer(str, Enum):
     approve = "approve"
     deny = "deny"
@@ -198,7 +204,7 @@ def _load_config(config: Optional[Path]):
 @_input_errors_exit_2
 def lint(
     paths: List[Path] = typer.Argument(
-        None, help="Blueprint YAML files, .cedar files or directories (searched for *.yaml, *.yml, *.cedar). "
+        None, metavar="PATH", help="Blueprint YAML files, .cedar files or directories (searched for *.yaml, *.yml, *.cedar). "
         "Default: the blueprints named in the configuration.", show_default=False,
     ),
     output_format: LintFormat = typer.Option(
@@ -305,7 +311,7 @@ def check(
 @app.command("test")
 @_input_errors_exit_2
 def test_(
-    paths: Optional[List[Path]] = typer.Argument(None, metavar="[PATH]...", help="Test files (*.tests.yaml) and "
+    paths: Optional[List[Path]] = typer.Argument(None, metavar="PATH", help="Test files (*.tests.yaml) and "
                                                  "blueprints with a `tests:` list. Default: [test] files, else the "
                                                  "bundled example blueprint and the built-in tiers' tests."),
     coverage: bool = typer.Option(False, "--coverage", help="Report, per tested blueprint, how many tests (and "
@@ -642,7 +648,7 @@ TimeoutOption = typer.Option(
 @_input_errors_exit_2
 def parity_run(
     paths: List[Path] = typer.Argument(
-        None, help="Fixture files or directories (searched for *.json). Default: parity.fixtures from the "
+        None, metavar="PATH", help="Fixture files or directories (searched for *.json). Default: parity.fixtures from the "
         "configuration, else the bundled golden fixtures.", show_default=False,
     ),
     policies: Optional[bool] = typer.Option(
@@ -683,7 +689,7 @@ def parity_run(
 @parity_app.command("record")
 @_input_errors_exit_2
 def parity_record(
-    paths: List[Path] = typer.Argument(..., help="Fixture files or directories to (re)write `expected` in."),
+    paths: List[Path] = typer.Argument(..., metavar="PATH", help="Fixture files or directories to (re)write `expected` in."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without writing."),
     timeout: Optional[float] = TimeoutOption,
     config: Optional[Path] = ConfigOption,
@@ -818,11 +824,13 @@ def _bundle(blueprint: Optional[Path], cfg):
 @simulate_app.command("run")
 @_input_errors_exit_2
 def simulate_run(
-    trace: Path = typer.Argument(..., help="Trace file: native JSONL or a Claude Code transcript.", dir_okay=False),
+    trace: Path = typer.Argument(..., metavar="TRACE", help="Trace file: native JSONL or a Claude Code transcript.", dir_okay=False),
     blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Blueprint whose policies join the "
                                              "built-in tiers. Default: built-ins only."),
     respond: Answer = RespondOption,
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write one decision record per call (JSONL)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="RECORDS", help="Write one decision record per call "
+                                       "(JSONL) to RECORDS."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     output_format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text, json or junit."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Check every call against a baseline from "
                                             "`simulate record`."),
@@ -859,7 +867,7 @@ def simulate_run(
         if handle is not None:
             handle.close()
     render = {ReportFormat.json: render_json, ReportFormat.junit: render_junit}.get(output_format, render_text)
-    typer.echo(render(report))
+    _emit(render(report), output)
     if report.stopped is not None and output_format is ReportFormat.text:
         bad = report.stopped
         typer.echo(f"cedar-gates: error: {trace}:{bad.line}: {bad.message}" + (f"\n  hint: {bad.hint}" if bad.hint
@@ -870,7 +878,7 @@ def simulate_run(
 @simulate_app.command("record")
 @_input_errors_exit_2
 def simulate_record(
-    trace: Path = typer.Argument(..., help="Trace file to replay.", dir_okay=False),
+    trace: Path = typer.Argument(..., metavar="TRACE", help="Trace file to replay.", dir_okay=False),
     output: Path = typer.Option(..., "--output", "-o", help="Baseline file to write, e.g. TRACE.expected.jsonl."),
     blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Blueprint on top of the built-ins."),
     respond: Answer = RespondOption,
@@ -908,7 +916,7 @@ def simulate_record(
 @simulate_app.command("diff")
 @_input_errors_exit_2
 def simulate_diff(
-    trace: Path = typer.Argument(..., help="Trace file to replay under both policy versions.", dir_okay=False),
+    trace: Path = typer.Argument(..., metavar="TRACE", help="Trace file to replay under both policy versions.", dir_okay=False),
     baseline_blueprint: Optional[Path] = typer.Option(None, "--baseline-blueprint", "-a",
                                                       help="The current blueprint. Default: built-ins only."),
     candidate_blueprint: Optional[Path] = typer.Option(None, "--candidate-blueprint", "-c",
@@ -969,8 +977,9 @@ def sync_constants(
                                           "[sync] schema; without one, JSON syntax and range invariants only)."),
     python: List[Path] = typer.Option([], "--python", help="A Python consumer (repeatable)."),
     typescript: List[Path] = typer.Option([], "--typescript", help="A TypeScript consumer (repeatable)."),
-    mode: str = typer.Option("mirror", "--mode", help="For consumers given as options: `mirror` (literals allowed, "
-                             "must equal the contract) or `derive` (any literal of an owned name is drift)."),
+    mode: SyncMode = typer.Option(SyncMode.mirror, "--mode", help="For consumers given as options: `mirror` "
+                                  "(literals allowed, must equal the contract) or `derive` (any literal of an owned "
+                                  "name is drift)."),
     output_format: SyncFormat = typer.Option(SyncFormat.text, "--format", "-f", help="text, json or github."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
@@ -987,12 +996,11 @@ def sync_constants(
     from dataclasses import replace
 
     from toolkit.sync import check_constants
-    from toolkit.sync.settings import MODES, Consumer
+    from toolkit.sync.settings import Consumer
 
-    if mode not in MODES:
-        _fail(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
     settings = _sync_settings(config)
-    given = [Consumer(p, "python", mode) for p in python] + [Consumer(p, "typescript", mode) for p in typescript]
+    given = [Consumer(p, "python", mode.value) for p in python] + [Consumer(p, "typescript", mode.value)
+                                                                   for p in typescript]
     for consumer in given:
         if not consumer.path.is_file():
             _fail(f"{consumer.path}: file not found")

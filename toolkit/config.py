@@ -63,11 +63,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _table_in(path: Path) -> dict[str, Any] | None:
+    return _located_table(path)[0]
+
+
+def _located_table(path: Path) -> tuple[dict[str, Any] | None, str]:
+    """(`[tool.cedar-gates]` of any TOML file that has one, else the top level of a non-pyproject file; the key
+    prefix to report problems with)."""
     data = _read_toml(path)
-    if path.name == "pyproject.toml":
-        tool = data.get("tool", {})
-        return tool.get("cedar-gates") if isinstance(tool, dict) else None
-    return data
+    tool = data.get("tool")
+    if isinstance(tool, dict) and "cedar-gates" in tool:
+        return tool["cedar-gates"], "tool.cedar-gates."
+    return (None if path.name == "pyproject.toml" else data), ""
 
 
 def discover(start: Path) -> Path | None:
@@ -117,10 +123,9 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         return Config(root=start)
     if not path.is_file():
         raise ConfigError(str(path), "configuration file not found", hint="check the --config path")
-    table = _table_in(path)
+    table, prefix = _located_table(path)
     if table is None:
         raise ConfigError(str(path), "no [tool.cedar-gates] table", hint="add [tool.cedar-gates] or use cedar-gates.toml")
-    prefix = "tool.cedar-gates." if path.name == "pyproject.toml" else ""
     problems = validate(table, "config.schema.json") if validate_schema else []
     if problems:
         listing = "\n  - ".join(f"{prefix}{p.pointer.replace('/', '.')}: {p.message}{_did_you_mean(p)}"

@@ -13,9 +13,10 @@ import functools
 import json
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 
@@ -134,7 +135,8 @@ def run_fuzz(
 
     started = clock()
     try:
-        differential()
+        with isolated_generation():
+            differential()
     except Divergence as found:
         report.divergences.append(found)
     except BaseExceptionGroup as group:
@@ -144,6 +146,46 @@ def run_fuzz(
         report.divergences.extend(_leaves(found))
     report.duration_s = clock() - started
     return report
+
+
+@contextmanager
+def isolated_generation() -> Iterator[None]:
+    """The same seed gives the same cases however the toolkit is installed, and nothing is written to the cwd.
+
+    Hypothesis mixes constants it finds in "local" source files (an editable
+    install counts, a wheel does not) into what it draws, and caches them in
+    `.hypothesis/` of the working directory. Both are switched off for the run:
+    the storage goes to a temporary directory and the local constants are
+    empty. This reaches into hypothesis' internals, so hypothesis is pinned
+    exactly (a seed only replays under the same version anyway).
+    """
+    import os
+    import tempfile
+
+    saved_env = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - another hypothesis layout
+        providers = None
+    original = getattr(providers, "_get_local_constants", None)
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    with tempfile.TemporaryDirectory(prefix="cedar-gates-fuzz-") as storage:
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage
+        if original is not None:
+            providers._get_local_constants = lambda: providers.Constants()
+        if cache is not None:
+            cache.clear()
+        try:
+            yield
+        finally:
+            if original is not None:
+                providers._get_local_constants = original
+            if cache is not None:
+                cache.clear()
+            if saved_env is None:
+                os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY", None)
+            else:
+                os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = saved_env
 
 
 def _leaves(group: BaseException | None) -> list[Divergence]:
