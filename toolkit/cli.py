@@ -513,8 +513,9 @@ def eval_(
         raise typer.Exit(EVAL_USAGE) from None
     try:
         cfg = _load_config(config)
-        data = read_json_arg("--input", tool_input)
-        settings = read_json_arg("--task-settings", task_settings) if task_settings is not None else None
+        data = read_json_arg("--input", tool_input, cfg.max_file_bytes)
+        settings = (read_json_arg("--task-settings", task_settings, cfg.max_file_bytes)
+                    if task_settings is not None else None)
         from toolkit.hook.bundles import user_cache
 
         result = evaluate_once(tool, data, blueprint, settings, cfg, None if no_cache else user_cache(os.environ))
@@ -964,7 +965,8 @@ def _sync_exit(report, output_format: SyncFormat) -> None:
 def _sync_settings(config: Optional[Path]):
     from toolkit.sync.settings import SyncSettings
 
-    return _load_config(config).sync or SyncSettings()
+    cfg = _load_config(config)
+    return cfg.sync or SyncSettings(max_file_bytes=cfg.max_file_bytes)
 
 
 @sync_app.command("constants")

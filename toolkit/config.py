@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import glob
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +164,8 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         raise ConfigError(str(path), f"{prefix}simulate.blueprint: {sim_blueprint} does not exist",
                           hint="fix the path or remove it")
     sync = _sync_settings(table.get("sync"), root, str(path), prefix)
+    if sync is not None:
+        sync = replace(sync, max_file_bytes=table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES))
     hook = table.get("hook", {})
     tests = table.get("test", {})
     test_files: list[Path] = []

@@ -31,18 +31,24 @@ class EvalResult:
         return {"decision": self.decision.to_json(), "state": self.state}
 
 
-def read_json_arg(option: str, raw: str) -> Any:
-    """`'{...}'` inline, `@path` for a file, `-` for stdin; errors name the option and the place."""
+def read_json_arg(option: str, raw: str, max_bytes: int = 1 << 20) -> Any:
+    """`'{...}'` inline, `@path` for a file, `-` for stdin; errors name the option and the place.
+
+    Files and stdin larger than `max_bytes` (the configuration's max-file-bytes) are refused unread.
+    """
     where, text = option, raw
     if raw == "-":
         where = f"{option} (stdin)"
-        text = _decoded(where, sys.stdin.buffer.read())
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        _check_size(where, len(data), max_bytes)
+        text = _decoded(where, data)
     elif raw.startswith("@"):
         path = Path(raw[1:])
         where = f"{option} {path}"
         try:
             if path.is_dir():
                 raise InputError(where, "is a directory, not a JSON file")
+            _check_size(where, path.stat().st_size, max_bytes)
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(where, f"cannot read: {exc.strerror or exc}") from None
@@ -54,6 +60,12 @@ def read_json_arg(option: str, raw: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(where, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno,
                          hint="quote the JSON for your shell, e.g. --input '{\"command\": \"ls\"}'") from None
+
+
+def _check_size(where: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise InputError(where, f"more than max-file-bytes ({limit} bytes); refused unread",
+                         hint="raise max-file-bytes in the configuration if the input is really this large")
 
 
 def _decoded(where: str, data: bytes) -> str:

@@ -139,9 +139,23 @@ def read_any_contract(path: Path, schema: Path | None) -> dict[str, Any]:
     return data
 
 
+def check_sizes(paths: list[Path], limit: int) -> None:
+    """Every sync input is refused unread when it exceeds max-file-bytes, as every other input is."""
+    for path in paths:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue
+        if size > limit:
+            raise InputError(str(path), f"{size} bytes, more than max-file-bytes ({limit}); refused unread",
+                             hint="raise max-file-bytes in the configuration if the file is really this large")
+
+
 def check_constants(settings: SyncSettings, timer=time.perf_counter) -> SyncReport:
     start = timer()
     contract = settings.contract or constants_path()
+    check_sizes([contract, *(c.path for c in settings.consumers),
+                 *([settings.schema] if settings.schema else [])], settings.max_file_bytes)
     values = flatten(read_any_contract(contract, settings.schema))
     names = dict(settings.names) or {owned_name(key): key for key in values}
     unknown = sorted(f"{name} -> {key}" for name, key in names.items() if key not in values)

@@ -35,6 +35,8 @@ class SyncSettings:
     mirror_only: tuple[str, ...] = ()
     include_functions: bool = False
     """Compare exported functions (signatures) and classes too; they are not part of a type contract."""
+    max_file_bytes: int = 1 << 20
+    """Contract, schema and consumer files larger than this are refused unread."""
     schema: Path | None = None
     """The project's own JSON Schema for its contract (the toolkit's schema only checks the toolkit's contract)."""
 

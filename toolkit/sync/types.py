@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.sync import tsparse
+from toolkit.sync.constants import check_sizes
 from toolkit.sync.findings import SyncFinding, SyncReport
 from toolkit.sync.settings import SyncSettings
 
@@ -197,6 +198,7 @@ def check_types(settings: SyncSettings, timer=time.perf_counter) -> SyncReport:
     start = timer()
     canonical, mirror = settings.canonical, settings.mirror
     assert canonical is not None and mirror is not None
+    check_sizes([canonical, mirror], settings.max_file_bytes)
     described = tsparse.describe([canonical, mirror])
     report = SyncReport("types", files=2, node_s=described.node_s)
     sides = {}
