@@ -38,8 +38,8 @@ def check_vocabulary(ctx: LintContext) -> Iterator[Hit]:
             index = int(policy_id.removeprefix("policy"))
             policy = block.document.policies[index]
             yield Hit(
-                "fails validation against the Agent vocabulary, so it would error at evaluation "
-                "(and an erroring rule makes the runtime deny every call): " + "; ".join(sorted(messages)),
+                "fails validation against the Agent vocabulary, so it would error at evaluation (the runtime "
+                "fails closed on every call it errors on): " + "; ".join(sorted(messages)),
                 LintContext.head(block, policy),
                 policy.rule_id,
                 policy,
@@ -89,7 +89,8 @@ RULES = [
         "scope the action (e.g. `action == Agent::Action::\"execute_bash\"`) or guard the read with `context has <attr>`",
         "A rule that reads `context.command` without an action scope or a `context has command` guard errors "
         "for every `invoke_tool` and `write_file` request. Cedar skips an erroring forbid, and the runtime "
-        "treats any evaluation error as fail-closed, so one such rule denies every tool call.",
+        "fails closed on every call whose requests make a rule error; since every call sends an `invoke_tool` "
+        "request, one such rule denies every tool call (docs/engine.md, deliberate difference 5).",
         check_vocabulary,
     ),
     Rule(
