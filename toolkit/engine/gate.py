@@ -43,8 +43,6 @@ from toolkit.engine.sanitize import (
     truncate,
 )
 from toolkit.engine.scopes import (
-    BREADTH,
-    SESSION_KINDS,
     CallFacts,
     Scope,
     ScopeError,
@@ -56,6 +54,7 @@ from toolkit.engine.scopes import (
 )
 from toolkit.engine.settings import TaskSettings, TaskSettingsError
 from toolkit.engine.state import DENIED, TIMED_OUT, OpenGate, TaskState
+from toolkit.scopes import BREADTH, SESSION_KINDS
 from toolkit.shell import ShellAnalyser
 from toolkit.toolcall import WRITE_PATH_KEYS, default_analyser, requests_for
 

@@ -10,9 +10,9 @@ decision record still reports them as matched-but-disabled).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 from toolkit.blueprint.model import Blueprint, CedarBlock
 from toolkit.cedar import pyengine

@@ -14,24 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from toolkit.scopes import SCOPE_KINDS
+from toolkit.scopes import SCOPE_KINDS, SESSION_KINDS, VALUE_KINDS
 from toolkit.shell import Analysis
 from toolkit.toolcall import WRITE_PATH_KEYS
-
-VALUE_KINDS = frozenset({"rule", "bash_pattern", "write_path", "tool_type", "tool_group"})
-SESSION_KINDS = frozenset({"tool_type_session", "tool_group_session"})
-BREADTH: Mapping[str, int] = {
-    "this_call": 0,
-    "rule": 1,
-    "bash_pattern": 2,
-    "write_path": 2,
-    "tool_type": 3,
-    "tool_type_session": 3,
-    "tool_group": 4,
-    "tool_group_session": 4,
-    "all_session": 5,
-}
-"""How much a scope kind lets through, for the blueprint's `maxPreApprovalScope` ceiling."""
 
 BASE_GROUPS: Mapping[str, frozenset[str]] = {
     "file_write": frozenset(WRITE_PATH_KEYS),

@@ -1,45 +1,16 @@
-"""The rule catalogue: each rule is data plus one small check function.
+"""The rule catalogue: every rule family, gathered in code order.
 
-Codes are stable: a code is never reused for a different check.  Families live
-in `toolkit.lint.rules.*`; this module only gathers them in code order.
+Codes are stable: a code is never reused for a different check. Families live
+in `toolkit.lint.rules.*`; the rule model is `toolkit.lint.rule`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from toolkit.blueprint.model import Location
-    from toolkit.cedar.document import Policy
-    from toolkit.lint.context import LintContext
-
-
-@dataclass(frozen=True)
-class Hit:
-    message: str
-    location: Location
-    rule_id: str | None = None
-    policy: Policy | None = None
-    hint: str | None = None
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    name: str
-    level: str
-    summary: str
-    hint: str
-    docs: str
-    check: Callable[[LintContext], Iterable[Hit]]
-    fatal: bool = False
+from toolkit.lint.rule import Rule
+from toolkit.lint.rules import annotations, inputs, patterns, settings, tests
 
 
 def all_rules() -> tuple[Rule, ...]:
-    from toolkit.lint.rules import annotations, inputs, patterns, settings, tests
-
     rules = [*inputs.RULES, *annotations.RULES, *settings.RULES, *patterns.RULES, *tests.RULES]
     codes = [r.code for r in rules]
     if len(codes) != len(set(codes)):  # pragma: no cover - guards the catalogue itself

@@ -14,9 +14,10 @@ from toolkit.blueprint.loader import load_blueprint
 from toolkit.blueprint.model import Blueprint
 from toolkit.config import Config
 from toolkit.contract import Constants, load_constants
-from toolkit.lint.catalogue import Rule, all_rules
+from toolkit.lint.catalogue import all_rules
 from toolkit.lint.context import LintContext
 from toolkit.lint.diagnostics import FileReport, Finding, LintReport
+from toolkit.lint.rule import Rule
 from toolkit.lint.rules.annotations import parse_lint_allow
 from toolkit.policies import BuiltinSet, load_builtins
 

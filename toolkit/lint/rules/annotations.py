@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from toolkit.lint.catalogue import Hit, Rule
 from toolkit.lint.context import LintContext
+from toolkit.lint.rule import Hit, Rule
 
 RULE_ID_FORMAT = re.compile(r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 INTEGER = re.compile(r"^[0-9]+$")

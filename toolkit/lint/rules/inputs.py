@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.cedar import pyengine
-from toolkit.lint.catalogue import Hit, Rule
 from toolkit.lint.context import LintContext
+from toolkit.lint.rule import Hit, Rule
 
 
 def _load_problems(code: str):

@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterator
 
 from toolkit.cedar.scan import WILDCARD, LikePattern
-from toolkit.lint.catalogue import Hit, Rule
 from toolkit.lint.context import LintContext
+from toolkit.lint.rule import Hit, Rule
 
 _MARK = "\x00"
 _FLAG_BEFORE_WILDCARD = re.compile(r"(?:^|(?<=[\s\x00]))(--?[A-Za-z0-9][A-Za-z0-9-]*)\x00")

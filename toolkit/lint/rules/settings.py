@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.lint.catalogue import Hit, Rule
 from toolkit.lint.context import LintContext
+from toolkit.lint.rule import Hit, Rule
 from toolkit.scopes import SCOPE_KINDS
 
 

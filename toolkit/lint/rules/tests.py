@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from toolkit.blueprint.model import Location
-from toolkit.lint.catalogue import Hit, Rule
 from toolkit.lint.context import LintContext
+from toolkit.lint.rule import Hit, Rule
 
 
 def _suite(ctx: LintContext):

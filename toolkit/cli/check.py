@@ -1,0 +1,82 @@
+"""`check`: every configured gate in one run, rendered as one summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from toolkit.cli.app import (
+    ConfigOption,
+    SimpleFormat,
+    app,
+    colour,
+    config_from,
+    input_errors_exit_2,
+)
+
+
+@app.command()
+@input_errors_exit_2
+def check(
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as failures."),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text summary or json."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Run every configured gate and print a summary (the main CI/pre-commit job).
+
+    Gates: lint (the built-in tiers and the configured blueprints) and parity (the configured fixtures, plus the
+    built-in tiers and blueprints over the tool-call corpus, in cedarpy and cedar-wasm), and simulate when
+    `[simulate] traces` are configured (each trace's expectations and its `<name>.expected.jsonl` baseline),
+    test (the [test] files, or the bundled policy tests when no blueprints are configured, in both engines), and
+    sync-constants / sync-types when [sync] configures them.
+    With no configuration
+    it checks the bundled built-ins, the bundled example blueprint and the bundled golden fixtures. Exit 0 when
+    every gate passes, 1 when one fails, 2 on unusable input or a runner that cannot start.
+    """
+    import json
+
+    from toolkit.check import run_check
+    from toolkit.lint.diagnostics import LintReport
+    from toolkit.lint.render.text import render as render_text
+    from toolkit.parity.harness import ParityReport
+    from toolkit.parity.render import render_text as render_parity
+    from toolkit.simulate.render import render_text as render_replay
+    from toolkit.sync.findings import SyncReport
+    from toolkit.sync.findings import render_text as render_sync
+
+    results = run_check(config_from(config), strict)
+    worst = max(r.exit_code for r in results)
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps({
+            "gates": [{"name": r.name, "exit_code": r.exit_code, "detail": r.detail,
+                       "findings": r.findings_json()} for r in results],
+            "exit_code": worst,
+        }, indent=2))
+    else:
+        for result in results:
+            if isinstance(result.report, LintReport) and result.report.findings:
+                typer.echo(render_text(result.report, colour=colour()))
+                typer.echo("")
+            elif isinstance(result.report, ParityReport) and result.exit_code:
+                typer.echo(render_parity(result.report))
+                typer.echo("")
+            elif isinstance(result.report, SyncReport) and result.report.findings:
+                typer.echo(render_sync(result.report))
+                typer.echo("")
+            elif isinstance(result.report, list):
+                for replayed in result.report:
+                    if replayed.exit_code:
+                        typer.echo(render_replay(replayed))
+                        typer.echo("")
+            elif result.name == "test" and result.exit_code and result.report is not None:
+                from toolkit.policytests.render import render_text as render_tests
+
+                typer.echo(render_tests(result.report))
+                typer.echo("")
+        typer.echo("cedar-gates check")
+        for result in results:
+            status = {0: "PASS", 1: "FAIL", 2: "ERROR"}[result.exit_code]
+            typer.echo(f"  {result.name:<14} {status:<6} {result.detail}")
+    raise typer.Exit(worst)

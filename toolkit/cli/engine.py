@@ -1,0 +1,74 @@
+"""`eval`: one tool call through the runtime gate."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from toolkit.cli.app import (
+    EVAL_USAGE,
+    ConfigOption,
+    SimpleFormat,
+    app,
+    config_from,
+)
+
+
+@app.command("eval")
+def eval_(
+    tool: str = typer.Option(..., "--tool", "-t", help="Tool name, e.g. Bash, Write, Edit, WebFetch, mcp__github__create_issue."),
+    tool_input: str = typer.Option(
+        "{}", "--input", "-i", help="Tool input as a JSON object; `@file.json` reads a file, `-` reads stdin."
+    ),
+    blueprint: Optional[Path] = typer.Option(
+        None, "--blueprint", "-b", help="Blueprint YAML whose policies join the built-in tiers. Default: built-ins only."
+    ),
+    task_settings: Optional[str] = typer.Option(
+        None, "--task-settings", "-s",
+        help='Task settings as JSON (or @file): task_type, repo, read_only, approval_timeout_s, initial_approvals, '
+        'gate_cap, max_lifetime_s, write_tools. Example: \'{"read_only": true}\'.',
+    ),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    config: Optional[Path] = ConfigOption,
+    no_cache: bool = typer.Option(False, "--no-cache", help="Lint and compile the policies even when the cached "
+                                  "bundle ($XDG_CACHE_HOME/cedar-gates/bundles.sqlite3) is current."),
+) -> None:
+    """Run one tool call through the runtime gate and print the decision.
+
+    The policies are linted first; a blueprint with lint errors is refused. Every applicable Cedar action is
+    evaluated (invoke_tool, write_file per path, execute_bash) and all matches are merged.
+
+    Example: cedar-gates eval --tool Bash --input '{"command": "git push --force origin main"}'
+
+    Exit codes: 0 allow, 2 deny, 3 require approval, 1 error (bad JSON, unreadable blueprint, lint errors),
+    64 usage error (an unknown option, a missing --tool): never a code that reads as a decision.
+    """
+    import json
+
+    from toolkit.engine.oneshot import EXIT_ERROR, evaluate_once, read_json_arg, render_text
+    from toolkit.errors import InputError
+
+    try:
+        tool.encode("utf-8")
+    except UnicodeEncodeError:
+        typer.echo("cedar-gates: error: --tool must be valid UTF-8 text", err=True)
+        raise typer.Exit(EVAL_USAGE) from None
+    try:
+        cfg = config_from(config)
+        data = read_json_arg("--input", tool_input, cfg.max_file_bytes)
+        settings = (read_json_arg("--task-settings", task_settings, cfg.max_file_bytes)
+                    if task_settings is not None else None)
+        from toolkit.hook.bundles import user_cache
+
+        result = evaluate_once(tool, data, blueprint, settings, cfg, None if no_cache else user_cache(os.environ))
+    except InputError as exc:
+        typer.echo(f"cedar-gates: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        typer.echo(render_text(result))
+    raise typer.Exit(result.exit_code)

@@ -1,0 +1,145 @@
+"""`lint`, `rule` and `policies`: parse, call the linter or the rule set, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from toolkit.cli.app import (
+    ConfigOption,
+    LintFormat,
+    SimpleFormat,
+    Tier,
+    app,
+    colour,
+    config_from,
+    emit,
+    fail,
+    input_errors_exit_2,
+    policies_app,
+)
+
+
+@app.command()
+@input_errors_exit_2
+def lint(
+    paths: List[Path] = typer.Argument(
+        None, metavar="PATH", help="Blueprint YAML files, .cedar files or directories (searched for *.yaml, *.yml, *.cedar). "
+        "Default: the blueprints named in the configuration.", show_default=False,
+    ),
+    output_format: LintFormat = typer.Option(
+        LintFormat.text, "--format", "-f",
+        help="text: findings with the source line; json: one document; sarif: SARIF 2.1.0 for code scanning; "
+        "github: workflow commands that annotate the pull request.",
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too, not only on errors."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Lint blueprints and .cedar files: annotations, tiers, settings, vocabulary and bypass-prone patterns.
+
+    Every finding has a stable code (see `cedar-gates rule CODE`), a level, the file:line:column in the file you
+    edit (positions inside `hard:`/`soft:` blocks point at the YAML line) and a hint. Silence a warning on one
+    policy with @lint_allow("CG070"); change levels in the configuration. Exit 0 clean (warnings allowed unless
+    --strict), 1 errors, 2 unreadable input or usage error.
+    """
+    from toolkit.lint.render import renderer
+    from toolkit.lint.runner import Linter
+
+    cfg = config_from(config)
+    targets = list(paths or cfg.blueprints)
+    if not targets:
+        fail("nothing to lint: pass blueprint or .cedar files, or list `blueprints` in the configuration")
+    linter = Linter.from_config(cfg)
+    report = linter.lint_paths(targets)
+    if not report.files:
+        fail("no blueprint (.yaml, .yml) or .cedar files found in the given directories")
+    if output_format is LintFormat.text:
+        from toolkit.lint.render.text import render as render_text
+
+        text = render_text(report, colour=colour() and output is None)
+    else:
+        text = renderer(output_format.value)(report)
+    emit(text, output)
+    raise typer.Exit(report.exit_code(strict))
+
+
+@app.command()
+def rule(code: Optional[str] = typer.Argument(None, help="A rule code such as CG031. Omit to list every rule.")) -> None:
+    """Explain a lint rule (or list them all): level, what it catches, and how to fix it."""
+    from toolkit.lint.catalogue import all_rules, rule_by_code
+
+    if code is None:
+        for r in all_rules():
+            typer.echo(f"{r.code}  {r.level:<7}  {r.name:<30} {r.summary}")
+        return
+    found = rule_by_code().get(code.upper())
+    if found is None:
+        fail(f"unknown rule code {code!r}; `cedar-gates rule` lists them")
+    typer.echo(f"{found.code} {found.name} ({found.level})\n\n{found.summary}\n\n{found.docs}\n\nFix: {found.hint}")
+
+
+def _ruleset(blueprint: Optional[Path], config: Optional[Path]):
+    from toolkit.ruleset import load_ruleset
+
+    loaded = load_ruleset(config_from(config), blueprint)
+    if loaded.incomplete:
+        typer.echo(f"warning: {blueprint} has lint errors; run `cedar-gates lint {blueprint}`. "
+                   "Showing the rules that loaded.", err=True)
+    return loaded.rules
+
+
+@policies_app.command("list")
+@input_errors_exit_2
+def policies_list(
+    tier: Optional[Tier] = typer.Option(None, "--tier", help="Only rules of this tier."),
+    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Add this blueprint's rules and apply its `disable:` list."),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text table or json."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """List the effective rules: id, tier, timeout, severity, category, origin, and whether it is disabled.
+
+    These ids are what `disable:` entries and `rule:<id>` approval scopes refer to.
+    """
+    import json
+
+    rules = [r for r in _ruleset(blueprint, config) if tier is None or r.tier == tier.value]
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps([r.to_dict() for r in rules], indent=2))
+        return
+    header = f"{'RULE ID':<32} {'TIER':<5} {'TIMEOUT':>7} {'SEVERITY':<8} {'CATEGORY':<12} {'STATE':<8} ORIGIN"
+    typer.echo(header)
+    for r in rules:
+        timeout = f"{r.approval_timeout_s}s" if r.approval_timeout_s is not None else "-"
+        state = "disabled" if r.disabled else "active"
+        typer.echo(f"{r.rule_id:<32} {r.tier:<5} {timeout:>7} {r.severity or '-':<8} {r.category or '-':<12} "
+                   f"{state:<8} {r.origin}:{r.line}")
+
+
+@policies_app.command("show")
+@input_errors_exit_2
+def policies_show(
+    rule_id: str = typer.Argument(..., help="The @rule_id to show."),
+    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Also look in this blueprint."),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Show one rule with all its annotations and where it is defined."""
+    import json
+
+    matches = [r for r in _ruleset(blueprint, config) if r.rule_id == rule_id]
+    if not matches:
+        fail(f"no rule {rule_id!r}; `cedar-gates policies list` shows the ids")
+    rule_ = matches[0]
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps(rule_.to_dict(), indent=2))
+        return
+    typer.echo(f"{rule_.rule_id}\n  tier:      {rule_.tier}\n  defined:   {rule_.origin}:{rule_.line}")
+    typer.echo(f"  state:     {'disabled by the blueprint' if rule_.disabled else 'active'}")
+    if rule_.tier == "soft":
+        typer.echo(f"  timeout:   {rule_.approval_timeout_s}s\n  severity:  {rule_.severity}")
+    typer.echo(f"  category:  {rule_.category or '-'}")
+    for key, value in rule_.annotations.items():
+        typer.echo(f"  @{key}({json.dumps(value) if value is not None else ''})")

@@ -1,0 +1,212 @@
+"""`doctor` and `parity run|record|fuzz`: the engines, the Node runner and the parity gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from toolkit.cli.app import (
+    ConfigOption,
+    ReportFormat,
+    SimpleFormat,
+    app,
+    config_from,
+    emit,
+    fail,
+    input_errors_exit_2,
+    parity_app,
+    runner_or_exit,
+)
+
+
+@app.command()
+def doctor(
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+) -> None:
+    """Report the engines and the runner: cedarpy and its Cedar core, cedar-wasm and its core, Node, runner state.
+
+    Exit 1 when something is wrong (a Cedar core mismatch between the engines, an installed version that differs
+    from the pin, a runner that does not start); the report says what to fix.
+    """
+    import json
+
+    from toolkit.doctor import diagnose
+
+    report = diagnose()
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+        raise typer.Exit(report.exit_code)
+    rows = [
+        ("cedarpy", f"{report.cedarpy_version} (pinned {report.cedarpy_pin}), Cedar core {report.cedarpy_core or '?'}"),
+        ("cedar-wasm", f"{report.wasm_version or '-'} (pinned {report.wasm_pin}), Cedar core {report.wasm_core or '?'}"
+                       f", language {report.wasm_lang or '?'}"),
+        ("node", f"{report.node_version or '-'} at {report.node_path or '-'}"),
+        ("runner", f"{report.runner_state}\n{'':14}{report.runner_script}"),
+    ]
+    for name, value in rows:
+        typer.echo(f"{name:<12}  {value}")
+    if report.problems:
+        typer.echo("")
+        for problem in report.problems:
+            typer.echo(f"problem: {problem}")
+    else:
+        typer.echo("\nok: both engines share one Cedar core and the runner answers")
+    raise typer.Exit(report.exit_code)
+
+
+TimeoutOption = typer.Option(
+    None, "--timeout", min=0.1, help="Seconds the Node runner may take for one call (default 10, or parity.timeout-s)."
+)
+
+
+@parity_app.command("run")
+@input_errors_exit_2
+def parity_run(
+    paths: List[Path] = typer.Argument(
+        None, metavar="PATH", help="Fixture files or directories (searched for *.json). Default: parity.fixtures from the "
+        "configuration, else the bundled golden fixtures.", show_default=False,
+    ),
+    policies: Optional[bool] = typer.Option(
+        None, "--policies/--no-policies",
+        help="Also run the built-in tiers and configured blueprints over the bundled tool-call corpus. "
+        "Default: on when no PATH is given.",
+    ),
+    output_format: ReportFormat = typer.Option(
+        ReportFormat.text, "--format", "-f", help="text: failing cases and a summary; json: every case; junit: JUnit XML."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing cases too (text format)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    timeout: Optional[float] = TimeoutOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Run every fixture in cedarpy and cedar-wasm and compare expected vs cedarpy vs cedar-wasm.
+
+    Compared: the decision, the set of determining @rule_ids and the set of errored @rule_ids (never error
+    wording). A case passes only when both engines processed the same input and match `expected`; divergences
+    are classed (decision, reasons, errors, input_error_one_side, runner_crash, timeout, annotations,
+    js_integer_precision). Exit 0 when every case passes, 1 on any mismatch or divergence, 2 on unusable input.
+    """
+    from toolkit.parity.gate import run_parity
+    from toolkit.parity.render import RENDERERS, render_text
+
+    cfg = config_from(config)
+    include_policies = policies if policies is not None else (not paths and cfg.parity_policies)
+    with runner_or_exit(cfg, timeout) as runner:
+        report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner)
+    if output_format is ReportFormat.text:
+        text = render_text(report, verbose=verbose)
+    else:
+        text = RENDERERS[output_format.value](report)
+    emit(text, output)
+    raise typer.Exit(report.exit_code)
+
+
+@parity_app.command("record")
+@input_errors_exit_2
+def parity_record(
+    paths: List[Path] = typer.Argument(..., metavar="PATH", help="Fixture files or directories to (re)write `expected` in."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without writing."),
+    timeout: Optional[float] = TimeoutOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Write or refresh each fixture's `expected` from the engines' answer, only where both engines agree.
+
+    A fixture where the engines disagree (or both reject the input) is left untouched and reported; exit 1 then.
+    Other fields of the file are kept as they are.
+    """
+    from toolkit.parity.gate import record
+
+    cfg = config_from(config)
+    with runner_or_exit(cfg, timeout) as runner:
+        report = record(paths, runner, dry_run=dry_run)
+    verb = "would write" if dry_run else "written"
+    for outcome in report.outcomes:
+        if outcome.action == "unchanged":
+            continue
+        label = verb if outcome.action == "written" else "REFUSED"
+        typer.echo(f"{label:<11} {outcome.fixture.display}: {outcome.detail}")
+        if outcome.action == "refused" and outcome.result is not None:
+            typer.echo(f"{'':12}cedarpy     {outcome.result.cedarpy.summary()}")
+            typer.echo(f"{'':12}cedar-wasm  {outcome.result.wasm.summary()}")
+    typer.echo(
+        f"{len(report.outcomes)} fixtures: {report.count('written')} {verb}, "
+        f"{report.count('unchanged')} unchanged, {report.count('refused')} refused"
+    )
+    raise typer.Exit(report.exit_code)
+
+
+@parity_app.command("fuzz")
+@input_errors_exit_2
+def parity_fuzz(
+    cases: int = typer.Option(500, "--cases", "-n", min=1, help="How many generated cases to run."),
+    seed: int = typer.Option(0, "--seed", "-s", help="Seed; the same seed replays the same cases."),
+    save_failures: Optional[Path] = typer.Option(
+        None, "--save-failures", file_okay=False,
+        help="Write each shrunk divergence here as parity fixtures (re-run them with `cedar-gates parity DIR`).",
+    ),
+    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    timeout: Optional[float] = TimeoutOption,
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Differential testing: generated policy sets and requests through cedarpy and cedar-wasm.
+
+    Policies use the vocabulary (permit/forbid, action and resource scopes, when/unless, has guards, like
+    patterns with wildcards and escapes, &&/||/!, comparisons, sets, `in` over entity hierarchies, integer
+    extremes beyond ±2^53, unicode). Every divergence of an unknown class is shrunk by hypothesis to a minimal
+    case. Known classes (js_integer_precision) are counted and shown, not failed. Exit 0 when no unknown
+    divergence was found, 1 otherwise.
+    """
+    import json
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from toolkit.parity.compare import CLASS_HELP
+    from toolkit.parity.fuzz import run_fuzz
+    from toolkit.parity.fuzz import save_failures as save
+
+    cfg = config_from(config)
+    console = Console(stderr=True)
+    bar = Progress(
+        TextColumn("fuzz"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    )
+    with runner_or_exit(cfg, timeout) as runner, bar:
+        task = bar.add_task("fuzz", total=cases)
+        report = run_fuzz(runner, cases, seed, progress=lambda n: bar.advance(task, n))
+    if save_failures is not None and report.divergences:
+        try:
+            save(report, save_failures)
+        except OSError as exc:
+            fail(f"{save_failures}: cannot save the failing cases: {exc.strerror}")
+    if output_format is SimpleFormat.json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        raise typer.Exit(report.exit_code)
+    typer.echo(
+        f"seed {report.seed}: {report.generated} cases ({report.requests} requests) in {report.duration_s:.1f} s, "
+        f"{report.cases_per_s:.0f} cases/s"
+    )
+    typer.echo(f"  {'agree':<22} {report.passed}")
+    for name, count in report.known.items():
+        typer.echo(f"  {name:<22} {count}  ({CLASS_HELP[name]})")
+    for divergence in report.divergences:
+        result = divergence.result
+        typer.echo(f"\nDIVERGENCE {', '.join(result.classes)} (shrunk):")
+        typer.echo("  policies:\n" + "\n".join(f"    {line}" for line in divergence.case.policies.splitlines()))
+        if divergence.case.entities:
+            typer.echo(f"  entities: {json.dumps(divergence.case.entities, ensure_ascii=False)}")
+        for request in divergence.case.requests:
+            typer.echo(f"  request: {json.dumps(request, ensure_ascii=False)}")
+        typer.echo(f"  cedarpy:    {result.cedarpy.summary()}")
+        typer.echo(f"  cedar-wasm: {result.wasm.summary()}")
+        for note in result.notes:
+            typer.echo(f"  - {note}")
+    if report.generated < report.requested and report.divergences:
+        typer.echo(f"\nstopped after {report.generated} cases to shrink what it found")
+    for path in report.saved:
+        typer.echo(f"saved {path}")
+    if report.divergences:
+        typer.echo(f"\n{len(report.divergences)} divergence(s); replay with --seed {report.seed}")
+    raise typer.Exit(report.exit_code)

@@ -1,0 +1,120 @@
+"""`sync constants|types`: the drift checkers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from toolkit.cli.app import (
+    ConfigOption,
+    SyncFormat,
+    SyncMode,
+    config_from,
+    fail,
+    input_errors_exit_2,
+    sync_app,
+)
+
+
+def _sync_exit(report, output_format: SyncFormat) -> None:
+    from toolkit.sync.findings import RENDERERS
+
+    typer.echo(RENDERERS[output_format.value](report))
+    raise typer.Exit(report.exit_code)
+
+
+def _sync_settings(config: Optional[Path]):
+    from toolkit.sync.settings import SyncSettings
+
+    cfg = config_from(config)
+    return cfg.sync or SyncSettings(max_file_bytes=cfg.max_file_bytes)
+
+
+@sync_app.command("constants")
+@input_errors_exit_2
+def sync_constants(
+    contract: Optional[Path] = typer.Option(None, "--contract", help="Constants contract: any JSON object (scalars, "
+                                            "nested objects, ranges). Default: from [sync] contract, else the "
+                                            "bundled contracts/constants.json."),
+    schema: Optional[Path] = typer.Option(None, "--schema", help="Your JSON Schema for the contract (default: "
+                                          "[sync] schema; without one, JSON syntax and range invariants only)."),
+    python: List[Path] = typer.Option([], "--python", help="A Python consumer (repeatable)."),
+    typescript: List[Path] = typer.Option([], "--typescript", help="A TypeScript consumer (repeatable)."),
+    mode: SyncMode = typer.Option(SyncMode.mirror, "--mode", help="For consumers given as options: `mirror` "
+                                  "(literals allowed, must equal the contract) or `derive` (any literal of an owned "
+                                  "name is drift)."),
+    output_format: SyncFormat = typer.Option(SyncFormat.text, "--format", "-f", help="text, json or github."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Check Python and TypeScript consumers against the constants contract.
+
+    The contract is checked first (every problem in one list): JSON syntax, your --schema if given, and for
+    every range (an object with numeric min/max/default members, any of them) min <= default <= max. Python is
+    parsed with `ast`, TypeScript with the TypeScript compiler in the bundled runner. Owned names map to
+    contract keys through [sync.names] (also for files given as options), by default the upper-snake-case of
+    each leaf path (max_budget_usd.max -> MAX_BUDGET_USD_MAX). Numbers compare as numbers (1 == 1.0).
+    Findings: CG202 literal where a derived value is required, CG203 mirrored value differs, CG204 contract key no
+    consumer uses (warning). Files given as options replace the configured consumers.
+    """
+    from dataclasses import replace
+
+    from toolkit.sync import check_constants
+    from toolkit.sync.settings import Consumer
+
+    settings = _sync_settings(config)
+    given = [Consumer(p, "python", mode.value) for p in python] + [Consumer(p, "typescript", mode.value)
+                                                                   for p in typescript]
+    for consumer in given:
+        if not consumer.path.is_file():
+            fail(f"{consumer.path}: file not found")
+    if given:
+        settings = replace(settings, consumers=tuple(given))
+    if contract is not None:
+        settings = replace(settings, contract=contract)
+    if schema is not None:
+        settings = replace(settings, schema=schema)
+    if not settings.consumers:
+        fail("no consumers to check; configure [[sync.consumers]] or pass --python / --typescript")
+    _sync_exit(check_constants(settings), output_format)
+
+
+@sync_app.command("types")
+@input_errors_exit_2
+def sync_types(
+    canonical: Optional[Path] = typer.Option(None, "--canonical", help="The TypeScript file that defines the types."),
+    mirror: Optional[Path] = typer.Option(None, "--mirror", help="The TypeScript file that copies them."),
+    canonical_only: List[str] = typer.Option([], "--canonical-only", help="A name only the canonical side exports "
+                                             "(repeatable)."),
+    mirror_only: List[str] = typer.Option([], "--mirror-only", help="A name only the mirror exports (repeatable)."),
+    functions: bool = typer.Option(False, "--functions", help="Also compare exported functions (signatures) and "
+                                   "classes; by default they are outside the type contract and never reported."),
+    output_format: SyncFormat = typer.Option(SyncFormat.text, "--format", "-f", help="text, json or github."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Compare the exported declarations of a canonical and a mirror TypeScript file, structurally.
+
+    Interfaces member by member (name, optional, readonly, type) with local `extends` chains flattened; type
+    aliases structurally (unions as sets, also nested inside objects and generics); consts by value, resolving
+    values read from a JSON import; enums by members. Re-exports are followed into relative modules, to any
+    depth (`export {X} from './m'`, `import type {X} from './m'; export type {X}`, `export * from './m'`);
+    names from packages are reported once as not followed (warning). Findings CG301-CG311 say which side is
+    canonical and what to change.
+    """
+    from dataclasses import replace
+
+    from toolkit.sync import check_types
+
+    settings = _sync_settings(config)
+    if canonical or mirror:
+        if not (canonical and mirror):
+            fail("give both --canonical and --mirror")
+        settings = replace(settings, canonical=canonical, mirror=mirror)
+    if canonical_only or mirror_only:
+        settings = replace(settings, canonical_only=tuple(canonical_only), mirror_only=tuple(mirror_only))
+    if functions:
+        settings = replace(settings, include_functions=True)
+    if not settings.has_types:
+        fail("nothing to compare; configure [sync.types] or pass --canonical and --mirror")
+    _sync_exit(check_types(settings), output_format)

@@ -1,0 +1,68 @@
+"""`test`: policy tests through the runtime gate, in both engines, with coverage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from toolkit.cli.app import (
+    ConfigOption,
+    ReportFormat,
+    app,
+    config_from,
+    emit,
+    input_errors_exit_2,
+    runner_or_exit,
+)
+
+
+@app.command("test")
+@input_errors_exit_2
+def test_(
+    paths: Optional[List[Path]] = typer.Argument(None, metavar="PATH", help="Test files (*.tests.yaml) and "
+                                                 "blueprints with a `tests:` list. Default: [test] files, else the "
+                                                 "bundled example blueprint and the built-in tiers' tests."),
+    coverage: bool = typer.Option(False, "--coverage", help="Report, per tested blueprint, how many tests (and "
+                                  "trace calls) reach each of its rules."),
+    builtins: bool = typer.Option(False, "--builtins", help="Count the built-in rules in the coverage too."),
+    min_coverage: Optional[float] = typer.Option(None, "--min-coverage", min=0, max=100, metavar="PCT",
+                                                 help="Fail (exit 1) when a blueprint's rule coverage is below PCT "
+                                                 "percent; names the rules no test reaches. Implies --coverage."),
+    traces: Optional[List[Path]] = typer.Option(None, "--trace", metavar="TRACE", help="A trace whose calls count "
+                                                "towards coverage (repeatable); gates are answered by timeout."),
+    wasm: bool = typer.Option(True, "--wasm/--no-wasm", help="Also decide every test in cedar-wasm and report "
+                              "where the engines disagree (default on; needs the Node runner)."),
+    output_format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text, json or junit."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Run policy tests: tool calls with the outcome (and rules) the gate must give them.
+
+    Each test runs through the runtime gate — built-in tiers and the blueprint together, a fresh task with the
+    test's `task` settings — exactly as a live call would be decided, and again in cedar-wasm. Failures name the
+    file and line of the test entry, what was expected and what the gate did. See docs/policy-tests.md.
+
+    Exit codes: 0 every test passes (and coverage is at least --min-coverage), 1 a failure or low coverage,
+    2 a test file or blueprint the tool cannot use.
+    """
+    from toolkit.policytests.render import render_json, render_junit, render_text
+    from toolkit.policytests.session import default_paths, run_paths
+
+    cfg = config_from(config)
+    targets = list(paths or []) or default_paths(cfg)
+    minimum = min_coverage if min_coverage is not None else cfg.test_min_coverage
+    runner = runner_or_exit(cfg, None) if wasm else None
+    try:
+        report = run_paths(targets, cfg, runner=runner, coverage=coverage or builtins or bool(traces),
+                           include_builtins=builtins, traces=list(traces or []), min_coverage=minimum)
+    finally:
+        if runner is not None:
+            runner.close()
+    render = {ReportFormat.json: render_json, ReportFormat.junit: render_junit}.get(output_format, render_text)
+    if report.problems and output_format is ReportFormat.text:
+        typer.echo(render(report), err=True)
+    else:
+        emit(render(report), output)
+    raise typer.Exit(report.exit_code)
