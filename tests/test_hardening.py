@@ -201,3 +201,20 @@ def test_fuzz_generation_ignores_local_source_constants_and_writes_nothing_here(
     again = json.loads(run("parity", "fuzz", "--cases", "20", "--seed", "4", "--format", "json").stdout)
     assert first["requests"] == again["requests"] and first["cases_generated"] == 20
     assert not (Path.cwd() / ".hypothesis").exists()
+
+
+def test_stdin_dash_is_accepted_where_a_single_input_file_is_read():
+    blueprint = (FIXTURES / "bad" / "CG031-timeout-below-floor.yaml").read_text()
+    result = run("lint", "-", input=blueprint)
+    assert result.exit_code == 1 and result.stdout.startswith("<stdin>:")
+    trace = call(0, "Bash", {"command": "git status"}) + "\n"
+    result = run("simulate", "-", input=trace)
+    assert result.exit_code == 0 and "calls            1" in result.stdout
+
+
+def test_help_conventions():
+    assert run("lint", "-h").stdout.startswith("Usage: cedar-gates lint [OPTIONS] [PATH]...")
+    assert "<mirror|derive>" in run("sync", "constants", "--help").stdout
+    assert "--install-completion" in run("--help").stdout
+    simulate_help = run("simulate", "run", "--help").stdout
+    assert "--out RECORDS" in simulate_help and "-o, --output" in simulate_help

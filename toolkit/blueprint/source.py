@@ -45,7 +45,19 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+STDIN = "-"
+
+
 def read_source(path: Path, max_bytes: int) -> SourceFile:
+    """A text file read defensively (size first, then NUL bytes, then UTF-8); `-` reads stdin."""
+    if str(path) == STDIN:
+        import sys
+
+        data = sys.stdin.buffer.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise UnreadableSource(f"stdin is over the {max_bytes:,}-byte input limit",
+                                   "raise `max-file-bytes` in the cedar-gates configuration")
+        return SourceFile(path, "<stdin>", _text(data))
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -67,6 +79,10 @@ def read_source(path: Path, max_bytes: int) -> SourceFile:
         raise UnreadableSource(
             f"file grew past the {max_bytes:,}-byte input limit while being read", "try again on a stable file"
         )
+    return SourceFile(path, display_path(path), _text(data))
+
+
+def _text(data: bytes) -> str:
     if b"\0" in data:
         line = data.count(b"\n", 0, data.index(b"\0")) + 1
         raise UnreadableSource("binary data (NUL byte) in the file", "pass a text file", line=line)
@@ -81,6 +97,4 @@ def read_source(path: Path, max_bytes: int) -> SourceFile:
             line=line,
             column=column,
         ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return SourceFile(path, display_path(path), text)
+    return text[1:] if text.startswith("\ufeff") else text

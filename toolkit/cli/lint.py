@@ -26,7 +26,8 @@ from toolkit.cli.app import (
 @input_errors_exit_2
 def lint(
     paths: List[Path] = typer.Argument(
-        None, metavar="PATH", help="Blueprint YAML files, .cedar files or directories (searched for *.yaml, *.yml, *.cedar). "
+        None, metavar="PATH", help="Blueprint YAML files, .cedar files or directories (searched for *.yaml, *.yml, *.cedar); "
+        "`-` reads one blueprint from stdin. "
         "Default: the blueprints named in the configuration.", show_default=False,
     ),
     output_format: LintFormat = typer.Option(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import typer
 
@@ -50,7 +54,8 @@ def _bundle(blueprint: Optional[Path], cfg):
 @simulate_app.command("run")
 @input_errors_exit_2
 def simulate_run(
-    trace: Path = typer.Argument(..., metavar="TRACE", help="Trace file: native JSONL or a Claude Code transcript.", dir_okay=False),
+    trace: Path = typer.Argument(..., metavar="TRACE", help="Trace file: native JSONL or a Claude Code transcript; "
+                                 "`-` reads it from stdin.", dir_okay=False, allow_dash=True),
     blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Blueprint whose policies join the "
                                              "built-in tiers. Default: built-ins only."),
     respond: Answer = RespondOption,
@@ -72,33 +77,34 @@ def simulate_run(
     Exit codes: 0 every expectation (and the baseline) holds, 1 mismatches or skipped bad lines,
     2 bad input (the line is named) or an unusable blueprint.
     """
-    from toolkit.simulate import Respond, simulate
-    from toolkit.simulate.render import render_json, render_junit, render_text
+    with stdin_as_file(trace) as trace:
+        from toolkit.simulate import Respond, simulate
+        from toolkit.simulate.render import render_json, render_junit, render_text
 
-    cfg = config_from(config)
-    bundle, constants = _bundle(blueprint, cfg)
-    handle = None
-    if out is not None:
+        cfg = config_from(config)
+        bundle, constants = _bundle(blueprint, cfg)
+        handle = None
+        if out is not None:
+            try:
+                handle = out.open("w", encoding="utf-8")
+            except OSError as exc:
+                fail(f"{out}: cannot write the decisions: {exc.strerror}")
         try:
-            handle = out.open("w", encoding="utf-8")
-        except OSError as exc:
-            fail(f"{out}: cannot write the decisions: {exc.strerror}")
-    try:
-        with _progress("replay") as bar:
-            task = bar.add_task("replay", total=None)
-            report = simulate(trace, bundle, constants, default=Respond(respond.value), fmt=input_format.value,
-                              out=handle, skip_bad_lines=skip_bad_lines, baseline=baseline,
-                              progress=lambda n: n % 1000 or bar.update(task, completed=n))
-    finally:
-        if handle is not None:
-            handle.close()
-    render = {ReportFormat.json: render_json, ReportFormat.junit: render_junit}.get(output_format, render_text)
-    emit(render(report), output)
-    if report.stopped is not None and output_format is ReportFormat.text:
-        bad = report.stopped
-        typer.echo(f"cedar-gates: error: {trace}:{bad.line}: {bad.message}" + (f"\n  hint: {bad.hint}" if bad.hint
-                   else ""), err=True)
-    raise typer.Exit(report.exit_code)
+            with _progress("replay") as bar:
+                task = bar.add_task("replay", total=None)
+                report = simulate(trace, bundle, constants, default=Respond(respond.value), fmt=input_format.value,
+                                  out=handle, skip_bad_lines=skip_bad_lines, baseline=baseline,
+                                  progress=lambda n: n % 1000 or bar.update(task, completed=n))
+        finally:
+            if handle is not None:
+                handle.close()
+        render = {ReportFormat.json: render_json, ReportFormat.junit: render_junit}.get(output_format, render_text)
+        emit(render(report), output)
+        if report.stopped is not None and output_format is ReportFormat.text:
+            bad = report.stopped
+            typer.echo(f"cedar-gates: error: {trace}:{bad.line}: {bad.message}" + (f"\n  hint: {bad.hint}" if bad.hint
+                       else ""), err=True)
+        raise typer.Exit(report.exit_code)
 
 
 @simulate_app.command("record")
@@ -178,3 +184,16 @@ def simulate_diff(
     else:
         typer.echo(render_diff_text(report))
     raise typer.Exit(report.exit_code(fail_on_change))
+
+
+@contextmanager
+def stdin_as_file(trace: Path) -> Iterator[Path]:
+    """`-` spooled to a temporary `stdin.jsonl` (a trace is read more than once: format detection, replay)."""
+    if str(trace) != "-":
+        yield trace
+        return
+    with tempfile.TemporaryDirectory(prefix="cedar-gates-") as tmp:
+        spooled = Path(tmp) / "stdin.jsonl"
+        with spooled.open("wb") as handle:
+            shutil.copyfileobj(sys.stdin.buffer, handle)
+        yield spooled
