@@ -56,6 +56,21 @@ def doctor(
     raise typer.Exit(report.exit_code)
 
 
+ShardOption = typer.Option(None, "--shard", metavar="I/N", help="Run only the I-th of N stable slices (by case "
+                           "name), so a CI matrix of N jobs covers every case exactly once.")
+
+
+def _shard(text: Optional[str]):
+    from toolkit.parity.gate import parse_shard
+
+    if text is None:
+        return None
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        fail(str(exc))
+
+
 TimeoutOption = typer.Option(
     None, "--timeout", min=0.1, help="Seconds the Node runner may take for one call (default 10, or parity.timeout-s)."
 )
@@ -79,6 +94,7 @@ def parity_run(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing cases too (text format)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
     timeout: Optional[float] = TimeoutOption,
+    shard: Optional[str] = ShardOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Run every fixture in cedarpy and cedar-wasm and compare expected vs cedarpy vs cedar-wasm.
@@ -91,10 +107,11 @@ def parity_run(
     from toolkit.parity.gate import run_parity
     from toolkit.parity.render import RENDERERS, render_text
 
+    selected = _shard(shard)
     cfg = config_from(config)
     include_policies = policies if policies is not None else (not paths and cfg.parity_policies)
     with runner_or_exit(cfg, timeout) as runner:
-        report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner)
+        report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner, shard=selected)
     if output_format is ReportFormat.text:
         text = render_text(report, verbose=verbose)
     else:
@@ -148,6 +165,9 @@ def parity_fuzz(
     ),
     output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
     timeout: Optional[float] = TimeoutOption,
+    shard: Optional[str] = typer.Option(None, "--shard", metavar="I/N", help="Run the I-th of N slices of the seed "
+                                        "space: this job fuzzes its share of --cases from its own seed, so N jobs "
+                                        "together run --cases distinct cases."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Differential testing: generated policy sets and requests through cedarpy and cedar-wasm.
@@ -164,9 +184,12 @@ def parity_fuzz(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from toolkit.parity.compare import CLASS_HELP
-    from toolkit.parity.fuzz import run_fuzz
+    from toolkit.parity.fuzz import run_fuzz, shard_plan
     from toolkit.parity.fuzz import save_failures as save
 
+    selected = _shard(shard)
+    if selected is not None:
+        cases, seed = shard_plan(cases, seed, selected)
     cfg = config_from(config)
     console = Console(stderr=True)
     bar = Progress(

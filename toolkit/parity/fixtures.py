@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from toolkit.blueprint.source import UnreadableSource, display_path, read_source
 from toolkit.cedar import pyengine
 from toolkit.errors import InputError
-from toolkit.jsonschema_check import validate
+from toolkit.parity.shape import shape_problems
 
 SCHEMA = "parity-fixture.schema.json"
 JS_SAFE_INTEGER = 2**53
@@ -87,7 +87,10 @@ def _unannotated(path: str, text: str) -> None:
         )
 
 
-def parse_fixture(path: Path, text: str, require_expected: bool = True) -> Fixture:
+def parse_fixture(path: Path, text: str, require_expected: bool = True,
+                  checked_texts: set[str] | None = None) -> Fixture:
+    """`checked_texts`: policy texts already known to carry @rule_id everywhere (each is parsed once per run)."""
+    checked_texts = set() if checked_texts is None else checked_texts
     shown = display_path(path)
     try:
         raw = json.loads(text)
@@ -95,15 +98,17 @@ def parse_fixture(path: Path, text: str, require_expected: bool = True) -> Fixtu
         raise FixtureError(shown, "the JSON is nested too deeply to read", hint="flatten the fixture") from None
     except json.JSONDecodeError as exc:
         raise FixtureError(shown, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno, "fix the JSON syntax") from None
-    problems = validate(raw, SCHEMA)
+    problems = shape_problems(raw)
     if problems:
-        listing = "; ".join(f"at {p.pointer}: {p.message}" for p in problems)
+        listing = "; ".join(f"at {p}" for p in problems)
         raise FixtureError(shown, f"not a parity fixture: {listing}", hint="see schemas/parity-fixture.schema.json")
     if require_expected and "expected" not in raw:
         raise FixtureError(
             shown, "no `expected` block", hint=f"write it by hand or run `cedar-gates parity record {shown}`"
         )
-    _unannotated(shown, raw["policies"])
+    if raw["policies"] not in checked_texts:
+        _unannotated(shown, raw["policies"])
+        checked_texts.add(raw["policies"])
     request = dict(raw["input"])
     request.setdefault("context", {})
     return Fixture(
@@ -118,12 +123,12 @@ def parse_fixture(path: Path, text: str, require_expected: bool = True) -> Fixtu
     )
 
 
-def load_fixture(path: Path, require_expected: bool = True) -> Fixture:
+def load_fixture(path: Path, require_expected: bool = True, checked_texts: set[str] | None = None) -> Fixture:
     try:
         source = read_source(path, FIXTURE_MAX_BYTES)
     except UnreadableSource as exc:
         raise FixtureError(display_path(path), exc.message, exc.line, exc.column, exc.hint) from None
-    return parse_fixture(path, source.text, require_expected)
+    return parse_fixture(path, source.text, require_expected, checked_texts)
 
 
 def fixture_files(paths: Iterable[Path]) -> list[Path]:
@@ -144,9 +149,10 @@ def load_fixtures(paths: Iterable[Path], require_expected: bool = True) -> list[
     files = fixture_files(paths)
     if not files:
         raise FixtureError(", ".join(str(p) for p in paths) or ".", "no fixture files (*.json) found")
+    checked: set[str] = set()
     for path in files:
         try:
-            fixtures.append(load_fixture(path, require_expected))
+            fixtures.append(load_fixture(path, require_expected, checked))
         except FixtureError as exc:
             errors.append(exc)
     seen: dict[str, str] = {}

@@ -148,6 +148,13 @@ def run_fuzz(
     return report
 
 
+def shard_plan(cases: int, seed: int, shard: tuple[int, int]) -> tuple[int, int]:
+    """(cases, seed) of shard i/n: an even share of the cases from a seed of its own in the seed space."""
+    i, n = shard
+    share = cases // n + (1 if i <= cases % n else 0)
+    return max(share, 1), seed * n + (i - 1)
+
+
 @contextmanager
 def isolated_generation() -> Iterator[None]:
     """The same seed gives the same cases however the toolkit is installed, and nothing is written to the cwd.

@@ -8,6 +8,7 @@ from typing import Sequence
 
 from toolkit.cedar.wasm import WasmRunner
 from toolkit.config import Config
+from toolkit.digest import sha256_hex
 from toolkit.parity.compare import PASS, CaseResult
 from toolkit.parity.corpus import blueprint_cases, builtin_cases, load_corpus
 from toolkit.parity.fixtures import Expected, Fixture, load_fixtures, write_fixture
@@ -30,6 +31,29 @@ def make_runner(config: Config) -> WasmRunner:
     return WasmRunner(timeout_s=config.parity_timeout_s)
 
 
+Shard = tuple[int, int]
+"""(i, n): the i-th of n slices, 1-based."""
+
+
+def parse_shard(text: str) -> Shard:
+    """`i/n` with 1 <= i <= n; a ValueError says what is wrong."""
+    left, slash, right = text.partition("/")
+    if not slash or not left.strip().isdigit() or not right.strip().isdigit():
+        raise ValueError(f"--shard takes i/n, e.g. 2/4; got {text!r}")
+    i, n = int(left), int(right)
+    if not 1 <= i <= n:
+        raise ValueError(f"--shard {text}: i must lie in 1..n")
+    return i, n
+
+
+def in_shard(name: str, shard: Shard | None) -> bool:
+    """A stable slice by case name (never by file order): n jobs with shards 1/n … n/n cover every case once."""
+    if shard is None:
+        return True
+    i, n = shard
+    return int(sha256_hex(name.encode("utf-8"))[:12], 16) % n == i - 1
+
+
 def run_parity(
     config: Config,
     paths: Sequence[Path] = (),
@@ -37,12 +61,13 @@ def run_parity(
     include_policies: bool,
     runner: WasmRunner,
     progress: Progress | None = None,
+    shard: Shard | None = None,
 ) -> ParityReport:
-    """Fixtures (and optionally the real policy files) through both engines."""
+    """Fixtures (and optionally the real policy files) through both engines; only the shard's cases when given."""
     cases = [case_from_fixture(f) for f in load_fixtures(fixture_paths(config, paths))]
     if include_policies:
         cases.extend(policy_cases(config))
-    return run_cases(cases, runner, progress)
+    return run_cases([c for c in cases if in_shard(c.name, shard)], runner, progress)
 
 
 @dataclass

@@ -1,0 +1,57 @@
+"""Shards: a stable slice of the parity cases by name, and of the fuzzing seed space."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.parity.fuzz import shard_plan
+from toolkit.parity.gate import in_shard, parse_shard
+from toolkit.resources import parity_fixtures_dir
+
+runner = CliRunner()
+
+
+def names(*args: str) -> list[str]:
+    result = runner.invoke(app, ["parity", *args, "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout
+    return [case["name"] for case in json.loads(result.stdout)["cases"]]
+
+
+def test_shards_cover_every_case_exactly_once():
+    everything = names()
+    parts = [names("--shard", f"{i}/3") for i in (1, 2, 3)]
+    assert sorted(sum(parts, [])) == sorted(everything)
+    assert all(parts) and len(set(sum(parts, []))) == len(everything)
+
+
+def test_a_shard_depends_on_case_names_not_on_files(tmp_path):
+    renamed = tmp_path / "fixtures"
+    renamed.mkdir()
+    for i, path in enumerate(sorted(parity_fixtures_dir().glob("*.json"), reverse=True)):
+        shutil.copy(path, renamed / f"{i:03d}-{path.stem[::-1]}.json")
+    original = names(str(parity_fixtures_dir()), "--shard", "2/4")
+    moved = names(str(renamed), "--shard", "2/4")
+    assert sorted(original) == sorted(moved)
+
+
+@pytest.mark.parametrize("text", ["0/3", "4/3", "a/b", "3", "1/0"])
+def test_bad_shards_are_usage_errors(text):
+    with pytest.raises(ValueError):
+        parse_shard(text)
+    assert runner.invoke(app, ["parity", "--shard", text]).exit_code == 2
+
+
+def test_fuzz_shards_split_the_cases_and_the_seed_space():
+    plans = [shard_plan(100, 7, (i, 3)) for i in (1, 2, 3)]
+    assert sum(cases for cases, _ in plans) == 100
+    assert len({seed for _, seed in plans}) == 3
+
+
+def test_in_shard_is_a_partition_for_any_name():
+    for name in ("a", "builtins/hard/rm_root", "ünïcode", ""):
+        assert sum(in_shard(name, (i, 5)) for i in range(1, 6)) == 1
