@@ -1,12 +1,17 @@
 """Parity harness cost, reported as ratios to the raw engines measured in the same run.
 
-    python scripts/bench_parity.py [--copies N] [--repeat R] [--fuzz-cases F]
+    python scripts/bench_parity.py [--copies N] [--repeat R] [--fuzz-cases F] [--corpus N]
 
 1. Harness overhead: `run_cases` on the built-in corpus repeated N times (both tiers),
    against raw `cedarpy.is_authorized_batch` plus raw runner calls for the same
    requests, same grouping. Target: harness <= 1.25x the raw sum.
 2. Start-up: a fresh runner process to its first authorization answer.
 3. `parity fuzz` throughput in cases per second, next to hypothesis generation alone.
+4. The whole command on an entity-heavy, corpus-shaped workload (--corpus N
+   fixture files on disk, 40 policy sets shared by many fixtures, 30 entities
+   with parent chains each): `cedar-gates parity DIR --no-policies` with
+   --jobs 1 and --jobs 2, as subprocesses, against the raw floor: `json.load`
+   of every file plus cedarpy `is_authorized_batch` per policy set.
 Medians of R runs; no assertion, the numbers are for people.
 """
 
@@ -78,12 +83,94 @@ def generation_only(count: int) -> float:
     return done / (time.perf_counter() - started)
 
 
+def write_corpus(root, n: int) -> None:
+    """Fixture files shaped like a converted integration corpus: shared policy sets, entity hierarchies."""
+    import json
+    import random
+
+    rng = random.Random(7)
+    sets = []
+    for s in range(40):
+        rules = [f'@rule_id("p{s}_{k}")\npermit (principal in Agent::Group::"g{k % 5}", action, resource) '
+                 f'when {{ context.level > {k} }};' for k in range(6)]
+        rules.append(f'@rule_id("f{s}")\nforbid (principal, action, resource) when {{ context has tag && '
+                     f'context.tag like "*x{s}*" }};')
+        sets.append("\n".join(rules))
+    for i in range(n):
+        entities = [{"uid": {"type": "Agent::Group", "id": f"g{g}"}, "attrs": {}, "parents": []} for g in range(5)]
+        for e in range(25):
+            entities.append({"uid": {"type": "Agent::TaskAgent", "id": f"u{e}"}, "attrs": {"rank": e},
+                             "parents": [{"type": "Agent::Group", "id": f"g{e % 5}"}]})
+        doc = {"name": f"corpus_{i:06d}", "policies": sets[i % len(sets)], "entities": entities,
+               "input": {"principal": {"type": "Agent::TaskAgent", "id": f"u{rng.randrange(25)}"},
+                         "action": {"type": "Agent::Action", "id": "invoke_tool"},
+                         "resource": {"type": "Agent::Tool", "id": "Bash"},
+                         "context": {"level": rng.randrange(8), "tag": rng.choice(["ax1y", "b", f"x{i % 40}"])}}}
+        answer = cedarpy.is_authorized(doc["input"], doc["policies"], json.dumps(entities))
+        ids = [f"p{i % len(sets)}_{k}" for k in range(6)] + [f"f{i % len(sets)}"]
+        reasons = sorted(ids[int(r.removeprefix("policy"))] for r in answer.diagnostics.reasons)
+        doc["expected"] = {"decision": "allow" if answer.allowed else "deny", "matching_rule_ids": reasons}
+        (root / f"case_{i:06d}.json").write_text(json.dumps(doc))
+
+
+def whole_command(n: int, repeat: int) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_corpus(root, n)
+        files = sorted(root.glob("*.json"))
+
+        def floor() -> None:
+            docs = [json.loads(p.read_text()) for p in files]
+            by_set: dict[str, list] = {}
+            for d in docs:
+                by_set.setdefault(d["policies"], []).append(d)
+            for text, group in by_set.items():
+                entities = json.dumps(group[0]["entities"])
+                cedarpy.is_authorized_batch([d["input"] for d in group], text, entities)
+
+        exe = str(Path(sys.executable).parent / "cedar-gates")
+        env = {**os.environ}
+
+        def command(jobs: int):
+            def go() -> None:
+                done = subprocess.run([exe, "parity", str(root), "--no-policies", "--jobs", str(jobs), "--format",
+                                       "json"], capture_output=True, env=env)
+                if done.returncode not in (0, 1):
+                    raise SystemExit(done.stderr.decode()[-500:])
+            return go
+
+        timings = {label: [] for label in ("floor", "jobs 1", "jobs 2")}
+        for _ in range(repeat):
+            for label, fn in (("floor", floor), ("jobs 1", command(1)), ("jobs 2", command(2))):
+                started = time.perf_counter()
+                fn()
+                timings[label].append(time.perf_counter() - started)
+    med = {k: statistics.median(v) for k, v in timings.items()}
+    print(f"whole command, {n} corpus-shaped fixtures on disk (40 shared policy sets, 30 entities each), "
+          f"median of {repeat}:")
+    print(f"  raw floor (json.load + cedarpy batch)  {med['floor'] * 1000:8.0f} ms")
+    print(f"  cedar-gates parity --jobs 1            {med['jobs 1'] * 1000:8.0f} ms  {med['jobs 1'] / med['floor']:.2f}x")
+    print(f"  cedar-gates parity --jobs 2            {med['jobs 2'] * 1000:8.0f} ms  {med['jobs 2'] / med['floor']:.2f}x"
+          f"  (target <= 3x; speed-up {med['jobs 1'] / med['jobs 2']:.2f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--copies", type=int, default=20, help="copies of the corpus (100 cases each)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--fuzz-cases", type=int, default=300)
+    parser.add_argument("--corpus", type=int, default=0, help="also time the whole command on N corpus-shaped files")
     args = parser.parse_args()
+    if args.corpus:
+        whole_command(args.corpus, max(1, args.repeat // 2))
+        return
 
     cases = corpus_cases(args.copies)
     grouped = groups(cases)

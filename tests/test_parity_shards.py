@@ -55,3 +55,20 @@ def test_fuzz_shards_split_the_cases_and_the_seed_space():
 def test_in_shard_is_a_partition_for_any_name():
     for name in ("a", "builtins/hard/rm_root", "ünïcode", ""):
         assert sum(in_shard(name, (i, 5)) for i in range(1, 6)) == 1
+
+
+def test_parallel_workers_give_the_same_report_as_one_process(monkeypatch):
+    from toolkit.cedar.wasm import WasmRunner
+    from toolkit.config import Config
+    from toolkit.parity import gate
+    from toolkit.parity.gate import run_parity
+
+    monkeypatch.setattr(gate, "MIN_CASES_PER_JOB", 10)
+    config = Config(root=parity_fixtures_dir())
+    assert len(gate._split(list(range(47)), 3)) == 3 and len(gate._split(list(range(47)), 1)) == 1
+    with WasmRunner() as runner:
+        serial = run_parity(config, include_policies=True, runner=runner, jobs=1)
+        parallel = run_parity(config, include_policies=True, runner=runner, jobs=3)
+    assert [(r.name, r.status, r.classes) for r in parallel.results] == \
+        [(r.name, r.status, r.classes) for r in serial.results]
+    assert parallel.exit_code == serial.exit_code == 0

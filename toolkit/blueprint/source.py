@@ -48,8 +48,11 @@ def display_path(path: Path) -> str:
 STDIN = "-"
 
 
-def read_source(path: Path, max_bytes: int) -> SourceFile:
-    """A text file read defensively (size first, then NUL bytes, then UTF-8); `-` reads stdin."""
+def read_source(path: Path, max_bytes: int, display: str | None = None) -> SourceFile:
+    """A text file read defensively (size first, then NUL bytes, then UTF-8); `-` reads stdin.
+
+    `display`: the caller's already-computed display path (resolving paths is costly over thousands of files).
+    """
     if str(path) == STDIN:
         import sys
 
@@ -79,7 +82,7 @@ def read_source(path: Path, max_bytes: int) -> SourceFile:
         raise UnreadableSource(
             f"file grew past the {max_bytes:,}-byte input limit while being read", "try again on a stable file"
         )
-    return SourceFile(path, display_path(path), _text(data))
+    return SourceFile(path, display or display_path(path), _text(data))
 
 
 def _text(data: bytes) -> str:

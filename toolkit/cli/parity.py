@@ -95,6 +95,9 @@ def parity_run(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
     timeout: Optional[float] = TimeoutOption,
     shard: Optional[str] = ShardOption,
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes, each with "
+                                       "its own Node runner (default: the cores, at most 8). Runs of fewer than "
+                                       "2,000 cases per worker stay in one process; the report never depends on N."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Run every fixture in cedarpy and cedar-wasm and compare expected vs cedarpy vs cedar-wasm.
@@ -105,13 +108,15 @@ def parity_run(
     js_integer_precision). Exit 0 when every case passes, 1 on any mismatch or divergence, 2 on unusable input.
     """
     from toolkit.parity.gate import run_parity
+    from toolkit.parity.harness import default_jobs
     from toolkit.parity.render import RENDERERS, render_text
 
     selected = _shard(shard)
     cfg = config_from(config)
     include_policies = policies if policies is not None else (not paths and cfg.parity_policies)
     with runner_or_exit(cfg, timeout) as runner:
-        report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner, shard=selected)
+        report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner, shard=selected,
+                            jobs=jobs or default_jobs())
     if output_format is ReportFormat.text:
         text = render_text(report, verbose=verbose)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -44,21 +45,38 @@ class Fixture:
     expected: Expected | None
     description: str = ""
     raw: dict[str, Any] | None = None
+    shown: str | None = None
+    """The path as reports show it, resolved once."""
 
     @property
     def display(self) -> str:
+        if self.shown is not None:
+            return self.shown
         return display_path(self.path) if self.path else self.name
 
 
+_LONG_DIGITS = re.compile(r"\d{16,}")
+
+
 def has_unsafe_integer(value: Any) -> bool:
+    """Whether an integer beyond ±2^53 occurs anywhere; JSON text without a 16-digit run cannot hold one."""
+    try:
+        if not _LONG_DIGITS.search(json.dumps(value)):
+            return False
+    except (TypeError, ValueError, RecursionError):
+        pass
+    return _unsafe(value)
+
+
+def _unsafe(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
         return abs(value) > JS_SAFE_INTEGER
     if isinstance(value, dict):
-        return any(has_unsafe_integer(v) for v in value.values())
+        return any(_unsafe(v) for v in value.values())
     if isinstance(value, list):
-        return any(has_unsafe_integer(v) for v in value)
+        return any(_unsafe(v) for v in value)
     return False
 
 
@@ -88,10 +106,10 @@ def _unannotated(path: str, text: str) -> None:
 
 
 def parse_fixture(path: Path, text: str, require_expected: bool = True,
-                  checked_texts: set[str] | None = None) -> Fixture:
+                  checked_texts: set[str] | None = None, shown: str | None = None) -> Fixture:
     """`checked_texts`: policy texts already known to carry @rule_id everywhere (each is parsed once per run)."""
     checked_texts = set() if checked_texts is None else checked_texts
-    shown = display_path(path)
+    shown = shown or display_path(path)
     try:
         raw = json.loads(text)
     except RecursionError:
@@ -120,15 +138,17 @@ def parse_fixture(path: Path, text: str, require_expected: bool = True,
         request=request,
         expected=_expected(raw.get("expected")),
         raw=raw,
+        shown=shown,
     )
 
 
 def load_fixture(path: Path, require_expected: bool = True, checked_texts: set[str] | None = None) -> Fixture:
+    shown = display_path(path)
     try:
-        source = read_source(path, FIXTURE_MAX_BYTES)
+        source = read_source(path, FIXTURE_MAX_BYTES, shown)
     except UnreadableSource as exc:
-        raise FixtureError(display_path(path), exc.message, exc.line, exc.column, exc.hint) from None
-    return parse_fixture(path, source.text, require_expected, checked_texts)
+        raise FixtureError(shown, exc.message, exc.line, exc.column, exc.hint) from None
+    return parse_fixture(path, source.text, require_expected, checked_texts, shown)
 
 
 def fixture_files(paths: Iterable[Path]) -> list[Path]:

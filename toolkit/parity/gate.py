@@ -11,8 +11,16 @@ from toolkit.config import Config
 from toolkit.digest import sha256_hex
 from toolkit.parity.compare import PASS, CaseResult
 from toolkit.parity.corpus import blueprint_cases, builtin_cases, load_corpus
-from toolkit.parity.fixtures import Expected, Fixture, load_fixtures, write_fixture
-from toolkit.parity.harness import Case, ParityReport, Progress, case_from_fixture, run_cases
+from toolkit.parity.fixtures import Expected, Fixture, FixtureError, fixture_files, load_fixtures, write_fixture
+from toolkit.parity.harness import (
+    MIN_CASES_PER_JOB,
+    Case,
+    ParityReport,
+    Progress,
+    case_from_fixture,
+    cedarpy_version,
+    run_cases,
+)
 from toolkit.policies import load_builtins
 from toolkit.resources import parity_fixtures_dir
 
@@ -62,12 +70,67 @@ def run_parity(
     runner: WasmRunner,
     progress: Progress | None = None,
     shard: Shard | None = None,
+    jobs: int = 1,
 ) -> ParityReport:
-    """Fixtures (and optionally the real policy files) through both engines; only the shard's cases when given."""
-    cases = [case_from_fixture(f) for f in load_fixtures(fixture_paths(config, paths))]
+    """Fixtures (and optionally the real policy files) through both engines; only the shard's cases when given.
+
+    With `jobs` > 1 large runs are split over worker processes (one Node runner each); the report is the same.
+    """
+    files = fixture_files(fixture_paths(config, paths))
+    parts = _split(files, jobs)
+    if len(parts) > 1:
+        report = _run_parts(parts, runner, shard, progress)
+    else:
+        cases = [case_from_fixture(f) for f in load_fixtures(fixture_paths(config, paths))]
+        report = run_cases([c for c in cases if in_shard(c.name, shard)], runner, progress)
     if include_policies:
-        cases.extend(policy_cases(config))
-    return run_cases([c for c in cases if in_shard(c.name, shard)], runner, progress)
+        extra = run_cases([c for c in policy_cases(config) if in_shard(c.name, shard)], runner, progress)
+        report.results.extend(extra.results)
+        report.duration_s += extra.duration_s
+    return report
+
+
+def _split(files: list[Path], jobs: int) -> list[list[Path]]:
+    """Contiguous slices of the file list, so concatenating the workers' results gives the serial order."""
+    workers = min(jobs, len(files) // MIN_CASES_PER_JOB)
+    if workers <= 1:
+        return [files]
+    size = -(-len(files) // workers)
+    return [files[i:i + size] for i in range(0, len(files), size)]
+
+
+def _run_part(files: list[Path], timeout_s: float, shard: Shard | None) -> ParityReport:
+    """One worker: loads its own files (loading is most of the cost) and runs them on its own Node runner."""
+    cases = [case_from_fixture(f) for f in load_fixtures(files)]
+    with WasmRunner(timeout_s=timeout_s) as runner:
+        return run_cases([c for c in cases if in_shard(c.name, shard)], runner)
+
+
+def _run_parts(parts: list[list[Path]], runner: WasmRunner, shard: Shard | None,
+               progress: Progress | None) -> ParityReport:
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    started = time.perf_counter()
+    info = runner.start()
+    results, starts, failures = [], 0, []
+    with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_run_part, part, runner.timeout_s, shard) for part in parts]
+        for future in futures:
+            part = future.result()
+            results.extend(part.results)
+            starts += part.runner_starts
+            failures += part.runner_failures
+            if progress:
+                progress(len(part.results))
+    seen: dict[str, str] = {}
+    for result in results:
+        if result.name in seen:
+            raise FixtureError(result.source, f"duplicate case name {result.name!r} (also in {seen[result.name]})")
+        seen[result.name] = result.source
+    return ParityReport(results=results, runner=runner.info or info, cedarpy_version=cedarpy_version(),
+                        duration_s=time.perf_counter() - started, runner_starts=starts, runner_failures=failures)
 
 
 @dataclass

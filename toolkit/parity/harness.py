@@ -144,6 +144,7 @@ class Harness:
 
     def _judge_chunk(self, text: str, side: _PolicySide, cases: Sequence[Case]) -> list[CaseResult]:
         entities = cases[0].entities
+        lossy_entities = has_unsafe_integer(entities)  # every case of a chunk shares its entity store
         requests = [r for case in cases for r in case.requests]
         py_all = self._py_answers(side, entities, requests)
         js_all = self._js_answers(text, side, entities, requests)
@@ -159,7 +160,8 @@ class Harness:
             results.append(
                 judge(
                     case.name, case.source, case.expected, py, js,
-                    lossy_in_javascript=case.lossy_in_javascript,
+                    lossy_in_javascript=lossy_entities or has_unsafe_integer(
+                        [r.get("context", {}) for r in case.requests]),
                     annotation_problems=side.annotation_problems,
                 )
             )
@@ -201,6 +203,16 @@ def run_cases(cases: Sequence[Case], runner: WasmRunner, progress: Progress | No
         runner_starts=runner.starts,
         runner_failures=[f"{f.kind}: {str(f).splitlines()[0]}" for f in runner.failures],
     )
+
+
+MIN_CASES_PER_JOB = 2000
+"""A worker costs a Python start, imports and a Node runner (about half a second): below this it does not pay."""
+
+
+def default_jobs() -> int:
+    import os
+
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def cedarpy_version() -> str:
