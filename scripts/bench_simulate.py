@@ -93,7 +93,13 @@ from toolkit.engine import load_policies
 from toolkit.simulate import Respond, simulate
 bundle, constants = load_policies()
 report = simulate(Path(sys.argv[1]), bundle, constants, default=Respond("approve"))
-print(report.summary.calls, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM is this process's own peak (a new address space after exec); ru_maxrss keeps the parent's
+# peak across fork and exec on Linux, so it is only the fallback.
+try:
+    peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(report.summary.calls, peak)
 """
 
 

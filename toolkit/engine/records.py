@@ -6,7 +6,7 @@ simulator baseline and a diff all see the same stable shape.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Union
 
 ALLOW = "allow"
@@ -49,10 +49,15 @@ class Decision:
         return tuple(sorted(self.hard_rule_ids + self.soft_rule_ids))
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        for key in ("hard_rule_ids", "soft_rule_ids", "disabled_rule_ids", "errored_rule_ids"):
-            out[key] = list(out[key])
-        return out
+        """Written out field by field: `dataclasses.asdict` deep-copies and was half of `simulate --out`."""
+        return {
+            "request_id": self.request_id, "tool_name": self.tool_name, "at": self.at, "outcome": self.outcome,
+            "reason": self.reason, "stage": self.stage, "hard_rule_ids": list(self.hard_rule_ids),
+            "soft_rule_ids": list(self.soft_rule_ids), "disabled_rule_ids": list(self.disabled_rule_ids),
+            "errored_rule_ids": list(self.errored_rule_ids), "severity": self.severity, "timeout_s": self.timeout_s,
+            "fail_closed": self.fail_closed, "cache_hit": self.cache_hit, "granted_by": self.granted_by,
+            "policy_hash": self.policy_hash, "input_sha256": self.input_sha256, "eval_us": self.eval_us,
+        }
 
 
 @dataclass(frozen=True)
@@ -88,4 +93,6 @@ class Resolution:
     fail_closed: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"request_id": self.request_id, "response": self.response, "outcome": self.outcome,
+                "reason": self.reason, "decided_at": self.decided_at, "scope": self.scope,
+                "envelope": self.envelope, "late": self.late, "fail_closed": self.fail_closed}
