@@ -113,18 +113,29 @@ def test_a_directory_where_a_file_is_expected(tmp_path, args):
 
 
 @pytest.mark.parametrize(("args", "name"), [
-    (["lint", "{f}"], "big.yaml"), (["simulate", "{f}"], "big.jsonl"), (["eval", "--tool", "Bash", "--input", "@{f}"],
-                                                                         "big.json"),
+    (["lint", "{f}"], "big.yaml"), (["eval", "--tool", "Bash", "--input", "@{f}"], "big.json"),
     (["sync", "constants", "--python", "{f}"], "big.py"), (["test", "{f}", "--no-wasm"], "big.tests.yaml"),
 ])
 def test_inputs_over_max_file_bytes_are_refused_unread(tmp_path, args, name):
     config = tmp_path / "cedar-gates.toml"
-    config.write_text("max-file-bytes = 1000\n")
+    config.write_text("max-file-bytes = 40000\n")  # above the bundled tiers, below the input
     big = tmp_path / name
-    big.write_text("#" * 5000 + "\n")
+    big.write_text("#" * 50000 + "\n")
     result = invoke([a.replace("{f}", str(big)) for a in args] + ["--config", str(config)])
-    assert result.exit_code == 2 or (args[0] == "eval" and result.exit_code == 1)
-    assert "max-file-bytes" in result.output or "larger than" in result.output or "more than" in result.output
+    assert result.exit_code == (1 if args[0] == "eval" else 2)
+    assert name in result.output
+    assert "max-file-bytes" in result.output or "input limit" in result.output
+
+
+def test_a_trace_line_over_the_line_limit_is_a_bad_line_and_traces_stream(tmp_path):
+    from toolkit.simulate import trace as trace_module
+
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"t": 0, "tool_name": "Read", "tool_input": {"file_path": "' + "a" * 3000 + '"}}\n')
+    lines = list(trace_module.raw_lines(path, max_line_bytes=1000))
+    assert lines == [(1, None, "longer than 1000 bytes; refused unread")]
+    result = invoke(["simulate", str(path)])
+    assert result.exit_code == 0
 
 
 def test_a_bom_at_the_start_of_json_inputs_is_accepted(tmp_path):

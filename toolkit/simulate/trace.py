@@ -89,14 +89,28 @@ class Bad(Exception):
         self.message, self.hint = message, hint
 
 
-def raw_lines(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    """(line number, parsed JSON or None, problem) for every non-blank line, streaming."""
+MAX_LINE_BYTES = 1 << 20
+"""One trace line (one tool call) larger than this is a bad line; the trace itself may be any size."""
+
+
+def raw_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, parsed JSON or None, problem) for every non-blank line, streaming with bounded memory."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise TraceError(str(path), f"cannot read the trace: {exc.strerror}", hint="check the path") from None
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        number = 0
+        while True:
+            raw = handle.readline(max_line_bytes + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):
+                    raw = handle.readline(max_line_bytes + 1)
+                yield number, None, f"longer than {max_line_bytes} bytes; refused unread"
+                continue
             if not raw.strip():
                 continue
             try:
