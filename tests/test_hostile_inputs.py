@@ -115,6 +115,7 @@ def test_a_directory_where_a_file_is_expected(tmp_path, args):
 @pytest.mark.parametrize(("args", "name"), [
     (["lint", "{f}"], "big.yaml"), (["eval", "--tool", "Bash", "--input", "@{f}"], "big.json"),
     (["sync", "constants", "--python", "{f}"], "big.py"), (["test", "{f}", "--no-wasm"], "big.tests.yaml"),
+    (["parity", "{f}", "--no-policies"], "big.json"),
 ])
 def test_inputs_over_max_file_bytes_are_refused_unread(tmp_path, args, name):
     config = tmp_path / "cedar-gates.toml"

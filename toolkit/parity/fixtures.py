@@ -142,10 +142,11 @@ def parse_fixture(path: Path, text: str, require_expected: bool = True,
     )
 
 
-def load_fixture(path: Path, require_expected: bool = True, checked_texts: set[str] | None = None) -> Fixture:
+def load_fixture(path: Path, require_expected: bool = True, checked_texts: set[str] | None = None,
+                 max_bytes: int = FIXTURE_MAX_BYTES) -> Fixture:
     shown = display_path(path)
     try:
-        source = read_source(path, FIXTURE_MAX_BYTES, shown)
+        source = read_source(path, max_bytes, shown)
     except UnreadableSource as exc:
         raise FixtureError(shown, exc.message, exc.line, exc.column, exc.hint) from None
     return parse_fixture(path, source.text, require_expected, checked_texts, shown)
@@ -162,7 +163,8 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
-def load_fixtures(paths: Iterable[Path], require_expected: bool = True) -> list[Fixture]:
+def load_fixtures(paths: Iterable[Path], require_expected: bool = True,
+                  max_bytes: int = FIXTURE_MAX_BYTES) -> list[Fixture]:
     """Every fixture, or one FixtureError listing each unusable file; names must be unique."""
     fixtures: list[Fixture] = []
     errors: list[FixtureError] = []
@@ -172,7 +174,7 @@ def load_fixtures(paths: Iterable[Path], require_expected: bool = True) -> list[
     checked: set[str] = set()
     for path in files:
         try:
-            fixtures.append(load_fixture(path, require_expected, checked))
+            fixtures.append(load_fixture(path, require_expected, checked, max_bytes))
         except FixtureError as exc:
             errors.append(exc)
     seen: dict[str, str] = {}

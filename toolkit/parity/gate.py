@@ -79,9 +79,10 @@ def run_parity(
     files = fixture_files(fixture_paths(config, paths))
     parts = _split(files, jobs)
     if len(parts) > 1:
-        report = _run_parts(parts, runner, shard, progress)
+        report = _run_parts(parts, runner, shard, progress, config.max_file_bytes)
     else:
-        cases = [case_from_fixture(f) for f in load_fixtures(fixture_paths(config, paths))]
+        cases = [case_from_fixture(f) for f in load_fixtures(fixture_paths(config, paths),
+                                                             max_bytes=config.max_file_bytes)]
         report = run_cases([c for c in cases if in_shard(c.name, shard)], runner, progress)
     if include_policies:
         extra = run_cases([c for c in policy_cases(config) if in_shard(c.name, shard)], runner, progress)
@@ -99,15 +100,15 @@ def _split(files: list[Path], jobs: int) -> list[list[Path]]:
     return [files[i:i + size] for i in range(0, len(files), size)]
 
 
-def _run_part(files: list[Path], timeout_s: float, shard: Shard | None) -> ParityReport:
+def _run_part(files: list[Path], timeout_s: float, shard: Shard | None, max_bytes: int) -> ParityReport:
     """One worker: loads its own files (loading is most of the cost) and runs them on its own Node runner."""
-    cases = [case_from_fixture(f) for f in load_fixtures(files)]
+    cases = [case_from_fixture(f) for f in load_fixtures(files, max_bytes=max_bytes)]
     with WasmRunner(timeout_s=timeout_s) as runner:
         return run_cases([c for c in cases if in_shard(c.name, shard)], runner)
 
 
 def _run_parts(parts: list[list[Path]], runner: WasmRunner, shard: Shard | None,
-               progress: Progress | None) -> ParityReport:
+               progress: Progress | None, max_bytes: int) -> ParityReport:
     import multiprocessing
     import time
     from concurrent.futures import ProcessPoolExecutor
@@ -116,7 +117,7 @@ def _run_parts(parts: list[list[Path]], runner: WasmRunner, shard: Shard | None,
     info = runner.start()
     results, starts, failures = [], 0, []
     with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_run_part, part, runner.timeout_s, shard) for part in parts]
+        futures = [pool.submit(_run_part, part, runner.timeout_s, shard, max_bytes) for part in parts]
         for future in futures:
             part = future.result()
             results.extend(part.results)
