@@ -50,8 +50,9 @@ CALLS = [
      "run_command"),
     ("Write", "Write", {"file_path": "src/app/handlers.py", "content": "print('hello')\n"}, "write_file"),
     ("Read", "Read", {"file_path": "src/app/handlers.py"}, "invoke_tool"),
+    ("WriteBig", "Write", {"file_path": "src/app/generated.py", "content": "x = 'data'\n" * 20_000}, "write_file"),
 ]
-TARGETS = {"Bash1": 3.0, "Bash2": 3.0, "Bash3": 3.0, "Write": 2.0, "Read": 2.0}
+TARGETS = {"Bash1": 3.0, "Bash2": 3.0, "Bash3": 3.0, "Write": 2.0, "Read": 2.0, "WriteBig": 2.0}
 
 
 def per_call_us(fn, n: int) -> float:

@@ -6,6 +6,7 @@ Cedar evaluation errors come from the real cedarpy running a real policy.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import replace
 
@@ -152,6 +153,8 @@ def _circular():
         ("Bash", {"command": "ls", "when": object()}, "InputNotSerialisable"),
         ("Bash", {"command": "ls", "x": math.nan}, "InputNotSerialisable"),
         ("Bash", {"command": "ls", "x": _circular()}, "InputNotSerialisable"),
+        ("Bash", {"command": "ls", "x": {1: "non-string key"}}, "InputNotSerialisable"),
+        ("Bash", {"command": "ls", "x": [math.inf]}, "InputNotSerialisable"),
         ("Bash", ["ls"], "InvalidToolInput"),
         ("Bash", None, "InvalidToolInput"),
         ("", {}, "InvalidToolInput"),
@@ -223,3 +226,17 @@ def test_property_faults_in_soft_tier_state_end_in_deny(builtin_bundle, stage, e
     setattr(gate.state, target, Exploding(error))
     decision = gate.evaluate(*SOFT_CALL)
     assert decision.outcome == "deny" and decision.fail_closed
+
+
+def test_an_open_gate_keeps_the_hash_of_the_input_it_asked_about(builtin_bundle):
+    from toolkit.engine.gate import canonical_json
+
+    gate = _gate(builtin_bundle)
+    tool_name, tool_input = SOFT_CALL[0], dict(SOFT_CALL[1])
+    asked = hashlib.sha256(canonical_json(tool_input).encode()).hexdigest()
+    decision = gate.evaluate(tool_name, tool_input)
+    tool_input["changed_after_the_call"] = True
+    assert decision.outcome == "require_approval"
+    assert decision.input_sha256 == asked
+    gate.resolve(decision, Deny("no"))
+    assert gate.evaluate(tool_name, dict(SOFT_CALL[1])).stage == "input_cache"

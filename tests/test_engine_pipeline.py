@@ -364,11 +364,12 @@ def test_gate_falls_back_to_the_public_api_when_the_fast_path_disagrees(monkeypa
 def test_decision_and_resolution_records_carry_every_field():
     import dataclasses
 
-    from toolkit.engine.records import Decision, Resolution
+    from toolkit.engine.records import Decision, InputDigest, Resolution
 
     decision = Decision("call-1", "Bash", 1.0, "deny", "r", "hard", ("a",), ("b",), ("c",), ("d",), "high", 30, True,
-                        "input", "tool_type:Bash", "h", "s", 7)
-    assert decision.to_json() == {k: list(v) if isinstance(v, tuple) else v
-                                  for k, v in dataclasses.asdict(decision).items()}
+                        "input", "tool_type:Bash", "h", InputDigest(lambda: "s"), 7)
+    fields = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(decision).items()}
+    fields["input_sha256"] = fields.pop("input_digest").hex
+    assert decision.to_json() == fields
     resolution = Resolution("call-1", "deny", "deny", "r", 2.0, "this_call", "<x/>", True, False)
     assert resolution.to_json() == dataclasses.asdict(resolution)

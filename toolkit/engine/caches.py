@@ -41,6 +41,10 @@ class RecentDecisions(Generic[K]):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def empty(self) -> bool:
+        """Lets a caller skip building a costly key (an input hash) when nothing could match."""
+        return not self._entries
+
     def items(self) -> list[tuple[K, str, float]]:
         """(key, outcome, inserted_at), least recent first: enough to rebuild the cache with `put`."""
         return [(key, outcome, at) for key, (outcome, at) in self._entries.items()]

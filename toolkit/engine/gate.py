@@ -31,6 +31,7 @@ from toolkit.engine.records import (
     Approve,
     Decision,
     Deny,
+    InputDigest,
     Resolution,
     Response,
     Timeout,
@@ -69,6 +70,36 @@ def canonical_json(value: Any) -> str:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError, RecursionError) as exc:
         raise InputNotSerialisable(str(exc)) from None
+
+
+_MAX_INPUT_DEPTH = 500
+
+
+def check_json_value(value: Any, depth: int = 0) -> None:
+    """Refuse what canonical JSON cannot hold, without serialising it (the hash is computed lazily)."""
+    if depth > _MAX_INPUT_DEPTH:
+        raise InputNotSerialisable("the tool input is nested too deeply (or refers to itself)")
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InputNotSerialisable(f"out of range float value {value!r}")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InputNotSerialisable(f"keys must be strings, not {type(key).__name__}")
+            check_json_value(item, depth + 1)
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            check_json_value(item, depth + 1)
+        return
+    raise InputNotSerialisable(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def input_digest(tool_input: Mapping[str, Any]) -> InputDigest:
+    return InputDigest(lambda: sha256_hex(canonical_json(tool_input).encode("ascii")))
 
 
 class Gate:
@@ -143,21 +174,22 @@ class Gate:
         start = self._timer()
         self.state.calls += 1
         request_id = f"call-{self.state.calls}"
-        input_sha = None
+        digest = None
         try:
             now = self._last_now = self.clock.now()
             if self.bundle is None or self.bundle.policy_set is None:
                 raise EngineUnavailable("no policy set is loaded")
             call = self._call_facts(tool_name, tool_input)
-            input_sha = sha256_hex(canonical_json(tool_input).encode("ascii"))
-            return self._decide(request_id, now, call, tool_input, input_sha, start)
+            check_json_value(tool_input)
+            digest = input_digest(tool_input)
+            return self._decide(request_id, now, call, tool_input, digest, start)
         except Exception as exc:  # noqa: BLE001 - fail closed on anything
             errored = exc.rule_ids if isinstance(exc, CedarEvaluationError) else ()
             return Decision(
                 request_id, str(tool_name)[:200], self._last_now, DENY, f"fail-closed: {type(exc).__name__}",
                 "precheck" if isinstance(exc, (EngineUnavailable, InvalidToolInput, InputNotSerialisable)) else "error",
                 errored_rule_ids=errored, fail_closed=True,
-                policy_hash=getattr(self.bundle, "policy_hash", None), input_sha256=input_sha,
+                policy_hash=getattr(self.bundle, "policy_hash", None), input_digest=digest,
                 eval_us=self._elapsed_us(start),
             )
 
@@ -190,7 +222,7 @@ class Gate:
                          tuple(c.canonical() for c in analysis.commands) if analysis else (), analysis)
 
     def _decide(self, request_id: str, now: float, call: CallFacts, tool_input: Mapping[str, Any],
-                input_sha: str, start: float) -> Decision:
+                digest: InputDigest, start: float) -> Decision:
         state, bundle = self.state, self.bundle
         prefilter = bundle.prefilter
         requests = requests_for(call.tool_name, tool_input, self._facts, self.task.write_tools,
@@ -199,7 +231,7 @@ class Gate:
 
         def decision(outcome: str, reason: str, stage: str, **extra: Any) -> Decision:
             return Decision(request_id, call.tool_name, now, outcome, reason, stage,
-                            policy_hash=bundle.policy_hash, input_sha256=input_sha,
+                            policy_hash=bundle.policy_hash, input_digest=digest,
                             eval_us=self._elapsed_us(start), **extra)
 
         disabled = tuple(r for r in matches.soft if bundle.rules[r].disabled)
@@ -210,7 +242,7 @@ class Gate:
         grant = state.allowlist.match(call)
         if grant is not None:
             return decision(ALLOW, f"allowed by approval scope {grant.text}", "allowlist", granted_by=grant.text, **ids)
-        cached = state.input_cache.get((call.tool_name, input_sha), now)
+        cached = None if state.input_cache.empty() else state.input_cache.get((call.tool_name, digest.hex), now)
         if cached is not None:
             what = "denied" if cached[0] == DENIED else "timed out"
             return decision(DENY, f"the same call was {what} {now - cached[1]:.0f} s ago", "input_cache",
@@ -241,6 +273,7 @@ class Gate:
             return decision(DENY, f"the task has {max(window, 0):.0f} s of approval time left, less than the "
                             f"{floor} s a human needs", "lifetime", severity=severity, **ids)
         timeout = min(self._merged_timeout(soft), int(window))
+        digest.hex  # an open gate's answer is cached under the input as it was asked
         opened = decision(REQUIRE_APPROVAL, f"Approval required: {', '.join(soft)}", "approval",
                           severity=severity, timeout_s=timeout, **ids)
         state.gates_opened += 1

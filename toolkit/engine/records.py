@@ -6,13 +6,33 @@ simulator baseline and a diff all see the same stable shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Union
+from dataclasses import dataclass, field
+from typing import Any, Callable, Union
 
 ALLOW = "allow"
 DENY = "deny"
 REQUIRE_APPROVAL = "require_approval"
 OUTCOMES = (ALLOW, DENY, REQUIRE_APPROVAL)
+
+
+class InputDigest:
+    """The SHA-256 of a tool input's canonical JSON, computed on first use.
+
+    A large Write costs several times its Cedar work to serialise and hash, and
+    most decisions (hard denies, allows without a record) never need it.
+    """
+
+    __slots__ = ("_compute", "_hex")
+
+    def __init__(self, compute: Callable[[], str]) -> None:
+        self._compute = compute
+        self._hex: str | None = None
+
+    @property
+    def hex(self) -> str:
+        if self._hex is None:
+            self._hex = self._compute()
+        return self._hex
 
 
 @dataclass(frozen=True)
@@ -41,8 +61,12 @@ class Decision:
     cache_hit: str | None = None
     granted_by: str | None = None
     policy_hash: str | None = None
-    input_sha256: str | None = None
+    input_digest: InputDigest | None = field(default=None, repr=False, compare=False)
     eval_us: int = 0
+
+    @property
+    def input_sha256(self) -> str | None:
+        return self.input_digest.hex if self.input_digest is not None else None
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
