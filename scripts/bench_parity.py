@@ -11,7 +11,8 @@
    fixture files on disk, 40 policy sets shared by many fixtures, 30 entities
    with parent chains each): `cedar-gates parity DIR --no-policies` with
    --jobs 1 and --jobs 2, as subprocesses, against the raw floor: `json.load`
-   of every file plus cedarpy `is_authorized_batch` per policy set.
+   of every file plus cedarpy `is_authorized_batch` per policy set; and the
+   command's peak memory on all N files against the first 1,000 (target 1.5x).
 Medians of R runs; no assertion, the numbers are for people.
 """
 
@@ -152,6 +153,12 @@ def whole_command(n: int, repeat: int) -> None:
                 started = time.perf_counter()
                 fn()
                 timings[label].append(time.perf_counter() - started)
+        peak_n = peak_kib(root)
+        small = root / "first-1000"
+        small.mkdir()
+        for path in files[:1000]:
+            (small / path.name).write_bytes(path.read_bytes())
+        peak_small = peak_kib(small)
     med = {k: statistics.median(v) for k, v in timings.items()}
     print(f"whole command, {n} corpus-shaped fixtures on disk (40 shared policy sets, 30 entities each), "
           f"median of {repeat}:")
@@ -159,6 +166,30 @@ def whole_command(n: int, repeat: int) -> None:
     print(f"  cedar-gates parity --jobs 1            {med['jobs 1'] * 1000:8.0f} ms  {med['jobs 1'] / med['floor']:.2f}x")
     print(f"  cedar-gates parity --jobs 2            {med['jobs 2'] * 1000:8.0f} ms  {med['jobs 2'] / med['floor']:.2f}x"
           f"  (target <= 3x; speed-up {med['jobs 1'] / med['jobs 2']:.2f}x)")
+    print(f"  peak memory, --jobs 1: {peak_n / 1024:.0f} MiB for {n} files, {peak_small / 1024:.0f} MiB for the "
+          f"first 1,000 ({peak_n / peak_small:.2f}x; target <= 1.5x)")
+
+
+PEAK_CHILD = """
+import sys
+from toolkit.entry import main
+sys.argv = ["cedar-gates", "parity", sys.argv[1], "--no-policies", "--jobs", "1", "--format", "json"]
+try:
+    main()
+except SystemExit:
+    pass
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(peak, file=sys.stderr)
+"""
+
+
+def peak_kib(root) -> int:
+    """The command's own peak resident set (VmHWM of the child, not ru_maxrss, which keeps the parent's)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", PEAK_CHILD, str(root)], capture_output=True, text=True)
+    return int(done.stderr.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -123,3 +123,26 @@ def test_any_text_is_a_fixture_or_a_clear_error(tmp_path_factory, text):
         parse_fixture(path, text)
     except InputError as exc:
         assert "y.json" in str(exc)
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@given(names=st.lists(st.tuples(_TEXT, _TEXT, st.booleans()), max_size=6))
+def test_streamed_reports_equal_the_whole_document(names):
+    from xml.etree import ElementTree as ET
+
+    from toolkit.parity.harness import ParityReport
+    from toolkit.parity.render import iter_json, iter_junit, to_json
+
+    results = []
+    for name, source, agree in names:
+        js = answer() if agree else answer("allow", ())
+        results.append(judge(name, source, Expected("deny", ("a",)), verdict([answer()], IDS), verdict([js], IDS)))
+    report = ParityReport(results=results, runner=None, cedarpy_version="4.12.2", duration_s=0.5)
+    assert "".join(iter_json(report)) == json.dumps(to_json(report), indent=2, ensure_ascii=False)
+    suite = ET.fromstring("".join(iter_junit(report)).encode("utf-8"))
+    assert [c.get("classname") for c in suite.iter("testcase")] == [
+        "".join(ch if ch in "\t\n\r" or " " <= ch < "\ufffe" or ch > "\uffff" else "\ufffd" for ch in source)
+        for _, source, _ in names]
+    assert int(suite.get("failures")) == sum(1 for r in results if not r.passed) == len(suite.findall(".//failure"))

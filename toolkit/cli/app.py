@@ -11,7 +11,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -168,6 +168,23 @@ def emit(text: str, output: Optional[Path]) -> None:
         output.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         fail(f"{output}: cannot write the report: {exc.strerror}")
+
+
+def emit_pieces(pieces: Iterable[str], output: Optional[Path]) -> None:
+    """Write a report as it is rendered, piece by piece, to stdout or the file; a newline ends it."""
+    try:
+        if output is None:
+            for piece in pieces:
+                sys.stdout.write(piece)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            return
+        with output.open("w", encoding="utf-8") as handle:
+            for piece in pieces:
+                handle.write(piece)
+            handle.write("\n")
+    except OSError as exc:
+        fail(f"{output or 'stdout'}: cannot write the report: {exc.strerror}")
 
 
 def input_errors_exit_2(command):

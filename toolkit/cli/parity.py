@@ -14,6 +14,7 @@ from toolkit.cli.app import (
     app,
     config_from,
     emit,
+    emit_pieces,
     fail,
     input_errors_exit_2,
     parity_app,
@@ -118,10 +119,9 @@ def parity_run(
         report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner, shard=selected,
                             jobs=jobs or default_jobs())
     if output_format is ReportFormat.text:
-        text = render_text(report, verbose=verbose)
+        emit(render_text(report, verbose=verbose), output)
     else:
-        text = RENDERERS[output_format.value](report)
-    emit(text, output)
+        emit_pieces(RENDERERS[output_format.value](report), output)
     raise typer.Exit(report.exit_code)
 
 

@@ -163,33 +163,54 @@ def fixture_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+class FixtureLoader:
+    """Reads fixture files batch by batch, so a long run never holds every fixture at once.
+
+    Unusable files and duplicate names are collected across batches and raised
+    together by `finish`, as one FixtureError listing each.
+    """
+
+    def __init__(self, require_expected: bool = True, max_bytes: int = FIXTURE_MAX_BYTES) -> None:
+        self.require_expected = require_expected
+        self.max_bytes = max_bytes
+        self._checked: set[str] = set()
+        self._seen: dict[str, str] = {}
+        self._errors: list[FixtureError] = []
+
+    def load(self, files: Iterable[Path]) -> list[Fixture]:
+        fixtures: list[Fixture] = []
+        for path in files:
+            try:
+                fixture = load_fixture(path, self.require_expected, self._checked, self.max_bytes)
+            except FixtureError as exc:
+                self._errors.append(exc)
+                continue
+            if fixture.name in self._seen:
+                self._errors.append(FixtureError(
+                    fixture.display, f"duplicate case name {fixture.name!r} (also in {self._seen[fixture.name]})"))
+                continue
+            self._seen[fixture.name] = fixture.display
+            fixtures.append(fixture)
+        return fixtures
+
+    def finish(self) -> None:
+        if len(self._errors) == 1:
+            raise self._errors[0]
+        if self._errors:
+            raise FixtureError(
+                f"{len(self._errors)} fixture files", "unusable:\n" + "\n".join(f"  {e}" for e in self._errors)
+            )
+
+
 def load_fixtures(paths: Iterable[Path], require_expected: bool = True,
                   max_bytes: int = FIXTURE_MAX_BYTES) -> list[Fixture]:
     """Every fixture, or one FixtureError listing each unusable file; names must be unique."""
-    fixtures: list[Fixture] = []
-    errors: list[FixtureError] = []
     files = fixture_files(paths)
     if not files:
         raise FixtureError(", ".join(str(p) for p in paths) or ".", "no fixture files (*.json) found")
-    checked: set[str] = set()
-    for path in files:
-        try:
-            fixtures.append(load_fixture(path, require_expected, checked, max_bytes))
-        except FixtureError as exc:
-            errors.append(exc)
-    seen: dict[str, str] = {}
-    for fixture in fixtures:
-        if fixture.name in seen:
-            errors.append(
-                FixtureError(fixture.display, f"duplicate case name {fixture.name!r} (also in {seen[fixture.name]})")
-            )
-        seen.setdefault(fixture.name, fixture.display)
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise FixtureError(
-            f"{len(errors)} fixture files", "unusable:\n" + "\n".join(f"  {e}" for e in errors)
-        )
+    loader = FixtureLoader(require_expected, max_bytes)
+    fixtures = loader.load(files)
+    loader.finish()
     return fixtures
 
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from toolkit.cedar.wasm import WasmRunner
 from toolkit.config import Config
 from toolkit.digest import sha256_hex
 from toolkit.parity.compare import PASS, CaseResult
 from toolkit.parity.corpus import blueprint_cases, builtin_cases, load_corpus
-from toolkit.parity.fixtures import Expected, Fixture, FixtureError, fixture_files, load_fixtures, write_fixture
+from toolkit.parity.fixtures import (
+    Expected,
+    Fixture,
+    FixtureError,
+    FixtureLoader,
+    fixture_files,
+    load_fixtures,
+    write_fixture,
+)
 from toolkit.parity.harness import (
     MIN_CASES_PER_JOB,
     Case,
@@ -19,6 +27,7 @@ from toolkit.parity.harness import (
     Progress,
     case_from_fixture,
     cedarpy_version,
+    run_batches,
     run_cases,
 )
 from toolkit.policies import load_builtins
@@ -76,14 +85,15 @@ def run_parity(
 
     With `jobs` > 1 large runs are split over worker processes (one Node runner each); the report is the same.
     """
-    files = fixture_files(fixture_paths(config, paths))
+    roots = fixture_paths(config, paths)
+    files = fixture_files(roots)
+    if not files:
+        raise FixtureError(", ".join(str(p) for p in roots), "no fixture files (*.json) found")
     parts = _split(files, jobs)
     if len(parts) > 1:
         report = _run_parts(parts, runner, shard, progress, config.max_file_bytes)
     else:
-        cases = [case_from_fixture(f) for f in load_fixtures(fixture_paths(config, paths),
-                                                             max_bytes=config.max_file_bytes)]
-        report = run_cases([c for c in cases if in_shard(c.name, shard)], runner, progress)
+        report = _run_files(files, runner, shard, config.max_file_bytes, progress)
     if include_policies:
         extra = run_cases([c for c in policy_cases(config) if in_shard(c.name, shard)], runner, progress)
         report.results.extend(extra.results)
@@ -100,11 +110,28 @@ def _split(files: list[Path], jobs: int) -> list[list[Path]]:
     return [files[i:i + size] for i in range(0, len(files), size)]
 
 
+BATCH_FILES = 250
+"""Fixture files read, run and dropped together: memory stays that of one batch plus the results."""
+
+
+def _batches(files: list[Path], loader: FixtureLoader, shard: Shard | None) -> Iterator[list[Case]]:
+    for start in range(0, len(files), BATCH_FILES):
+        yield [case_from_fixture(f) for f in loader.load(files[start:start + BATCH_FILES]) if in_shard(f.name, shard)]
+
+
+def _run_files(files: list[Path], runner: WasmRunner, shard: Shard | None, max_bytes: int,
+               progress: Progress | None = None) -> ParityReport:
+    """Unusable files do not stop the run early, but the run ends in one FixtureError listing them all."""
+    loader = FixtureLoader(max_bytes=max_bytes)
+    report = run_batches(_batches(files, loader, shard), runner, progress)
+    loader.finish()
+    return report
+
+
 def _run_part(files: list[Path], timeout_s: float, shard: Shard | None, max_bytes: int) -> ParityReport:
     """One worker: loads its own files (loading is most of the cost) and runs them on its own Node runner."""
-    cases = [case_from_fixture(f) for f in load_fixtures(files, max_bytes=max_bytes)]
     with WasmRunner(timeout_s=timeout_s) as runner:
-        return run_cases([c for c in cases if in_shard(c.name, shard)], runner)
+        return _run_files(files, runner, shard, max_bytes)
 
 
 def _run_parts(parts: list[list[Path]], runner: WasmRunner, shard: Shard | None,

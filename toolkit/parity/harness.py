@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -100,8 +101,22 @@ def _chunks(indexes: list[int], cases: Sequence[Case], limit: int) -> Iterable[l
 
 
 class Harness:
+    """Both engines over batches of cases; prepared policy texts are kept (LRU) across batches."""
+
+    MAX_SIDES = 256
+
     def __init__(self, runner: WasmRunner) -> None:
         self.runner = runner
+        self._sides: OrderedDict[str, _PolicySide] = OrderedDict()
+
+    def _side(self, text: str) -> _PolicySide:
+        side = self._sides.get(text)
+        if side is None or side.js_failure is not None:
+            side = self._sides[text] = self._prepare(text)
+            while len(self._sides) > self.MAX_SIDES:
+                self._sides.popitem(last=False)
+        self._sides.move_to_end(text)
+        return side
 
     def _prepare(self, text: str) -> _PolicySide:
         side = _PolicySide()
@@ -163,7 +178,7 @@ class Harness:
                     lossy_in_javascript=lossy_entities or has_unsafe_integer(
                         [r.get("context", {}) for r in case.requests]),
                     annotation_problems=side.annotation_problems,
-                )
+                ).settled()
             )
         return results
 
@@ -174,11 +189,8 @@ class Harness:
             key = (case.policies, json.dumps(case.entities, sort_keys=True))
             groups.setdefault(key, []).append(index)
         results: list[CaseResult | None] = [None] * len(cases)
-        sides: dict[str, _PolicySide] = {}
         for (text, _), indexes in groups.items():
-            side = sides.get(text)
-            if side is None or side.js_failure is not None:
-                side = sides[text] = self._prepare(text)
+            side = self._side(text)
             for chunk in _chunks(indexes, cases, self.runner.max_batch):
                 for i, result in zip(chunk, self._judge_chunk(text, side, [cases[i] for i in chunk])):
                     results[i] = result
@@ -188,13 +200,22 @@ class Harness:
 
 
 def run_cases(cases: Sequence[Case], runner: WasmRunner, progress: Progress | None = None) -> ParityReport:
+    return run_batches([cases], runner, progress)
+
+
+def run_batches(batches: Iterable[Sequence[Case]], runner: WasmRunner,
+                progress: Progress | None = None) -> ParityReport:
+    """Each batch is run and dropped before the next is made, so only the results stay in memory."""
     started = time.perf_counter()
     info: RunnerInfo | None = None
     try:
         info = runner.start()
     except RunnerError:
         pass  # every case then reports the failure itself
-    results = Harness(runner).run(cases, progress)
+    harness = Harness(runner)
+    results: list[CaseResult] = []
+    for batch in batches:
+        results.extend(harness.run(batch, progress))
     return ParityReport(
         results=results,
         runner=runner.info or info,

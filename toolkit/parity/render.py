@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-from xml.etree import ElementTree as ET
+import re
+from typing import Any, Iterator
+from xml.sax.saxutils import escape
 
 from toolkit.parity.compare import CLASS_HELP, DIVERGENCE, KNOWN, MISMATCH, PASS, CaseResult
 from toolkit.parity.harness import ParityReport
@@ -68,7 +69,7 @@ def render_text(report: ParityReport, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def to_json(report: ParityReport) -> dict[str, Any]:
+def _head(report: ParityReport) -> dict[str, Any]:
     return {
         "engines": {
             "cedarpy": report.cedarpy_version,
@@ -84,34 +85,65 @@ def to_json(report: ParityReport) -> dict[str, Any]:
             "runner_starts": report.runner_starts,
             "runner_failures": report.runner_failures,
         },
-        "cases": [r.to_json() for r in report.results],
-        "exit_code": report.exit_code,
     }
 
 
+def to_json(report: ParityReport) -> dict[str, Any]:
+    return {**_head(report), "cases": [r.to_json() for r in report.results], "exit_code": report.exit_code}
+
+
+_CASES = "\u0000cases\u0000"
+
+
+def iter_json(report: ParityReport) -> Iterator[str]:
+    """The JSON report in pieces, one case at a time, so a corpus-sized report is never one string."""
+    skeleton = json.dumps({**_head(report), "cases": _CASES, "exit_code": report.exit_code},
+                          indent=2, ensure_ascii=False)
+    before, _, after = skeleton.partition(json.dumps(_CASES))
+    yield before + "["
+    for index, result in enumerate(report.results):
+        case = json.dumps(result.to_json(), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+        yield ("," if index else "") + "\n    " + case
+    yield ("\n  ]" if report.results else "]") + after
+
+
 def render_json(report: ParityReport) -> str:
-    return json.dumps(to_json(report), indent=2, ensure_ascii=False)
+    return "".join(iter_json(report))
+
+
+def _xml_attr(value: str) -> str:
+    return escape(_xml_text(value), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"})
+
+
+def iter_junit(report: ParityReport) -> Iterator[str]:
+    """JUnit XML in pieces: a failure element per failing case, written as its case comes."""
+    yield "<?xml version='1.0' encoding='utf-8'?>\n"
+    failures = len(report.results) - report.count(PASS)
+    yield (f'<testsuite name="cedar-gates parity" tests="{len(report.results)}" failures="{failures}" errors="0" '
+           f'time="{report.duration_s:.3f}">\n')
+    yield f'  <properties>\n    <property name="engines" value="{_xml_attr(engines_line(report))}" />\n  </properties>\n'
+    for result in report.results:
+        head = f'  <testcase classname="{_xml_attr(result.source)}" name="{_xml_attr(result.name)}"'
+        if result.passed:
+            yield head + " />\n"
+            continue
+        message = result.status + (f" ({', '.join(result.classes)})" if result.classes else "")
+        text = escape(_xml_text("\n".join(_case_lines(result))))
+        yield (f'{head}>\n    <failure message="{_xml_attr(message)}" type="{result.status}">'
+               f"{text}</failure>\n  </testcase>\n")
+    yield "</testsuite>"
+
+
+def _xml_text(value: str) -> str:
+    """Characters XML 1.0 cannot carry at all become U+FFFD."""
+    return _XML_INVALID.sub("\ufffd", value)
+
+
+_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def render_junit(report: ParityReport) -> str:
-    suite = ET.Element(
-        "testsuite",
-        name="cedar-gates parity",
-        tests=str(len(report.results)),
-        failures=str(len(report.results) - report.count(PASS)),
-        errors="0",
-        time=f"{report.duration_s:.3f}",
-    )
-    ET.SubElement(ET.SubElement(suite, "properties"), "property", name="engines", value=engines_line(report))
-    for result in report.results:
-        case = ET.SubElement(suite, "testcase", classname=result.source, name=result.name)
-        if result.passed:
-            continue
-        message = result.status + (f" ({', '.join(result.classes)})" if result.classes else "")
-        failure = ET.SubElement(case, "failure", message=message, type=result.status)
-        failure.text = "\n".join(_case_lines(result))
-    ET.indent(suite)
-    return ET.tostring(suite, encoding="unicode", xml_declaration=True)
+    return "".join(iter_junit(report))
 
 
-RENDERERS = {"json": render_json, "junit": render_junit}
+RENDERERS = {"json": iter_json, "junit": iter_junit}
