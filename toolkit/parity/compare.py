@@ -40,7 +40,7 @@ CLASS_HELP = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """One engine's answer to a whole case, in rule-id terms (a case may hold several requests)."""
 
@@ -98,7 +98,7 @@ def failed(kind: str, message: str) -> Verdict:
     return Verdict(False, failure=f"{kind}: {message}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseResult:
     name: str
     source: str

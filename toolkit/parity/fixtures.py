@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ class FixtureError(InputError):
     """A fixture that cannot be used; the CLI reports it with exit 2."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expected:
     decision: str
     matching_rule_ids: tuple[str, ...]
@@ -142,8 +143,9 @@ def parse_fixture(path: Path, text: str, require_expected: bool = True,
     )
 
 
-def load_fixture(path: Path, require_expected: bool = True, checked_texts: set[str] | None = None,
+def load_fixture(path: Path | str, require_expected: bool = True, checked_texts: set[str] | None = None,
                  max_bytes: int = FIXTURE_MAX_BYTES) -> Fixture:
+    path = Path(path)
     shown = display_path(path)
     try:
         source = read_source(path, max_bytes, shown)
@@ -152,14 +154,22 @@ def load_fixture(path: Path, require_expected: bool = True, checked_texts: set[s
     return parse_fixture(path, source.text, require_expected, checked_texts, shown)
 
 
-def fixture_files(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; directories searched recursively for `*.json`."""
-    out: list[Path] = []
+def fixture_files(paths: Iterable[Path]) -> list[str]:
+    """Files as given; directories searched recursively for `*.json`, in path order.
+
+    Plain strings, not Path objects: on a 62k-file corpus the Path list alone
+    was 22 MB, a third of a run's peak memory.
+    """
+    out: list[str] = []
     for path in paths:
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
-        else:
-            out.append(path)
+        if not path.is_dir():
+            out.append(str(path))
+            continue
+        found = []
+        for folder, dirs, names in os.walk(path):
+            found.extend(os.path.join(folder, n) for n in names
+                         if n.endswith(".json") and os.path.isfile(os.path.join(folder, n)))
+        out.extend(sorted(found, key=lambda f: f.split(os.sep)))
     return out
 
 
@@ -177,7 +187,7 @@ class FixtureLoader:
         self._seen: dict[str, str] = {}
         self._errors: list[FixtureError] = []
 
-    def load(self, files: Iterable[Path]) -> list[Fixture]:
+    def load(self, files: Iterable[Path | str]) -> list[Fixture]:
         fixtures: list[Fixture] = []
         for path in files:
             try:

@@ -101,7 +101,7 @@ def run_parity(
     return report
 
 
-def _split(files: list[Path], jobs: int) -> list[list[Path]]:
+def _split(files: list[str], jobs: int) -> list[list[str]]:
     """Contiguous slices of the file list, so concatenating the workers' results gives the serial order."""
     workers = min(jobs, len(files) // MIN_CASES_PER_JOB)
     if workers <= 1:
@@ -114,12 +114,12 @@ BATCH_FILES = 250
 """Fixture files read, run and dropped together: memory stays that of one batch plus the results."""
 
 
-def _batches(files: list[Path], loader: FixtureLoader, shard: Shard | None) -> Iterator[list[Case]]:
+def _batches(files: list[str], loader: FixtureLoader, shard: Shard | None) -> Iterator[list[Case]]:
     for start in range(0, len(files), BATCH_FILES):
         yield [case_from_fixture(f) for f in loader.load(files[start:start + BATCH_FILES]) if in_shard(f.name, shard)]
 
 
-def _run_files(files: list[Path], runner: WasmRunner, shard: Shard | None, max_bytes: int,
+def _run_files(files: list[str], runner: WasmRunner, shard: Shard | None, max_bytes: int,
                progress: Progress | None = None) -> ParityReport:
     """Unusable files do not stop the run early, but the run ends in one FixtureError listing them all."""
     loader = FixtureLoader(max_bytes=max_bytes)
@@ -128,13 +128,13 @@ def _run_files(files: list[Path], runner: WasmRunner, shard: Shard | None, max_b
     return report
 
 
-def _run_part(files: list[Path], timeout_s: float, shard: Shard | None, max_bytes: int) -> ParityReport:
+def _run_part(files: list[str], timeout_s: float, shard: Shard | None, max_bytes: int) -> ParityReport:
     """One worker: loads its own files (loading is most of the cost) and runs them on its own Node runner."""
     with WasmRunner(timeout_s=timeout_s) as runner:
         return _run_files(files, runner, shard, max_bytes)
 
 
-def _run_parts(parts: list[list[Path]], runner: WasmRunner, shard: Shard | None,
+def _run_parts(parts: list[list[str]], runner: WasmRunner, shard: Shard | None,
                progress: Progress | None, max_bytes: int) -> ParityReport:
     import multiprocessing
     import time

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Sequence
 
 import cedarpy
@@ -108,6 +108,18 @@ class Harness:
     def __init__(self, runner: WasmRunner) -> None:
         self.runner = runner
         self._sides: OrderedDict[str, _PolicySide] = OrderedDict()
+        self._shared: dict[object, object] = {}
+
+    def _lean(self, result: CaseResult) -> CaseResult:
+        """A passing result as small as it gets: equal verdicts and expectations are one shared object."""
+        result = result.settled()
+        if not result.passed:
+            return result
+        if len(self._shared) > 4096:
+            self._shared.clear()
+        share = self._shared.setdefault
+        return replace(result, cedarpy=share(result.cedarpy, result.cedarpy), wasm=share(result.wasm, result.wasm),
+                       expected=share(result.expected, result.expected))
 
     def _side(self, text: str) -> _PolicySide:
         side = self._sides.get(text)
@@ -172,14 +184,14 @@ class Harness:
             else:
                 js = verdict(js_all[offset : offset + n], side.js_rule_ids)
             offset += n
-            results.append(
+            results.append(self._lean(
                 judge(
                     case.name, case.source, case.expected, py, js,
                     lossy_in_javascript=lossy_entities or has_unsafe_integer(
                         [r.get("context", {}) for r in case.requests]),
                     annotation_problems=side.annotation_problems,
-                ).settled()
-            )
+                )
+            ))
         return results
 
     def run(self, cases: Sequence[Case], progress: Progress | None = None) -> list[CaseResult]:
