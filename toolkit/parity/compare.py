@@ -8,7 +8,7 @@ else gets a named divergence class.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from toolkit.cedar.answers import EngineAnswer
@@ -112,12 +112,6 @@ class CaseResult:
     @property
     def passed(self) -> bool:
         return self.status == PASS
-
-    def settled(self) -> CaseResult:
-        """A passing result without the raw per-request answers (only a divergence is saved from them)."""
-        if not self.passed or not (self.cedarpy.answers or self.wasm.answers):
-            return self
-        return replace(self, cedarpy=replace(self.cedarpy, answers=()), wasm=replace(self.wasm, answers=()))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -166,7 +166,7 @@ def fixture_files(paths: Iterable[Path]) -> list[str]:
             out.append(str(path))
             continue
         found = []
-        for folder, dirs, names in os.walk(path):
+        for folder, _dirs, names in os.walk(path):
             found.extend(os.path.join(folder, n) for n in names
                          if n.endswith(".json") and os.path.isfile(os.path.join(folder, n)))
         out.extend(sorted(found, key=lambda f: f.split(os.sep)))

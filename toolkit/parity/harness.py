@@ -111,15 +111,21 @@ class Harness:
         self._shared: dict[object, object] = {}
 
     def _lean(self, result: CaseResult) -> CaseResult:
-        """A passing result as small as it gets: equal verdicts and expectations are one shared object."""
-        result = result.settled()
+        """A passing result as small as it gets for a corpus-sized report.
+
+        The raw per-request answers are dropped (only a divergence is saved from
+        them) and equal verdicts and expectations become one shared object.
+        """
         if not result.passed:
             return result
         if len(self._shared) > 4096:
             self._shared.clear()
-        share = self._shared.setdefault
-        return replace(result, cedarpy=share(result.cedarpy, result.cedarpy), wasm=share(result.wasm, result.wasm),
-                       expected=share(result.expected, result.expected))
+
+        def share(value: Any) -> Any:
+            return self._shared.setdefault(value, value)
+
+        return replace(result, cedarpy=share(replace(result.cedarpy, answers=())),
+                       wasm=share(replace(result.wasm, answers=())), expected=share(result.expected))
 
     def _side(self, text: str) -> _PolicySide:
         side = self._sides.get(text)
