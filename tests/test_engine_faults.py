@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from types import MappingProxyType
 from dataclasses import replace
 
 import pytest
@@ -155,6 +156,8 @@ def _circular():
         ("Bash", {"command": "ls", "x": _circular()}, "InputNotSerialisable"),
         ("Bash", {"command": "ls", "x": {1: "non-string key"}}, "InputNotSerialisable"),
         ("Bash", {"command": "ls", "x": [math.inf]}, "InputNotSerialisable"),
+        ("Bash", {"command": "ls", "x": MappingProxyType({"a": 1})}, "InputNotSerialisable"),
+        ("Bash", MappingProxyType({"command": "ls"}), "InputNotSerialisable"),
         ("Bash", ["ls"], "InvalidToolInput"),
         ("Bash", None, "InvalidToolInput"),
         ("", {}, "InvalidToolInput"),
@@ -240,3 +243,24 @@ def test_an_open_gate_keeps_the_hash_of_the_input_it_asked_about(builtin_bundle)
     assert decision.input_sha256 == asked
     gate.resolve(decision, Deny("no"))
     assert gate.evaluate(tool_name, dict(SOFT_CALL[1])).stage == "input_cache"
+
+
+_ODD_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5) | st.binary(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner) | st.frozensets(st.integers(), max_size=2)
+    | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
+    | st.dictionaries(st.text(max_size=3), inner, max_size=2).map(MappingProxyType),
+    max_leaves=12,
+)
+
+
+@given(value=_ODD_VALUES)
+def test_property_an_input_that_passes_the_precheck_can_always_be_hashed(value):
+    from toolkit.engine.gate import canonical_json, check_json_value
+    from toolkit.engine.failures import InputNotSerialisable
+
+    try:
+        check_json_value(value)
+    except InputNotSerialisable:
+        return
+    canonical_json(value)

@@ -76,7 +76,10 @@ _MAX_INPUT_DEPTH = 500
 
 
 def check_json_value(value: Any, depth: int = 0) -> None:
-    """Refuse what canonical JSON cannot hold, without serialising it (the hash is computed lazily)."""
+    """Refuse what canonical JSON cannot hold, without serialising it (the hash is computed lazily).
+
+    It accepts no more than `canonical_json` does, so a hash computed later for a record cannot fail.
+    """
     if depth > _MAX_INPUT_DEPTH:
         raise InputNotSerialisable("the tool input is nested too deeply (or refers to itself)")
     if value is None or isinstance(value, (str, bool, int)):
@@ -85,7 +88,7 @@ def check_json_value(value: Any, depth: int = 0) -> None:
         if value != value or value in (float("inf"), float("-inf")):
             raise InputNotSerialisable(f"out of range float value {value!r}")
         return
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InputNotSerialisable(f"keys must be strings, not {type(key).__name__}")
