@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from toolkit.blueprint.source import UnreadableSource, display_path, read_source
+from toolkit.blueprint.source import DisplayPaths, UnreadableSource, display_path, read_source
 from toolkit.cedar import pyengine
 from toolkit.errors import InputError
 from toolkit.parity.shape import shape_problems
@@ -144,9 +144,9 @@ def parse_fixture(path: Path, text: str, require_expected: bool = True,
 
 
 def load_fixture(path: Path | str, require_expected: bool = True, checked_texts: set[str] | None = None,
-                 max_bytes: int = FIXTURE_MAX_BYTES) -> Fixture:
+                 max_bytes: int = FIXTURE_MAX_BYTES, shown: str | None = None) -> Fixture:
     path = Path(path)
-    shown = display_path(path)
+    shown = shown or display_path(path)
     try:
         source = read_source(path, max_bytes, shown)
     except UnreadableSource as exc:
@@ -186,12 +186,14 @@ class FixtureLoader:
         self._checked: set[str] = set()
         self._seen: dict[str, str] = {}
         self._errors: list[FixtureError] = []
+        self._display = DisplayPaths()
 
     def load(self, files: Iterable[Path | str]) -> list[Fixture]:
         fixtures: list[Fixture] = []
         for path in files:
             try:
-                fixture = load_fixture(path, self.require_expected, self._checked, self.max_bytes)
+                fixture = load_fixture(path, self.require_expected, self._checked, self.max_bytes,
+                                       self._display(path))
             except FixtureError as exc:
                 self._errors.append(exc)
                 continue

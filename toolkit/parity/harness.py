@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -98,6 +98,25 @@ def _chunks(indexes: list[int], cases: Sequence[Case], limit: int) -> Iterable[l
         size += n
     if chunk:
         yield chunk
+
+
+def _groups(cases: Sequence[Case]) -> Iterable[tuple[str, list[int]]]:
+    """Case indexes by policy text and entity store, for one runner call per group.
+
+    The store's key is its `marshal` bytes: type-exact (unlike `==`, which
+    takes `true` for `1`) and about 8x cheaper than JSON with sorted keys.
+    Equal stores that marshal differently (key order, shared objects) only
+    cost an extra runner call, never a wrong answer.
+    """
+    groups: dict[tuple[str, bytes | int], list[int]] = {}
+    for index, case in enumerate(cases):
+        try:
+            store: bytes | int = marshal.dumps(case.entities)
+        except ValueError:  # nested past marshal's depth limit: a group of its own
+            store = index
+        groups.setdefault((case.policies, store), []).append(index)
+    for (text, _), indexes in groups.items():
+        yield text, indexes
 
 
 class Harness:
@@ -202,12 +221,8 @@ class Harness:
 
     def run(self, cases: Sequence[Case], progress: Progress | None = None) -> list[CaseResult]:
         """Results in the order of `cases`."""
-        groups: dict[tuple[str, str], list[int]] = {}
-        for index, case in enumerate(cases):
-            key = (case.policies, json.dumps(case.entities, sort_keys=True))
-            groups.setdefault(key, []).append(index)
         results: list[CaseResult | None] = [None] * len(cases)
-        for (text, _), indexes in groups.items():
+        for text, indexes in _groups(cases):
             side = self._side(text)
             for chunk in _chunks(indexes, cases, self.runner.max_batch):
                 for i, result in zip(chunk, self._judge_chunk(text, side, [cases[i] for i in chunk])):
