@@ -235,7 +235,7 @@ def test_check_reports_a_missing_runner_as_an_error_gate():
 
 
 class CrashesOnce:
-    """Fault injection: the real runner, told to die on one chosen policy set."""
+    """Fault injection: the real runner, told to die on one chosen policy set (with others in flight behind it)."""
 
     def __init__(self, victim: str, fault: str):
         from toolkit.cedar.wasm import WasmRunner
@@ -246,11 +246,11 @@ class CrashesOnce:
     def __getattr__(self, name):
         return getattr(self.runner, name)
 
-    def authorize(self, text, entities, requests):
+    def submit(self, text, entities, requests):
         fault = self.fault if self.victim in text and self.fault else None
         if fault:
             self.fault = None
-        return self.runner.authorize(text, entities, requests, fault=fault)
+        return self.runner.submit(text, entities, requests, fault=fault)
 
 
 @pytest.mark.parametrize(("fault", "cls"), [("exit", "runner_crash"), ("hang", "timeout"), ("garbage", "runner_crash")])

@@ -21,8 +21,8 @@ cli = CliRunner()
 class FlipsForbidDecisions(WasmRunner):
     """Fault injection: cedar-wasm 'forgets' every forbid that matched."""
 
-    def authorize(self, text, entities, requests, *, fault=None):
-        answers = super().authorize(text, entities, requests, fault=fault)
+    def collect(self, pending):
+        answers = super().collect(pending)
         return [replace(a, decision="allow", reasons=()) if a.ok and a.decision == "deny" and a.reasons else a
                 for a in answers]
 

@@ -148,3 +148,27 @@ def test_runner_without_cedar_wasm_fails_to_start_with_its_own_message(tmp_path)
     with WasmRunner(install) as runner, pytest.raises(RunnerError) as caught:
         runner.start()
     assert "cannot load @cedar-policy/cedar-wasm" in str(caught.value)
+
+
+def test_batches_in_flight_are_answered_in_any_collection_order_past_full_pipes():
+    entities = [{"uid": {"type": "Agent::TaskAgent", "id": f"e{i}"}, "attrs": {"note": "x" * 400}, "parents": []}
+                for i in range(60)]
+    with WasmRunner(max_batch=8) as runner:
+        pending = [runner.submit(POLICIES, entities, [request(x % 7) for x in range(n, n + 20)]) for n in range(40)]
+        assert runner.load(POLICIES).ok  # a synchronous call behind 100 in-flight requests
+        last = runner.collect(pending[-1])
+        answers = [runner.collect(p) for p in pending[:-1]] + [last]
+    for n, batch in enumerate(answers):
+        assert [a.decision for a in batch] == ["deny" if x % 7 > 3 else "allow" for x in range(n, n + 20)]
+
+
+def test_a_crash_is_charged_to_its_batch_and_batches_behind_it_are_resent(faulty_runner):
+    before = faulty_runner.submit(POLICIES, [], [request(1)])
+    victim = faulty_runner.submit(POLICIES, [], [request(1)], fault="exit")
+    behind = [faulty_runner.submit(POLICIES, [], [request(x)]) for x in (2, 5)]
+    assert faulty_runner.collect(before)[0].decision == "allow"
+    with pytest.raises(RunnerError) as caught:
+        faulty_runner.collect(victim)
+    assert caught.value.kind == "crash"
+    assert [faulty_runner.collect(p)[0].decision for p in behind] == ["allow", "deny"]
+    assert faulty_runner.starts == 2 and len(faulty_runner.failures) == 1

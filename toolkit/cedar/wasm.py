@@ -6,6 +6,12 @@ the call that hit it and the next call gets a fresh process. Policy sets are
 pre-parsed once per process and referenced by a slot id. A bounded number of slots
 is reused so a long fuzz run does not grow the runner's memory, and the process is
 recycled after a bounded number of requests (one V8 process died after ~62k).
+
+Calls can be pipelined: `submit` sends a batch and returns at once, `collect`
+reads its answers later, so the caller works (cedarpy, loading the next
+fixtures) while Node works. Answers come in request order; a failure is charged
+to the request Node was on, and requests in flight behind it are sent again to
+the fresh process when collected.
 """
 
 from __future__ import annotations
@@ -15,10 +21,9 @@ import os
 import queue
 import subprocess
 import threading
-import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 from toolkit.cedar.answers import EngineAnswer
 from toolkit.cedar.node import RunnerInstall, locate
@@ -77,6 +82,38 @@ def _loaded(slot: str, raw: dict[str, Any]) -> LoadedSet:
     return LoadedSet(slot, policies, ())
 
 
+class _Lost(Exception):
+    """The request was in flight behind one that killed the process; it never ran."""
+
+
+_WAITING = object()
+
+
+class _Ticket:
+    """One request line sent to the runner, and later its answer or its error."""
+
+    __slots__ = ("id", "op", "answer", "error", "lost")
+
+    def __init__(self, request_id: int, op: str) -> None:
+        self.id = request_id
+        self.op = op
+        self.answer: Any = _WAITING
+        self.error: RunnerError | None = None
+        self.lost = False
+
+
+@dataclass
+class Pending:
+    """A submitted `authorize`: what to send again if its process dies under it, and its tickets."""
+
+    text: str
+    entities: list[Any]
+    requests: list[dict[str, Any]]
+    fault: str | None
+    tickets: list[_Ticket]
+    refused: LoadedSet | None = None
+
+
 class WasmRunner:
     def __init__(
         self,
@@ -89,7 +126,6 @@ class WasmRunner:
         max_sets: int = 256,
         env: dict[str, str] | None = None,
         command: list[str] | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._install = install
         self._command = command
@@ -99,9 +135,10 @@ class WasmRunner:
         self.max_batch = max_batch
         self.recycle_after = recycle_after
         self.max_sets = max_sets
-        self._clock = clock
         self._proc: subprocess.Popen[bytes] | None = None
         self._lines: queue.Queue[bytes | None] = queue.Queue()
+        self._outbox: queue.Queue[bytes | None] = queue.Queue()
+        self._inflight: deque[_Ticket] = deque()
         self._stderr: deque[str] = deque(maxlen=200)
         self._next_id = 0
         self._served = 0
@@ -141,17 +178,32 @@ class WasmRunner:
             raise RunnerError("crash", f"cannot start the runner ({command[0]}): {exc.strerror}") from None
         self._proc = proc
         self._lines = queue.Queue()
+        self._outbox = queue.Queue()
+        self._lose_inflight()
         self._live = set()
         self._served = 0
         self.starts += 1
+        threading.Thread(target=self._pump_stdin, args=(proc, self._outbox), daemon=True).start()
         threading.Thread(target=self._pump_stdout, args=(proc, self._lines), daemon=True).start()
         threading.Thread(target=self._pump_stderr, args=(proc,), daemon=True).start()
-        raw = self._call({"op": "hello"}, self.startup_timeout_s)
+        raw = self._call({"op": "hello"})
         try:
             self.info = RunnerInfo(**{k: raw[k] for k in ("node", "cedar", "lang", "sdk", "package", "pid")})
         except (KeyError, TypeError):
             self._fail("protocol", f"unexpected hello answer: {str(raw)[:200]}")
         return self.info
+
+    def _pump_stdin(self, proc: subprocess.Popen[bytes], outbox: queue.Queue[bytes | None]) -> None:
+        """Writes happen here: Node reads nothing while it computes, and a full pipe must not stall the caller."""
+        assert proc.stdin is not None
+        try:
+            while (line := outbox.get()) is not None:
+                proc.stdin.write(line)
+                if outbox.empty():
+                    proc.stdin.flush()
+            proc.stdin.close()
+        except (OSError, ValueError):
+            pass  # the process is gone; the reader sees its end and charges the request it was on
 
     def _pump_stdout(self, proc: subprocess.Popen[bytes], lines: queue.Queue[bytes | None]) -> None:
         assert proc.stdout is not None
@@ -164,7 +216,7 @@ class WasmRunner:
         for line in proc.stderr:
             self._stderr.append(line.decode("utf-8", "replace"))
 
-    def _fail(self, kind: str, message: str) -> NoReturn:
+    def _kill(self, kind: str, message: str) -> RunnerError:
         proc = self._proc
         if proc is not None and proc.poll() is None:
             proc.kill()
@@ -175,44 +227,76 @@ class WasmRunner:
                 pass
         self._proc = None
         self.info = None
+        self._outbox.put(None)
+        self._lose_inflight()
         error = RunnerError(kind, message, self.stderr_tail())
         self.failures.append(error)
-        raise error
+        return error
 
-    def _call(self, payload: dict[str, Any], timeout_s: float) -> Any:
-        proc = self._proc
-        if proc is None or proc.poll() is not None:
+    def _fail(self, kind: str, message: str) -> NoReturn:
+        raise self._kill(kind, message)
+
+    def _lose_inflight(self) -> None:
+        for ticket in self._inflight:
+            ticket.lost = True
+        self._inflight.clear()
+
+    def _send(self, payload: dict[str, Any]) -> _Ticket:
+        if not self.running:
             self.start()
-            proc = self._proc
-        assert proc is not None and proc.stdin is not None
         self._next_id += 1
-        request_id = self._next_id
-        line = json.dumps({"id": request_id, **payload}, ensure_ascii=False, separators=(",", ":"))
+        ticket = _Ticket(self._next_id, payload["op"])
+        line = json.dumps({"id": ticket.id, **payload}, ensure_ascii=False, separators=(",", ":"))
+        self._inflight.append(ticket)
+        self._outbox.put(line.encode("utf-8") + b"\n")
+        return ticket
+
+    def _await(self, ticket: _Ticket) -> Any:
+        """Reads answers in order until `ticket` has one; a process failure is charged to the request it hit."""
+        while ticket.answer is _WAITING and ticket.error is None:
+            if ticket.lost:
+                raise _Lost
+            head = self._inflight[0]
+            try:
+                self._read_into(head)
+            except RunnerError as exc:
+                head.error = exc
+        if ticket.error is not None:
+            raise ticket.error
+        return ticket.answer
+
+    def _read_into(self, head: _Ticket) -> None:
+        """The next answer line, which must be the oldest request's; each request gets the full timeout."""
+        proc = self._proc
+        timeout_s = self.startup_timeout_s if head.op == "hello" else self.timeout_s
         try:
-            proc.stdin.write(line.encode("utf-8") + b"\n")
-            proc.stdin.flush()
-        except OSError:
-            self._fail("crash", f"the runner is not reading its input (exit code {proc.poll()})")
-        deadline = self._clock() + timeout_s
-        try:
-            raw_line = self._lines.get(timeout=max(0.0, deadline - self._clock()))
+            raw_line = self._lines.get(timeout=timeout_s)
         except queue.Empty:
-            self._fail("timeout", f"no answer within {timeout_s:g} s to `{payload['op']}`")
+            self._fail("timeout", f"no answer within {timeout_s:g} s to `{head.op}`")
         if raw_line is None:
             try:
-                code = proc.wait(timeout=5)
+                code = proc.wait(timeout=5) if proc is not None else None
             except subprocess.TimeoutExpired:  # pragma: no cover
                 code = None
-            self._fail("crash", f"the runner exited (exit code {code}) during `{payload['op']}`")
+            self._fail("crash", f"the runner exited (exit code {code}) during `{head.op}`")
         try:
             answer = json.loads(raw_line)
         except ValueError:
             self._fail("protocol", f"the runner printed something that is not JSON: {raw_line[:120]!r}")
-        if not isinstance(answer, dict) or answer.get("id") != request_id:
-            self._fail("protocol", f"answer does not match request {request_id}: {str(answer)[:120]}")
-        if not answer.get("ok"):
-            raise RunnerError("refused", str(answer.get("error", "the runner refused the request")))
-        return answer.get("result")
+        if not isinstance(answer, dict) or answer.get("id") != head.id:
+            self._fail("protocol", f"answer does not match request {head.id}: {str(answer)[:120]}")
+        self._inflight.popleft()
+        if answer.get("ok"):
+            head.answer = answer.get("result")
+        else:
+            head.error = RunnerError("refused", str(answer.get("error", "the runner refused the request")))
+
+    def _call(self, payload: dict[str, Any]) -> Any:
+        while True:
+            try:
+                return self._await(self._send(payload))
+            except _Lost:
+                continue  # a request ahead of it killed the process; the retry goes to a fresh one
 
     def load(self, text: str) -> LoadedSet:
         """Pre-parse `text` once per runner process; later calls reuse the slot."""
@@ -228,7 +312,7 @@ class WasmRunner:
             self._live.discard(slot)
         else:
             slot = f"s{len(self._slots)}"
-        raw = self._call({"op": "load", "set": slot, "policies": text}, self.timeout_s)
+        raw = self._call({"op": "load", "set": slot, "policies": text})
         loaded = _loaded(slot, raw)
         self._slots[text] = loaded
         self._slots.move_to_end(text)
@@ -240,37 +324,57 @@ class WasmRunner:
         self, text: str, entities: list[Any], requests: list[dict[str, Any]], *, fault: str | None = None
     ) -> list[EngineAnswer]:
         """Answers in request order. Raises RunnerError for the whole batch the failure hit."""
-        if self._served >= self.recycle_after:
+        return self.collect(self.submit(text, entities, requests, fault=fault))
+
+    def submit(
+        self, text: str, entities: list[Any], requests: list[dict[str, Any]], *, fault: str | None = None
+    ) -> Pending:
+        """Sends the batch without waiting; `collect` returns its answers (batches may be collected in any order)."""
+        if self._served >= self.recycle_after and not self._inflight:
             self.close()
         loaded = self.load(text)
+        pending = Pending(text, entities, requests, fault, [])
         if not loaded.ok:
-            return [EngineAnswer.input_error(list(loaded.errors)) for _ in requests]
-        answers: list[EngineAnswer] = []
+            pending.refused = loaded
+            return pending
         for start in range(0, len(requests), self.max_batch):
             chunk = requests[start : start + self.max_batch]
             payload: dict[str, Any] = {"op": "authorize", "set": loaded.slot, "entities": entities, "requests": chunk}
             if fault:
                 payload["fault"] = fault
-            raw = self._call(payload, self.timeout_s)
+            pending.tickets.append(self._send(payload))
+            self._served += len(chunk)
+        return pending
+
+    def collect(self, pending: Pending) -> list[EngineAnswer]:
+        if pending.refused is not None:
+            return [EngineAnswer.input_error(list(pending.refused.errors)) for _ in pending.requests]
+        answers: list[EngineAnswer] = []
+        for index, ticket in enumerate(pending.tickets):
+            chunk = pending.requests[index * self.max_batch : (index + 1) * self.max_batch]
+            try:
+                raw = self._await(ticket)
+            except _Lost:
+                answers.extend(self.authorize(pending.text, pending.entities, chunk, fault=pending.fault))
+                continue
             if not isinstance(raw, list) or len(raw) != len(chunk):
                 self._fail("protocol", f"expected {len(chunk)} answers, got {str(raw)[:120]}")
             answers.extend(_answer(item) for item in raw)
-            self._served += len(chunk)
         return answers
 
     def describe(self, text: str) -> LoadedSet:
         """Policies and annotations as cedar-wasm extracts them, without keeping the set."""
-        return _loaded("-", self._call({"op": "describe", "policies": text}, self.timeout_s))
+        return _loaded("-", self._call({"op": "describe", "policies": text}))
 
     def close(self) -> None:
         proc, self._proc = self._proc, None
         self.info = None
         self._live = set()
+        self._lose_inflight()
         if proc is None:
             return
+        self._outbox.put(None)
         try:
-            if proc.stdin is not None:
-                proc.stdin.close()
             proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             proc.kill()

@@ -12,7 +12,7 @@ import cedarpy
 
 from toolkit.cedar import pyengine
 from toolkit.cedar.answers import EngineAnswer
-from toolkit.cedar.wasm import RunnerError, RunnerInfo, WasmRunner
+from toolkit.cedar.wasm import Pending, RunnerError, RunnerInfo, WasmRunner
 from toolkit.parity.compare import (
     CaseResult,
     Verdict,
@@ -182,24 +182,56 @@ class Harness:
             return [EngineAnswer.input_error([side.py_error]) for _ in requests]
         return pyengine.authorize_batch(side.py_handle, entities, requests)
 
-    def _js_answers(
-        self, text: str, side: _PolicySide, entities: list[Any], requests: list[dict[str, Any]]
-    ) -> list[EngineAnswer] | RunnerError:
+    def _submit(self, text: str, side: _PolicySide, entities: list[Any],
+                requests: list[dict[str, Any]]) -> Pending | list[EngineAnswer] | RunnerError:
         if side.js_failure is not None:
             return side.js_failure
         if side.js_error is not None:
             return [EngineAnswer.input_error([side.js_error]) for _ in requests]
         try:
-            return self.runner.authorize(text, entities, requests)
+            return self.runner.submit(text, entities, requests)
         except RunnerError as exc:
             return exc
 
-    def _judge_chunk(self, text: str, side: _PolicySide, cases: Sequence[Case]) -> list[CaseResult]:
-        entities = cases[0].entities
-        lossy_entities = has_unsafe_integer(entities)  # every case of a chunk shares its entity store
-        requests = [r for case in cases for r in case.requests]
-        py_all = self._py_answers(side, entities, requests)
-        js_all = self._js_answers(text, side, entities, requests)
+    def _collect(self, sent: Pending | list[EngineAnswer] | RunnerError) -> list[EngineAnswer] | RunnerError:
+        if not isinstance(sent, Pending):
+            return sent
+        try:
+            return self.runner.collect(sent)
+        except RunnerError as exc:
+            return exc
+
+    def start(self, cases: Sequence[Case]) -> _Batch:
+        """Sends every chunk to the runner, then answers them in cedarpy while Node works; `finish` judges."""
+        batch = _Batch(cases)
+        groups = [(text, self._side(text), indexes) for text, indexes in _groups(cases)]
+        for text, side, indexes in groups:
+            for chunk in _chunks(indexes, cases, self.runner.max_batch):
+                chunk_cases = [cases[i] for i in chunk]
+                requests = [r for case in chunk_cases for r in case.requests]
+                entities = chunk_cases[0].entities
+                batch.chunks.append(_Chunk(text, side, chunk, self._submit(text, side, entities, requests)))
+        for item in batch.chunks:
+            chunk_cases = [cases[i] for i in item.indexes]
+            item.py = self._py_answers(item.side, chunk_cases[0].entities,
+                                       [r for case in chunk_cases for r in case.requests])
+        return batch
+
+    def finish(self, batch: _Batch, progress: Progress | None = None) -> list[CaseResult]:
+        """Results in the order of the batch's cases."""
+        results: list[CaseResult | None] = [None] * len(batch.cases)
+        for item in batch.chunks:
+            chunk_cases = [batch.cases[i] for i in item.indexes]
+            js = self._collect(item.sent)
+            for i, result in zip(item.indexes, self._judge_chunk(item.side, chunk_cases, item.py, js)):
+                results[i] = result
+            if progress:
+                progress(len(item.indexes))
+        return [r for r in results if r is not None]
+
+    def _judge_chunk(self, side: _PolicySide, cases: Sequence[Case], py_all: list[EngineAnswer],
+                     js_all: list[EngineAnswer] | RunnerError) -> list[CaseResult]:
+        lossy_entities = has_unsafe_integer(cases[0].entities)  # every case of a chunk shares its entity store
         results, offset = [], 0
         for case in cases:
             n = len(case.requests)
@@ -221,15 +253,22 @@ class Harness:
 
     def run(self, cases: Sequence[Case], progress: Progress | None = None) -> list[CaseResult]:
         """Results in the order of `cases`."""
-        results: list[CaseResult | None] = [None] * len(cases)
-        for text, indexes in _groups(cases):
-            side = self._side(text)
-            for chunk in _chunks(indexes, cases, self.runner.max_batch):
-                for i, result in zip(chunk, self._judge_chunk(text, side, [cases[i] for i in chunk])):
-                    results[i] = result
-                if progress:
-                    progress(len(chunk))
-        return [r for r in results if r is not None]
+        return self.finish(self.start(cases), progress)
+
+
+@dataclass
+class _Chunk:
+    text: str
+    side: _PolicySide
+    indexes: list[int]
+    sent: Pending | list[EngineAnswer] | RunnerError
+    py: list[EngineAnswer] = field(default_factory=list)
+
+
+@dataclass
+class _Batch:
+    cases: Sequence[Case]
+    chunks: list[_Chunk] = field(default_factory=list)
 
 
 def run_cases(cases: Sequence[Case], runner: WasmRunner, progress: Progress | None = None) -> ParityReport:
@@ -238,7 +277,7 @@ def run_cases(cases: Sequence[Case], runner: WasmRunner, progress: Progress | No
 
 def run_batches(batches: Iterable[Sequence[Case]], runner: WasmRunner,
                 progress: Progress | None = None) -> ParityReport:
-    """Each batch is run and dropped before the next is made, so only the results stay in memory."""
+    """Each batch is run and dropped once the next is made, so only the results and two batches stay in memory."""
     started = time.perf_counter()
     info: RunnerInfo | None = None
     try:
@@ -247,8 +286,13 @@ def run_batches(batches: Iterable[Sequence[Case]], runner: WasmRunner,
         pass  # every case then reports the failure itself
     harness = Harness(runner)
     results: list[CaseResult] = []
-    for batch in batches:
-        results.extend(harness.run(batch, progress))
+    in_flight: _Batch | None = None
+    for batch in batches:  # making the next batch (reading files) overlaps Node answering the one in flight
+        if in_flight is not None:
+            results.extend(harness.finish(in_flight, progress))
+        in_flight = harness.start(batch)
+    if in_flight is not None:
+        results.extend(harness.finish(in_flight, progress))
     return ParityReport(
         results=results,
         runner=runner.info or info,
