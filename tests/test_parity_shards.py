@@ -72,3 +72,19 @@ def test_parallel_workers_give_the_same_report_as_one_process(monkeypatch):
     assert [(r.name, r.status, r.classes) for r in parallel.results] == \
         [(r.name, r.status, r.classes) for r in serial.results]
     assert parallel.exit_code == serial.exit_code == 0
+
+
+def test_small_batches_in_flight_give_the_same_report_as_one_batch(monkeypatch):
+    from toolkit.cedar.wasm import WasmRunner
+    from toolkit.config import Config
+    from toolkit.parity import gate
+    from toolkit.parity.gate import run_parity
+
+    config = Config(root=parity_fixtures_dir())
+    with WasmRunner() as runner:
+        whole = run_parity(config, include_policies=False, runner=runner)
+        monkeypatch.setattr(gate, "BATCH_FILES", 7)
+        batched = run_parity(config, include_policies=False, runner=runner)
+    assert len(whole.results) > 7 * 3
+    assert [(r.name, r.status, r.classes, r.cedarpy, r.wasm) for r in batched.results] == \
+        [(r.name, r.status, r.classes, r.cedarpy, r.wasm) for r in whole.results]

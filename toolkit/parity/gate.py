@@ -110,7 +110,7 @@ def _split(files: list[str], jobs: int) -> list[list[str]]:
     return [files[i:i + size] for i in range(0, len(files), size)]
 
 
-BATCH_FILES = 250
+BATCH_FILES = 500
 """Fixture files read, run and dropped together: memory stays that of one batch plus the results."""
 
 

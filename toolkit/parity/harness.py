@@ -303,8 +303,9 @@ def run_batches(batches: Iterable[Sequence[Case]], runner: WasmRunner,
     )
 
 
-MIN_CASES_PER_JOB = 2000
-"""A worker costs a Python start, imports and a Node runner (about half a second): below this it does not pay."""
+MIN_CASES_PER_JOB = 5000
+"""A worker costs a Python start, imports and a Node runner (about half a second), and one worker already
+keeps about 1.5 cores busy (Python and its Node runner overlap): below this a second one does not pay."""
 
 
 def default_jobs() -> int:
