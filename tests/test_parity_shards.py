@@ -88,3 +88,10 @@ def test_small_batches_in_flight_give_the_same_report_as_one_batch(monkeypatch):
     assert len(whole.results) > 7 * 3
     assert [(r.name, r.status, r.classes, r.cedarpy, r.wasm) for r in batched.results] == \
         [(r.name, r.status, r.classes, r.cedarpy, r.wasm) for r in whole.results]
+
+
+def test_help_states_the_real_worker_threshold():
+    from toolkit.parity.harness import MIN_CASES_PER_JOB
+
+    text = " ".join(runner.invoke(app, ["parity", "run", "--help"], terminal_width=200).stdout.split())
+    assert f"fewer than {MIN_CASES_PER_JOB:,} cases per worker" in text

@@ -98,7 +98,7 @@ def parity_run(
     shard: Optional[str] = ShardOption,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes, each with "
                                        "its own Node runner (default: the cores, at most 8). Runs of fewer than "
-                                       "2,000 cases per worker stay in one process; the report never depends on N."),
+                                       "5,000 cases per worker stay in one process; the report never depends on N."),
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Run every fixture in cedarpy and cedar-wasm and compare expected vs cedarpy vs cedar-wasm.
