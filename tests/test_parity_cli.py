@@ -162,6 +162,14 @@ def test_record_refreshes_a_stale_expectation(tmp_path):
     assert json.loads(path.read_text())["expected"]["decision"] == "deny"
 
 
+def test_record_leaves_a_current_expectation_without_errored_ids_unchanged(tmp_path):
+    path = fixture(tmp_path, "current", expected={"decision": "deny", "matching_rule_ids": ["foreign_repo_push"]})
+    before = path.read_text()
+    result = run("parity", "record", str(path))
+    assert result.exit_code == 0 and "1 unchanged" in result.stdout
+    assert path.read_text() == before
+
+
 def test_record_refuses_where_the_engines_disagree(tmp_path):
     path = fixture(tmp_path, "split", expected=None, policies=TEMPLATE_POLICIES)
     before = path.read_text()

@@ -198,7 +198,10 @@ def record(paths: Sequence[Path], runner: WasmRunner, dry_run: bool = False) -> 
             )
             continue
         assert verdict.decision is not None
-        fresh = Expected(verdict.decision, verdict.rule_ids, verdict.errored_rule_ids)
+        errored: tuple[str, ...] | None = verdict.errored_rule_ids
+        if not errored and fixture.expected is not None and fixture.expected.errored_rule_ids is None:
+            errored = None  # the author left errors unchecked, and there are none: nothing to write
+        fresh = Expected(verdict.decision, verdict.rule_ids, errored)
         if fixture.expected == fresh:
             report.outcomes.append(RecordOutcome(fixture, "unchanged", result=result))
             continue
