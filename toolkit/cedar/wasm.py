@@ -347,6 +347,7 @@ class WasmRunner:
         return pending
 
     def collect(self, pending: Pending) -> list[EngineAnswer]:
+        """Answers in request order. A chunk that was queued behind another's crash is sent again here."""
         if pending.refused is not None:
             return [EngineAnswer.input_error(list(pending.refused.errors)) for _ in pending.requests]
         answers: list[EngineAnswer] = []

@@ -111,7 +111,8 @@ def _split(files: list[str], jobs: int) -> list[list[str]]:
 
 
 BATCH_FILES = 500
-"""Fixture files read, run and dropped together: memory stays that of one batch plus the results."""
+"""Fixture files read, run and dropped together: memory stays that of two batches (one in Node while the next
+is read) plus the results."""
 
 
 def _batches(files: list[str], loader: FixtureLoader, shard: Shard | None) -> Iterator[list[Case]]:

@@ -195,7 +195,8 @@ class Harness:
         except RunnerError as exc:
             return exc
 
-    def _collect(self, sent: Pending | list[EngineAnswer] | RunnerError) -> list[EngineAnswer] | RunnerError:
+    def _collect(self, sent: Pending | list[EngineAnswer] | RunnerError | None) -> list[EngineAnswer] | RunnerError:
+        assert sent is not None, "every chunk is submitted in start"
         if not isinstance(sent, Pending):
             return sent
         try:
@@ -209,23 +210,19 @@ class Harness:
         groups = [(text, self._side(text), indexes) for text, indexes in _groups(cases)]
         for text, side, indexes in groups:
             for chunk in _chunks(indexes, cases, self.runner.max_batch):
-                chunk_cases = [cases[i] for i in chunk]
-                requests = [r for case in chunk_cases for r in case.requests]
-                entities = chunk_cases[0].entities
-                batch.chunks.append(_Chunk(text, side, chunk, self._submit(text, side, entities, requests)))
+                item = _Chunk(side, chunk, [cases[i] for i in chunk])
+                item.sent = self._submit(text, side, item.entities, item.requests)
+                batch.chunks.append(item)
         for item in batch.chunks:
-            chunk_cases = [cases[i] for i in item.indexes]
-            item.py = self._py_answers(item.side, chunk_cases[0].entities,
-                                       [r for case in chunk_cases for r in case.requests])
+            item.py = self._py_answers(item.side, item.entities, item.requests)
         return batch
 
     def finish(self, batch: _Batch, progress: Progress | None = None) -> list[CaseResult]:
         """Results in the order of the batch's cases."""
         results: list[CaseResult | None] = [None] * len(batch.cases)
         for item in batch.chunks:
-            chunk_cases = [batch.cases[i] for i in item.indexes]
-            js = self._collect(item.sent)
-            for i, result in zip(item.indexes, self._judge_chunk(item.side, chunk_cases, item.py, js)):
+            judged = self._judge_chunk(item.side, item.cases, item.py, self._collect(item.sent))
+            for i, result in zip(item.indexes, judged):
                 results[i] = result
             if progress:
                 progress(len(item.indexes))
@@ -260,11 +257,21 @@ class Harness:
 
 @dataclass
 class _Chunk:
-    text: str
+    """Consecutive cases of one policy text and entity store: one runner call, one cedarpy call."""
+
     side: _PolicySide
     indexes: list[int]
-    sent: Pending | list[EngineAnswer] | RunnerError
+    cases: list[Case]
+    sent: Pending | list[EngineAnswer] | RunnerError | None = None
     py: list[EngineAnswer] = field(default_factory=list)
+
+    @property
+    def entities(self) -> list[Any]:
+        return self.cases[0].entities
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return [r for case in self.cases for r in case.requests]
 
 
 @dataclass
