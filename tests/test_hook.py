@@ -183,6 +183,17 @@ def test_the_installed_command_exits_2_on_bad_input_and_usage_errors(tmp_path):
     assert bad_settings.returncode == 2
 
 
+def test_a_hook_that_cannot_even_import_its_engine_blocks(monkeypatch):
+    from toolkit import entry
+
+    monkeypatch.setitem(sys.modules, "toolkit.hook.lean", None)  # the import raises ImportError
+    monkeypatch.setattr("gc.disable", lambda: None)  # keep this test process collecting
+    monkeypatch.setattr(sys, "argv", ["cedar-gates", "hook", "claude-code"])
+    with pytest.raises(SystemExit) as caught:
+        entry.main()
+    assert caught.value.code == 2
+
+
 def test_the_policy_bundle_is_cached_and_a_changed_blueprint_is_picked_up(tmp_path, monkeypatch):
     blueprint = tmp_path / "b.yaml"
     blueprint.write_text((REPO / "fixtures" / "blueprints" / "good" / "minimal.yaml").read_text())

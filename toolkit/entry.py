@@ -11,11 +11,11 @@ def main() -> None:
         import gc
 
         gc.disable()  # a short-lived process that allocates little: collection passes only cost start-up time
-        from toolkit.hook.lean import run
-
         try:
+            from toolkit.hook.lean import run
+
             code = run(args[2:])
-        except BaseException:  # noqa: BLE001 - whatever happens, block the call
+        except BaseException:  # noqa: BLE001 - whatever happens (a broken install included), block the call
             code = 2
         sys.exit(code)
     from toolkit.cli import main as cli_main
