@@ -41,9 +41,66 @@ class TaskFacts:
     repo: str = ""
     read_only: bool = False
     cwd: str | None = None
+    gate_files: tuple[tuple[str, str], ...] = ()
+    """The gate's own files as (path, kind) pairs, kinds in GATE_KINDS (TaskSettings.gate_files)."""
 
     def context(self) -> dict[str, Any]:
         return {"task_type": self.task_type, "repo": self.repo, "read_only": self.read_only}
+
+    def gates(self) -> GateTable:
+        return gate_table(self.gate_files, self.cwd)
+
+
+GATE_KINDS = ("config", "policy", "state")
+"""What a gate file is: the cedar-gates configuration, a policy the gate enforces, the hook's state and log."""
+DEFAULT_STATE_DIR = ".cedar-gates"
+DEFAULT_CONFIG_FILE = "cedar-gates.toml"
+GateTable = tuple[tuple[str, str], ...]
+
+
+def _lookup_form(path: str, cwd: str | None) -> str:
+    """The case-folded normalised path, made absolute when the task's directory is known, for comparing."""
+    norm = normalise(path, cwd)
+    if cwd and cwd.startswith("/") and not norm.startswith(("/", "~")):
+        norm = normalise(posixpath.join(cwd, norm))
+    return fold(norm)
+
+
+@lru_cache(maxsize=64)
+def gate_table(entries: tuple[tuple[str, str], ...], cwd: str | None) -> GateTable:
+    """Configured gate files in lookup form, the longest (most specific) first."""
+    table = {_lookup_form(path, cwd): kind for path, kind in entries if path}
+    return tuple(sorted(table.items(), key=lambda item: -len(item[0])))
+
+
+def gate_kind(path: str, cwd: str | None, table: GateTable) -> str:
+    """The kind of gate file `path` is, "" when none.
+
+    A configured entry covers itself and everything beneath it; without one, a
+    path with a `.cedar-gates` segment is "state" and a file named
+    `cedar-gates.toml` is "config" (the default names), in any letter case.
+    """
+    if not path:
+        return ""
+    form = _lookup_form(path, cwd)
+    for entry, kind in table:
+        if form == entry or form.startswith(entry if entry.endswith("/") else entry + "/"):
+            return kind
+    segments = form.split("/")
+    if DEFAULT_STATE_DIR in segments:
+        return "state"
+    if segments[-1] == DEFAULT_CONFIG_FILE:
+        return "config"
+    return ""
+
+
+def _operand_gate_kind(operand: str, shell_cwd: str, cwd: str | None, table: GateTable) -> str:
+    """As gate_kind for a command's operand, reading an SQLite URI (`file:path?mode=rw`) as its path."""
+    if operand[:5].casefold() == "file:":
+        operand = operand[5:].partition("?")[0]
+        if operand.startswith("//"):
+            operand = "/" + operand[2:].partition("/")[2]
+    return gate_kind(_within(shell_cwd, operand), cwd, table)
 
 
 PATH_KEYS = ("file_path", "notebook_path", "path")
@@ -89,6 +146,7 @@ def requests_for(
     """
     principal = uid("TaskAgent", task.task_type)
     base = task.context()
+    gates = task.gates()
     requests = [
         {"principal": principal, "action": uid("Action", "invoke_tool"), "resource": uid("Tool", tool_name),
          "context": dict(base)}
@@ -96,7 +154,7 @@ def requests_for(
     path_key = {**WRITE_PATH_KEYS, **(write_tools or {})}.get(tool_name)
     path = tool_input.get(path_key) if path_key else None
     if isinstance(path, str) and path:
-        request = write_request(principal, base, path, False, task.cwd)
+        request = write_request(principal, base, path, False, task.cwd, gates)
         if keep is None or keep("write_file", request["context"]):
             requests.append(request)
     command = tool_input.get("command") if tool_name == "Bash" else None
@@ -106,19 +164,20 @@ def requests_for(
              "context": {**base, "command": command}}
         )
         analysis = analysis or (analyser or default_analyser()).analyse(command)
-        requests.extend(bash_requests(principal, base, command, analysis, task.cwd, keep))
+        requests.extend(bash_requests(principal, base, command, analysis, task.cwd, keep, gates))
     return requests
 
 
 def write_request(principal: dict[str, str], base: dict[str, Any], path: str, dynamic: bool,
-                  cwd: str | None) -> dict[str, Any]:
+                  cwd: str | None, gates: GateTable = ()) -> dict[str, Any]:
     norm = normalise(path, cwd)
     return {"principal": principal, "action": uid("Action", "write_file"), "resource": uid("File", "file"),
-            "context": {**base, "file_path": norm, "file_path_lower": fold(norm), "dynamic": dynamic}}
+            "context": {**base, "file_path": norm, "file_path_lower": fold(norm), "dynamic": dynamic,
+                        "gate_file": gate_kind(norm, cwd, gates)}}
 
 
 def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, analysis: Analysis,
-                  cwd: str | None, keep: Keep | None = None) -> list[dict[str, Any]]:
+                  cwd: str | None, keep: Keep | None = None, gates: GateTable = ()) -> list[dict[str, Any]]:
     """One `run_command` and one canonical `execute_bash` per simple command, one `write_file` per target.
 
     `keep(action, facts)` may drop a request before its context is built (the
@@ -136,7 +195,7 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
                  "dynamic": command.dynamic}
         if keep is None or keep("run_command", facts):
             out.append({"principal": principal, "action": run_action, "resource": resource,
-                        "context": {**facts, **command_context(command, parsed, cwd)}})
+                        "context": {**facts, **command_context(command, parsed, cwd, gates)}})
         line = command.canonical()
         if line not in seen_lines:
             seen_lines.add(line)
@@ -148,7 +207,7 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
             key = (path, target.dynamic)
             if path and key not in seen_writes:
                 seen_writes.add(key)
-                request = write_request(principal, base, path, target.dynamic, cwd)
+                request = write_request(principal, base, path, target.dynamic, cwd, gates)
                 if keep is None or keep("write_file", request["context"]):
                     out.append(request)
     return out
@@ -169,7 +228,8 @@ def _subcommand(command: SimpleCommand, parsed: Parsed) -> str:
     return parsed.operands[0]
 
 
-def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None) -> dict[str, Any]:
+def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None,
+                    gates: GateTable = ()) -> dict[str, Any]:
     """The rest of a `run_command` context (see docs/engine.md, "Shell-aware requests")."""
     refs: set[str] = set()
     forced: set[str] = set()
@@ -178,6 +238,8 @@ def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None) -> 
         if subcommand == "push":
             refs, forced = push_refs(rest)
     line = command.canonical()
+    kinds = {_operand_gate_kind(a, command.cwd, cwd, gates) for a in parsed.operands if a}
+    kinds.discard("")
     return {
         "args": sorted(set(command.args)),
         "flags": sorted(set(parsed.flags) | set(parsed.values)),
@@ -187,4 +249,5 @@ def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None) -> 
         "sql": command.sql,
         "command": line,
         "command_lower": line.casefold(),
+        "gate_files": sorted(kinds),
     }

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 FACTS = ("program", "subcommand", "read_only", "dynamic", "task_type")
 """Facts with few distinct values: answers over them are memoised."""
-PATH_FACTS = ("file_path", "file_path_lower")
+PATH_FACTS = ("file_path", "file_path_lower", "gate_file")
 """Facts that differ per call: evaluated each time (no memo), only when the memoised answer is yes."""
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
 MEMO_MAX = 4096

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from toolkit.contract import Constants
 from toolkit.errors import InputError
-from toolkit.toolcall import TaskFacts
+from toolkit.toolcall import GATE_KINDS, TaskFacts
 
 
 class TaskSettingsError(InputError):
@@ -28,9 +28,16 @@ class TaskSettings:
     write_tools: Mapping[str, str] = field(default_factory=dict)
     cwd: str | None = None
     """The task's working directory (absolute); relative paths in tool calls resolve against it."""
+    gate_files: Mapping[str, str] = field(default_factory=dict)
+    """The gate's own files: path (absolute or relative to `cwd`) -> kind ("config", "policy" or "state").
+
+    A directory entry covers everything beneath it. Requests carry the kind as
+    `gate_file` (write_file) and `gate_files` (run_command); the built-in rules
+    deny writes to "config" and "state" and ask a human for "policy".
+    """
 
     def facts(self) -> TaskFacts:
-        return TaskFacts(self.task_type, self.repo, self.read_only, self.cwd)
+        return TaskFacts(self.task_type, self.repo, self.read_only, self.cwd, tuple(sorted(self.gate_files.items())))
 
     @classmethod
     def from_mapping(cls, data: object, where: str = "task settings") -> TaskSettings:
@@ -48,7 +55,7 @@ class TaskSettings:
                 problems.append(f"{key}: {problem}")
             elif key == "initial_approvals":
                 kwargs[key] = tuple(value)
-            elif key == "write_tools":
+            elif key in ("write_tools", "gate_files"):
                 kwargs[key] = dict(value)
             else:
                 kwargs[key] = value
@@ -76,6 +83,9 @@ class TaskSettings:
         for i, entry in enumerate(self.initial_approvals):
             if isinstance(entry, str) and len(entry) > limit:
                 out.append(f"initial_approvals[{i}] is {len(entry)} characters long; at most {limit} are allowed")
+        for path, kind in self.gate_files.items():
+            if kind not in GATE_KINDS:
+                out.append(f"gate_files[{path!r}] must be one of {', '.join(GATE_KINDS)}, got {kind!r}")
         return out
 
 
@@ -101,4 +111,9 @@ def _field_problem(key: str, value: object) -> str | None:
     if key == "write_tools":
         ok = isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
         return None if ok else 'must map tool names to the input key holding the path, e.g. {"Patch": "path"}'
+    if key == "gate_files":
+        ok = isinstance(value, Mapping) and all(
+            isinstance(k, str) and k and "\x00" not in k and v in GATE_KINDS for k, v in value.items())
+        return None if ok else ('must map non-empty paths to a kind ("config", "policy" or "state"), '
+                                'e.g. {".cedar-gates": "state"}')
     return None

@@ -34,9 +34,12 @@ class CorpusCall:
     read_only: bool
     hits: dict[str, tuple[str, ...]]
     near_miss: tuple[str, ...]
+    gate_files: tuple[tuple[str, str], ...] = ()
+    """The task's gate files (path, kind), as TaskSettings.gate_files."""
 
     def requests(self) -> list[dict[str, Any]]:
-        return requests_for(self.tool_name, self.tool_input, TaskFacts(repo="acme/app", read_only=self.read_only))
+        facts = TaskFacts(repo="acme/app", read_only=self.read_only, gate_files=self.gate_files)
+        return requests_for(self.tool_name, self.tool_input, facts)
 
 
 def load_corpus(path: Path = CORPUS_PATH) -> list[CorpusCall]:
@@ -49,6 +52,7 @@ def load_corpus(path: Path = CORPUS_PATH) -> list[CorpusCall]:
             read_only=c.get("read_only", False),
             hits={tier: tuple(sorted(c.get(tier, []))) for tier in TIERS},
             near_miss=tuple(c.get("near_miss", [])),
+            gate_files=tuple(sorted(c.get("gate_files", {}).items())),
         )
         for c in raw["calls"]
     ]

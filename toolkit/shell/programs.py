@@ -224,6 +224,8 @@ _WRITE_SPECS: dict[str, OptionSpec] = {
     "unzip": OptionSpec("dxP"),
     "patch": OptionSpec("opidDrBzFV", frozenset({"--output", "--input", "--directory"})),
     "dd": OptionSpec(),
+    "yq": OptionSpec("opI", frozenset({"--output-format", "--input-format", "--indent", "--from-file",
+                                       "--expression"})),
     "sort": OptionSpec("oTSkt", frozenset({"--output", "--temporary-directory", "--buffer-size", "--key",
                                            "--field-separator"})),
 }
@@ -232,7 +234,7 @@ _WRITE_SPECS: dict[str, OptionSpec] = {
 def writes_of(program: str, args: Sequence[str]) -> list[str]:
     """The files a program would write, as written on its command line."""
     spec = _WRITE_SPECS.get(program)
-    if program in ("rm", "rmdir", "unlink", "shred", "tee", "mkfifo", "mknod"):
+    if program in ("rm", "rmdir", "unlink", "shred", "tee", "sponge", "mkfifo", "mknod"):
         return parse(args).operands if program != "mknod" else parse(args).operands[:1]
     if spec is None:
         return []
@@ -252,6 +254,10 @@ def writes_of(program: str, args: Sequence[str]) -> list[str]:
         if not p.has("-i", "--in-place"):
             return []
         return p.operands if p.has("-e", "--expression", "-f", "--file") else p.operands[1:]
+    if program == "yq":
+        if not p.has("-i", "--inplace"):
+            return []
+        return p.operands if p.has("--from-file", "--expression") else p.operands[1:]
     if program == "perl":
         if not p.has("-i"):
             return []
