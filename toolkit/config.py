@@ -44,6 +44,7 @@ class Config:
     hook_state: Path | None = None
     hook_log: Path | None = None
     hook_log_enabled: bool = True
+    hook_no_match: str = "pass"
     test_files: tuple[Path, ...] = ()
     test_min_coverage: float | None = None
 
@@ -195,6 +196,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         hook_state=resolve(hook.get("state")),
         hook_log=resolve(hook.get("log")) if hook.get("log") else None,
         hook_log_enabled=hook.get("log") != "",
+        hook_no_match=hook.get("no-match", "pass"),
         test_files=tuple(test_files),
         test_min_coverage=tests.get("min-coverage"),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -16,6 +17,11 @@ from toolkit.cli.app import (
     hook_uninstall_app,
     input_errors_exit_2,
 )
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+
 
 HookBlueprintOption = typer.Option(None, "--blueprint", "-b", help="Blueprint whose policies join the built-in "
                                    "tiers. Default: [hook] blueprint, else built-ins only.")
@@ -55,44 +61,71 @@ def hook_claude_code(
     raise typer.Exit(run(args))
 
 
-def _hook_settings(user: bool):
+def _scope(shared: bool, user: bool) -> str:
+    if shared and user:
+        from toolkit.cli.app import fail
+
+        fail("--shared and --user name different files; pick one")
+    return "shared" if shared else "user" if user else "local"
+
+
+def _hook_settings(scope: str) -> Path:
     from toolkit.hook.install import settings_path
 
-    return settings_path("user" if user else "project", Path.cwd(), Path.home())
+    return settings_path(scope, Path.cwd(), Path.home())
+
+
+SharedOption = typer.Option(False, "--shared", help="Write .claude/settings.json, committed with the project: a "
+                            "portable command with no machine's path in it, finding cedar-gates when it runs "
+                            "(the project's .venv, then PATH) and blocking every call where it is not found.")
+UserOption = typer.Option(False, "--user", help="Write ~/.claude/settings.json (every project on this machine).")
 
 
 @hook_install_app.command("claude-code")
 @input_errors_exit_2
 def hook_install_claude_code(
-    user: bool = typer.Option(False, "--user/--project", help="~/.claude/settings.json (every project) or "
-                              ".claude/settings.json in the working directory (default)."),
+    shared: bool = SharedOption,
+    user: bool = UserOption,
     blueprint: Optional[Path] = HookBlueprintOption,
     task_settings: Optional[str] = HookTaskOption,
     state: Optional[Path] = HookStateOption,
     config: Optional[Path] = ConfigOption,
     log: Optional[Path] = HookLogOption,
 ) -> None:
-    """Add `cedar-gates hook claude-code` as a PreToolUse and PostToolUse hook (matcher `*`).
+    """Add `cedar-gates hook claude-code` as a PreToolUse, PostToolUse and PostToolUseFailure hook (matcher `*`).
 
-    Everything else in settings.json is kept; running it again changes nothing; the previous file is saved as
-    settings.json.bak. The command uses this installation's absolute path, so a PATH without cedar-gates cannot
-    make the hook fail open. Options given here are added to the hook command.
+    By default the hook goes into .claude/settings.local.json (personal, not committed) with this
+    installation's absolute path. `--shared` writes .claude/settings.json for the whole team with a portable
+    command; `--user` writes ~/.claude/settings.json. Either way the command blocks the call (exit 2) whenever
+    cedar-gates cannot start or answer: a missing executable or interpreter, a crash, a signal. Everything else
+    in the file is kept; running it again changes nothing; the previous file is saved as <name>.bak.
+
+    Then run `cedar-gates hook check` to send probe events through the installed command.
     """
     import shutil as _shutil
 
-    from toolkit.hook.install import hook_command, install
+    from toolkit.hook.install import hook_command, install, portable_command, project_relative
 
-    executable = _shutil.which("cedar-gates", path=str(Path(sys.executable).parent)) or os.path.abspath(sys.argv[0])
+    scope = _scope(shared, user)
+    project = Path.cwd()
     extra: list[str] = []
     for flag, value in (("--blueprint", blueprint), ("--state", state), ("--config", config), ("--log", log)):
         if value is not None:
-            extra += [flag, str(value.resolve())]
+            extra += [flag, project_relative(value, project) if scope == "shared" else str(value.resolve())]
     if task_settings is not None:
         extra += ["--task-settings", task_settings]
-    change = install(_hook_settings(user), hook_command(executable, extra))
+    if scope == "shared":
+        command = portable_command(extra)
+    else:
+        executable = (_shutil.which("cedar-gates", path=str(Path(sys.executable).parent))
+                      or os.path.abspath(sys.argv[0]))
+        command = hook_command(executable, extra, interpreter=sys.executable)
+    change = install(_hook_settings(scope), command)
     if change.changed:
-        typer.echo(f"installed in {change.path}: {change.command}"
-                   + (f" (previous file kept as {change.backup.name})" if change.backup else ""))
+        typer.echo(f"installed in {change.path}" + (f" (previous file kept as {change.backup.name})"
+                                                    if change.backup else ""))
+        typer.echo(f"  command: {change.command}")
+        typer.echo("check it with: cedar-gates hook check")
     else:
         typer.echo(f"already installed in {change.path}; nothing changed")
 
@@ -100,11 +133,51 @@ def hook_install_claude_code(
 @hook_uninstall_app.command("claude-code")
 @input_errors_exit_2
 def hook_uninstall_claude_code(
-    user: bool = typer.Option(False, "--user/--project", help="~/.claude/settings.json or the project's "
-                              ".claude/settings.json (default)."),
+    shared: bool = typer.Option(False, "--shared", help="Remove it from .claude/settings.json."),
+    user: bool = typer.Option(False, "--user", help="Remove it from ~/.claude/settings.json."),
 ) -> None:
-    """Remove exactly the cedar-gates hook entries from Claude Code's settings (a backup is kept)."""
+    """Remove exactly the cedar-gates hook entries from Claude Code's settings (a backup is kept).
+
+    Default: .claude/settings.local.json. While the hook is active, an agent cannot run this: the built-in
+    rule `gate_uninstall` denies it.
+    """
     from toolkit.hook.install import uninstall
 
-    change = uninstall(_hook_settings(user))
+    change = uninstall(_hook_settings(_scope(shared, user)))
     typer.echo(f"removed from {change.path}" if change.changed else f"not installed in {change.path}; nothing changed")
+
+
+@hook_app.command("check")
+@input_errors_exit_2
+def hook_check(
+    output_format: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="text or json."),
+) -> None:
+    """Send probe events through the exact hook command in this project's Claude Code settings.
+
+    Probes: a hard deny (`rm -rf /`), a pass-through (`ls`), a soft rule (a force push to main), the command
+    with cedar-gates not on PATH, and the command with cedar-gates removed. Each answer and its time are
+    reported with every way the installation could fail open (no hook, disableAllHooks, a short timeout, a
+    command that lets a failure through). The probes appear in the decision log under session id
+    `cedar-gates-hook-check`.
+
+    Exit codes: 0 holds, 1 could fail open, 2 unreadable settings.
+    """
+    import json as _json
+
+    from toolkit.hook.check import check
+
+    report = check(Path.cwd(), Path.home())
+    if output_format == CheckFormat.json:
+        typer.echo(_json.dumps(report.to_json(), indent=2))
+    else:
+        for path in report.settings:
+            typer.echo(f"settings: {path}")
+        for probe in report.probes:
+            mark = "ok  " if probe.ok else "FAIL"
+            typer.echo(f"{mark} {probe.name:<28} {probe.answer:<12} exit {probe.exit_code:<4} "
+                       f"{probe.seconds * 1000:6.0f} ms  (expected {' or '.join(probe.expected)})")
+        for problem in report.problems:
+            typer.echo(f"problem: {problem}")
+        typer.echo("FAIL: the installation could fail open" if report.fails_open else
+                   "PASS: every probe was answered or blocked; nothing fails open")
+    raise typer.Exit(1 if report.fails_open else 0)

@@ -10,24 +10,29 @@ See docs/engine.md for the pipeline, scopes and state.
 
 from __future__ import annotations
 
-from toolkit.engine.clock import Clock, ManualClock, SystemClock
-from toolkit.engine.failures import EngineUnavailable, InputNotSerialisable, InvalidToolInput, ResolveError
-from toolkit.engine.bundle import CedarEvaluationError, CedarInputError, PolicyBundle
-from toolkit.engine.gate import Gate
-from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, Approve, Decision, Deny, Resolution, Timeout
-from toolkit.engine.scopes import Scope, ScopeError, parse_scope
-from toolkit.engine.settings import TaskSettings, TaskSettingsError
-
-_COMPILING = ("PolicyLoadError", "compile_bundle", "load_policies")
+_HOMES = {
+    "Clock": "clock", "ManualClock": "clock", "SystemClock": "clock",
+    "EngineUnavailable": "failures", "InputNotSerialisable": "failures", "InvalidToolInput": "failures",
+    "ResolveError": "failures",
+    "CedarEvaluationError": "bundle", "CedarInputError": "bundle", "PolicyBundle": "bundle",
+    "Gate": "gate",
+    "ALLOW": "records", "DENY": "records", "REQUIRE_APPROVAL": "records", "Approve": "records",
+    "Decision": "records", "Deny": "records", "Resolution": "records", "Timeout": "records",
+    "Scope": "scopes", "ScopeError": "scopes", "parse_scope": "scopes",
+    "TaskSettings": "settings", "TaskSettingsError": "settings",
+    "PolicyLoadError": "policies", "compile_bundle": "policies", "load_policies": "policies",
+}
 
 
 def __getattr__(name: str):
-    """Compilation (linting, YAML) is imported on first use, so evaluating alone stays lean."""
-    if name in _COMPILING:
-        from toolkit.engine import policies
+    """Every name is imported on first use: a hook process that only reads records or the clock
+    (a PostToolUse with nothing pending) must not pay for Cedar, the shell parser or linting."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'toolkit.engine' has no attribute {name!r}")
+    import importlib
 
-        return getattr(policies, name)
-    raise AttributeError(f"module 'toolkit.engine' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"toolkit.engine.{home}"), name)
 
 
 __all__ = [

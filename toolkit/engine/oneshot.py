@@ -13,6 +13,7 @@ from toolkit.engine.gate import Gate
 from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, Decision
 from toolkit.engine.settings import TaskSettings
 from toolkit.errors import InputError
+from toolkit.safeio import read_bounded
 
 EXIT_CODES = {ALLOW: 0, DENY: 2, REQUIRE_APPROVAL: 3}
 EXIT_ERROR = 1
@@ -49,7 +50,7 @@ def read_json_arg(option: str, raw: str, max_bytes: int = 1 << 20) -> Any:
             if path.is_dir():
                 raise InputError(where, "is a directory, not a JSON file")
             _check_size(where, path.stat().st_size, max_bytes)
-            data = path.read_bytes()
+            data = read_bounded(path, max_bytes)
         except OSError as exc:
             raise InputError(where, f"cannot read: {exc.strerror or exc}") from None
         text = _decoded(where, data)

@@ -23,12 +23,15 @@ from toolkit.contract import Constants, Range
 from toolkit.digest import sha256, sha256_hex
 from toolkit.engine.bundle import GateRule, PolicyBundle
 from toolkit.engine.prefilter import Prefilter
+from toolkit.safeio import read_bounded
 from toolkit.resources import builtin_policies_dir, constants_path
 
 if TYPE_CHECKING:
     from toolkit.hook.store import StateStore
 
 TIER_FILES = ("hard_deny.cedar", "soft_deny.cedar")
+MAX_INPUT_BYTES = 16 << 20
+"""A policy input larger than this (or a FIFO or device in its place) is refused before anything parses it."""
 SCHEMA_FILE = "agent.cedarschema"
 
 
@@ -46,8 +49,8 @@ def key_of(paths: list[Path]) -> str:
     for path in paths:
         digest.update(str(path.resolve()).encode("utf-8", "surrogateescape") + b"\0")
         try:
-            digest.update(path.read_bytes())
-        except OSError:
+            digest.update(read_bounded(path, MAX_INPUT_BYTES))
+        except FileNotFoundError:
             digest.update(b"\0missing\0")
         digest.update(b"\0")
     return digest.hexdigest()

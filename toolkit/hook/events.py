@@ -5,23 +5,28 @@ The contract (Claude Code's hook documentation): one JSON object on stdin with
 `tool_name`, `tool_input`, `tool_use_id` (and `tool_response` after the call).
 A PreToolUse answer is `{"hookSpecificOutput": {"hookEventName": "PreToolUse",
 "permissionDecision": "allow"|"deny"|"ask", "permissionDecisionReason": "…"}}`
-with exit 0. Exit 2 blocks the call and shows stderr to the model; any other
-non-zero exit lets the call run, so the hook never uses one.
+with exit 0; `{}` gives no decision, so Claude Code's own rules and modes
+apply. Exit 2 blocks the call and shows stderr to the model; any other non-zero
+exit lets the call run, so the hook never uses one.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, Decision
 from toolkit.engine.sanitize import clean, truncate
 
 PRE = "PreToolUse"
 POST = "PostToolUse"
-EVENTS = (PRE, POST)
+POST_FAILURE = "PostToolUseFailure"
+EVENTS = (PRE, POST, POST_FAILURE)
 PERMISSION = {ALLOW: "allow", DENY: "deny", REQUIRE_APPROVAL: "ask"}
+NO_MATCH_STAGE = "no_match"
+HEADLESS_ENTRYPOINTS = frozenset({"sdk-cli"})
+"""`CLAUDE_CODE_ENTRYPOINT` values of a `claude -p` run, where an `ask` is refused at once (tests/live/FACTS.md)."""
 
 
 class HookInputError(ValueError):
@@ -37,6 +42,7 @@ class HookEvent:
     tool_use_id: str | None
     cwd: str | None
     transcript_path: str | None
+    permission_mode: str | None = None
 
 
 def parse_event(raw: bytes, max_bytes: int) -> HookEvent:
@@ -65,14 +71,28 @@ def parse_event(raw: bytes, max_bytes: int) -> HookEvent:
     tool_use_id = data.get("tool_use_id")
     cwd = data.get("cwd")
     transcript = data.get("transcript_path")
+    mode = data.get("permission_mode")
     return HookEvent(name, session, tool, tool_input,
                      tool_use_id if isinstance(tool_use_id, str) else None,
                      cwd if isinstance(cwd, str) and cwd.startswith("/") else None,
-                     transcript if isinstance(transcript, str) else None)
+                     transcript if isinstance(transcript, str) else None,
+                     mode if isinstance(mode, str) else None)
 
 
-def pre_tool_answer(decision: Decision, limit: int) -> dict[str, Any]:
-    """What Claude Code acts on: the decision and a reason the model (deny) or the human (ask) reads."""
+def is_headless(event: HookEvent, environ: Mapping[str, str]) -> bool:
+    """Whether no human can answer an `ask` in this session (Claude Code then refuses it at once)."""
+    return environ.get("CLAUDE_CODE_ENTRYPOINT", "") in HEADLESS_ENTRYPOINTS
+
+
+def pre_tool_answer(decision: Decision, limit: int, no_match: str = "pass") -> dict[str, Any]:
+    """What Claude Code acts on: the decision and a reason the model (deny) or the human (ask) reads.
+
+    When no rule matched, the default is no decision at all: `allow` would skip
+    Claude Code's own permission rules and prompts, making the gate weaker than
+    Claude Code alone. `no_match = "allow"` is for sandboxes that bypass them anyway.
+    """
+    if decision.outcome == ALLOW and decision.stage == NO_MATCH_STAGE and no_match != "allow":
+        return {}
     return {"hookSpecificOutput": {
         "hookEventName": PRE,
         "permissionDecision": PERMISSION[decision.outcome],
@@ -84,8 +104,15 @@ def reason_text(decision: Decision, limit: int) -> str:
     if decision.outcome == REQUIRE_APPROVAL:
         text = (f"cedar-gates: approval required by {', '.join(decision.soft_rule_ids)} "
                 f"(severity {decision.severity}, answer within {decision.timeout_s} s)")
+    elif decision.outcome == DENY and decision.hard_rule_ids:
+        text = (f"cedar-gates: blocked by hard rule {', '.join(decision.hard_rule_ids)}. No approval can allow "
+                "this call, however it is written: do not retry it or work around it. Tell the user what you "
+                "wanted to do and let them run it if it is really needed.")
+    elif decision.outcome == DENY and decision.fail_closed:
+        text = (f"cedar-gates could not decide on this call, so it was blocked ({decision.reason}). "
+                "Tell the user; retrying will not help until the cause is fixed.")
     elif decision.outcome == DENY:
-        text = f"cedar-gates: {decision.reason}"
+        text = f"cedar-gates: denied ({decision.reason}). Do not retry it; ask the user how to proceed."
     else:
         text = f"cedar-gates: allowed ({decision.reason})"
     return truncate(clean(text), limit)

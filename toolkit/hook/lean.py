@@ -8,11 +8,12 @@ like every other failure: any other non-zero exit would let it run.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from toolkit.hook.service import BLOCK, HookOptions, HookResult, handle
+from toolkit.hook.service import BLOCK, MAX_EVENT_BYTES, HookOptions, HookResult, blocked_message, handle
 
 OPTIONS = {"--blueprint": "blueprint", "--task-settings": "task_settings", "--state": "state",
            "--config": "config", "--log": "log"}
@@ -51,13 +52,31 @@ def parse_args(args: Sequence[str]) -> HookOptions:
     )
 
 
+BUDGET_S = 45.0
+"""Past this the kernel ends the process (SIGALRM, default action), which the installed command turns into a
+block; it lies below the timeout `hook install` writes, so Claude Code never gives up on the hook first."""
+
+
+def arm_deadline(seconds: float = BUDGET_S) -> None:
+    """A hang anywhere, native code included, ends in a signal rather than in Claude Code's timeout (fail-open)."""
+    if hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
 def run(args: Sequence[str]) -> int:
+    arm_deadline()
     try:
         options = parse_args(args)
     except Exception as exc:  # noqa: BLE001 - a usage error must block, never let the call through
-        result = HookResult(BLOCK, stderr=f"cedar-gates hook: blocked: usage: {exc}\n")
+        result = HookResult(BLOCK, stderr=blocked_message(f"usage: {exc}"))
     else:
-        result = handle(sys.stdin.buffer.read(), options)
+        try:
+            raw = sys.stdin.buffer.read(MAX_EVENT_BYTES + 1)
+        except Exception as exc:  # noqa: BLE001 - stdin that cannot be read blocks
+            result = HookResult(BLOCK, stderr=blocked_message(f"cannot read the hook event: {type(exc).__name__}"))
+        else:
+            result = handle(raw, options)
     try:
         sys.stdout.write(result.stdout)
         sys.stdout.flush()

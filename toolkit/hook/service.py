@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from toolkit.configfile import candidate
 from toolkit.engine.clock import Clock, SystemClock
-from toolkit.engine.gate import Gate
-from toolkit.engine.records import REQUIRE_APPROVAL, Resolution
-from toolkit.engine.settings import TaskSettings
-from toolkit.hook import bundles
-from toolkit.hook.events import POST, PRE, HookEvent, parse_event, pre_tool_answer
+from toolkit.engine.records import REQUIRE_APPROVAL, Deny, Resolution
+from toolkit.hook.events import POST, PRE, HookEvent, is_headless, parse_event, pre_tool_answer
+from toolkit.safeio import append_line
 from toolkit.hook.store import StateStore
-from toolkit.toolcall import relativise
 
 BLOCK = 2
 STATE_DIR = ".cedar-gates"
@@ -58,7 +56,16 @@ def handle(raw: bytes, options: HookOptions, clock: Clock | None = None,
     try:
         return _handle(raw, options, clock or SystemClock(), os.environ if environ is None else environ)
     except BaseException as exc:  # noqa: BLE001 - fail closed on anything, KeyboardInterrupt included
-        return HookResult(BLOCK, stderr=f"cedar-gates hook: blocked: {_one_line(exc)}\n")
+        return HookResult(BLOCK, stderr=blocked_message(_one_line(exc)))
+
+
+def blocked_message(reason: str) -> str:
+    """What the model reads when the hook itself failed: short, no installation paths, no command line."""
+    return (f"cedar-gates could not decide on this call, so it was blocked: {reason}. "
+            "Tell the user; retrying will not help until this is fixed.\n")
+
+
+_ABSOLUTE = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\"`:;,()\\/]+)+[\\/]?")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -70,7 +77,7 @@ def _one_line(exc: BaseException) -> str:
     parts = [f"{label}: {where + ': ' if where and where not in head else ''}{head}".rstrip(": ")]
     if hint:
         parts.append(f"hint: {hint}")
-    return " — ".join(parts)[:1000]
+    return _ABSOLUTE.sub(lambda m: re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1] or "/", " — ".join(parts))[:300]
 
 
 def _config(options: HookOptions, event: HookEvent) -> tuple[Any, bool]:
@@ -91,6 +98,7 @@ class _Defaults:
 
     source = builtins = constants = hook_blueprint = hook_state = hook_log = None
     hook_log_enabled = True
+    hook_no_match = "pass"
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -102,70 +110,115 @@ def _handle(raw: bytes, options: HookOptions, clock: Clock, environ: Mapping[str
     config, validated = _config(options, event)
     project = Path(environ.get("CLAUDE_PROJECT_DIR") or (config.root if config.source else None)
                    or event.cwd or Path.cwd())
-    state_path = options.state or config.hook_state or project / STATE_DIR / STATE_FILE
-    log_path = options.log or config.hook_log or (project / STATE_DIR / LOG_FILE if config.hook_log_enabled else None)
-    blueprint = options.blueprint or config.hook_blueprint
+    default_dir = project / STATE_DIR
+    state_path = options.state or config.hook_state or default_dir / STATE_FILE
+    log_path = options.log or config.hook_log or (default_dir / LOG_FILE if config.hook_log_enabled else None)
     store = StateStore(state_path, options.busy_timeout_s)
     try:
-        with store.transaction():
-            now = clock.now()
-            if config.source is not None:
-                checked = "config:" + bundles.key_of([config.source])
-                if not validated and not store.was_checked(checked):
-                    from toolkit.config import load_config
-
-                    config = load_config(options.config, Path(event.cwd) if event.cwd else None)
-                store.mark_checked(checked, now)
-            bundle, constants = bundles.compiled(store, config, blueprint, now)
-            task = TaskSettings.from_mapping(
-                {**config.hook_task_settings, **(options.task_settings or {}),
-                 **({"cwd": event.cwd} if event.cwd else {})}, "hook task settings")
-            gate = Gate(bundle, constants, task, clock, saved_state=store.session(event.session_id))
-            if event.name == PRE:
-                answer, record = _pre(gate, event, store, now, constants.agent_reason_max_chars)
-            else:
-                answer, record = _post(gate, event, store, now)
-            store.save_session(event.session_id, gate.state.to_json(), now)
-            if gate.state.calls % PRUNE_EVERY == 1:
-                store.prune(now)
-            if record is not None and log_path is not None:
-                _append(log_path, record)
+        if event.name == PRE:
+            answer, records = _pre(event, options, config, validated, store, clock, environ,
+                                   _own_files(state_path, log_path, default_dir))
+        else:
+            answer, records = _post(event, store, clock.now())
     finally:
         store.close()
+    if log_path is not None:
+        for record in records:  # after the state lock is released: a slow log never holds up other sessions
+            append_line(log_path, json.dumps(record, ensure_ascii=False) + "\n")
     return HookResult(0, json.dumps(answer) + "\n")
 
 
-def _pre(gate: Gate, event: HookEvent, store: StateStore, now: float,
-         limit: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    decision = gate.evaluate(event.tool_name, relativise(event.tool_input, event.cwd))
-    record = _record(event, gate, decision.at, decision.to_json(), None, decision.outcome)
-    if decision.outcome == REQUIRE_APPROVAL and event.tool_use_id:
-        store.add_pending(event.session_id, event.tool_use_id, decision.to_json(), now)
-    return pre_tool_answer(decision, limit), record
+def _own_files(state: Path, log: Path | None, default_dir: Path) -> dict[str, str]:
+    """The hook's state and log as `gate_files` entries: the built-in rules keep the agent's hands off them."""
+    own = {str(default_dir): "state"}
+    for path in (state, state.with_name(state.name + "-wal"), state.with_name(state.name + "-shm"), log):
+        if path is not None:
+            own[str(path)] = "state"
+    return own
 
 
-def _post(gate: Gate, event: HookEvent, store: StateStore, now: float) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The call ran after an ask: the human approved it, for this call only."""
-    asked = store.pop_pending(event.session_id, event.tool_use_id) if event.tool_use_id else None
+def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, store: StateStore, clock: Clock,
+         environ: Mapping[str, str], own: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from toolkit.engine.gate import Gate
+    from toolkit.engine.settings import TaskSettings
+    from toolkit.hook import bundles
+    from toolkit.hook.protect import gate_files
+    from toolkit.toolcall import relativise
+
+    now = clock.now()
+    if config.source is not None:
+        checked = "config:" + bundles.key_of([config.source])
+        if not validated and not store.was_checked(checked):
+            from toolkit.config import load_config
+
+            config = load_config(options.config, Path(event.cwd) if event.cwd else None)
+        store.mark_checked(checked, now)
+    blueprint = options.blueprint or config.hook_blueprint
+    bundle, constants = bundles.compiled(store, config, blueprint, now)
+    protected = {**gate_files(config, blueprint, event.tool_name, event.tool_input), **own}
+    task = TaskSettings.from_mapping(
+        {**config.hook_task_settings, **(options.task_settings or {}),
+         **({"cwd": event.cwd} if event.cwd else {})}, "hook task settings")
+    task = replace(task, gate_files={**task.gate_files, **protected})
+    no_match = getattr(config, "hook_no_match", "pass")
+    headless = is_headless(event, environ)
+    with store.transaction():
+        now = clock.now()
+        records = [_expired(event, asked, now) for asked in store.expire_pending(event.session_id, now)]
+        gate = Gate(bundle, constants, task, clock, saved_state=store.session(event.session_id))
+        decision = gate.evaluate(event.tool_name, relativise(event.tool_input, event.cwd))
+        started = gate.state.started_at
+        resolution = None
+        if decision.outcome == REQUIRE_APPROVAL and headless:
+            refused = gate.resolve(decision, Deny("refused by Claude Code: no human can answer an ask in a "
+                                                  "headless session (claude -p)"))
+            resolution = replace(refused, response="refused").to_json()
+        elif decision.outcome == REQUIRE_APPROVAL and event.tool_use_id:
+            store.add_pending(event.session_id, event.tool_use_id,
+                              {**decision.to_json(), "started_at": started,
+                               "deadline": now + (decision.timeout_s or 0)}, now)
+        store.save_session(event.session_id, gate.state.to_json(), now)
+        if gate.state.calls % PRUNE_EVERY == 1:
+            store.prune(now, event.session_id)
+    final = "deny" if resolution is not None else decision.outcome
+    records.append(_record(event, started, decision.at, decision.to_json(), resolution, final))
+    return pre_tool_answer(decision, constants.agent_reason_max_chars, no_match), records
+
+
+def _post(event: HookEvent, store: StateStore, now: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The call ran after an ask (PostToolUse, or PostToolUseFailure when it then failed): the human approved it.
+
+    With nothing pending for the call this returns before any policy or engine is loaded.
+    """
+    if not event.tool_use_id:
+        return {}, []
+    with store.transaction():
+        asked = store.pop_pending(event.session_id, event.tool_use_id)
     if asked is None:
-        return {}, None
-    resolution = Resolution(asked["request_id"], "approve", "allow", "approved in Claude Code (PostToolUse)", now,
-                            scope="this_call")
-    return {}, _record(event, gate, now, asked, resolution.to_json(), "allow")
+        return {}, []
+    late = now > float(asked.get("deadline", now))
+    resolution = Resolution(asked["request_id"], "approve", "allow", f"approved in Claude Code ({event.name})", now,
+                            scope="this_call", late=late)
+    decision = {k: v for k, v in asked.items() if k not in ("started_at", "deadline", "expired")}
+    return {}, [_record(event, float(asked.get("started_at", now)), now, decision, resolution.to_json(), "allow")]
 
 
-def _record(event: HookEvent, gate: Gate, at: float, decision: dict[str, Any], resolution: dict[str, Any] | None,
-            final: str) -> dict[str, Any]:
+def _expired(event: HookEvent, asked: dict[str, Any], now: float) -> dict[str, Any]:
+    """An ask whose deadline passed with no post-tool event: the human refused it or never answered."""
+    resolution = Resolution(asked["request_id"], "timeout", "deny", "no approval reached cedar-gates before the "
+                            "deadline (refused in Claude Code, or never answered)", now)
+    decision = {k: v for k, v in asked.items() if k not in ("started_at", "deadline", "expired", "tool_use_id")}
+    expired = HookEvent("expired", event.session_id, str(asked.get("tool_name", "")), {}, asked.get("tool_use_id"),
+                        event.cwd, event.transcript_path, event.permission_mode)
+    return _record(expired, float(asked.get("started_at", now)), now, decision, resolution.to_json(), "deny")
+
+
+def _record(event: HookEvent, started: float, at: float, decision: dict[str, Any],
+            resolution: dict[str, Any] | None, final: str) -> dict[str, Any]:
     """The `simulate --out` record, plus where it came from; `t` is seconds since the session's first call."""
     return {"session_id": event.session_id, "tool_use_id": event.tool_use_id, "event": event.name,
-            "t": round(max(0.0, at - gate.state.started_at), 6), "tool_name": event.tool_name, "final": final,
+            "t": round(max(0.0, at - started), 6), "tool_name": event.tool_name, "final": final,
             "decision": decision, "resolution": resolution}
-
-
-def _append(path: Path, record: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 __all__ = ["BLOCK", "HookOptions", "HookResult", "handle", "POST", "PRE"]

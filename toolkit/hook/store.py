@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from toolkit.safeio import create_private, private_dir, regular_or_absent
+
 SCHEMA_VERSION = 1
 SESSION_MAX_AGE_S = 7 * 24 * 3600
 BUNDLES_KEPT = 20
@@ -38,7 +40,10 @@ class StateStore:
     def __init__(self, path: Path, busy_timeout_s: float = 10.0) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            for companion in ("-wal", "-shm", "-journal"):
+                regular_or_absent(path.with_name(path.name + companion))
+            create_private(path)
             self._db = sqlite3.connect(str(path), timeout=busy_timeout_s, isolation_level=None)
             self._db.execute("PRAGMA synchronous=NORMAL")
             if self._schema() is None:
@@ -51,8 +56,8 @@ class StateStore:
             found = self._schema()
             if found != str(SCHEMA_VERSION):
                 raise StoreError(f"{path} holds hook state of schema {found}, expected {SCHEMA_VERSION}")
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot use the hook state file {path}: {exc}") from None
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot use the hook state file {path.name}: {exc}") from None
 
     def _schema(self) -> str | None:
         try:
@@ -85,8 +90,27 @@ class StateStore:
         self._db.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?)", (session_id, json.dumps(state), now))
 
     def add_pending(self, session_id: str, tool_use_id: str, record: dict[str, Any], now: float) -> None:
+        """`record` is the decision plus `deadline`; it waits for a post-tool event or its deadline."""
         self._db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?)",
                          (session_id, tool_use_id, json.dumps(record), now))
+
+    def has_pending(self, session_id: str, tool_use_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM pending WHERE session = ? AND tool_use_id = ?",
+                                (session_id, tool_use_id)).fetchone() is not None
+
+    def expire_pending(self, session_id: str, now: float) -> list[dict[str, Any]]:
+        """Asks of this session past their deadline and not yet expired: marked expired (kept for a late answer)."""
+        expired = []
+        for tool_use_id, text in self._db.execute(
+                "SELECT tool_use_id, record FROM pending WHERE session = ?", (session_id,)).fetchall():
+            record = json.loads(text)
+            if record.get("expired") or float(record.get("deadline", now)) > now:
+                continue
+            record["expired"] = True
+            self._db.execute("UPDATE pending SET record = ? WHERE session = ? AND tool_use_id = ?",
+                             (json.dumps(record), session_id, tool_use_id))
+            expired.append({**record, "tool_use_id": tool_use_id})
+        return expired
 
     def pop_pending(self, session_id: str, tool_use_id: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT record FROM pending WHERE session = ? AND tool_use_id = ?",
@@ -111,9 +135,17 @@ class StateStore:
     def mark_checked(self, key: str, now: float) -> None:
         self._db.execute("INSERT OR REPLACE INTO checked VALUES (?, ?)", (key, now))
 
-    def prune(self, now: float, max_age_s: float = SESSION_MAX_AGE_S) -> None:
-        """Sessions (and their pending asks) not seen for `max_age_s` are forgotten."""
-        cutoff = now - max_age_s
+    def prune(self, now: float, current: str, max_age_s: float = SESSION_MAX_AGE_S) -> None:
+        """Sessions (and their pending asks) not seen for `max_age_s` are forgotten.
+
+        Age is measured against the earlier of this process's clock and the
+        newest other session's last update, so one session whose clock jumped
+        forward cannot make every other session look stale and reset its caps.
+        """
+        row = self._db.execute("SELECT MAX(updated) FROM sessions WHERE id != ?", (current,)).fetchone()
+        if row is None or row[0] is None:
+            return
+        cutoff = min(now, float(row[0])) - max_age_s
         self._db.execute("DELETE FROM sessions WHERE updated < ?", (cutoff,))
         self._db.execute("DELETE FROM pending WHERE at < ?", (cutoff,))
         self._db.execute("DELETE FROM checked WHERE at < ?", (cutoff,))

@@ -1,0 +1,77 @@
+"""Which files are the gate's own for this call: the configuration and policies in use.
+
+The built-in rules read them as `gate_files` (see docs/builtin-rules.md): the
+configuration is a hard deny, the blueprint and tier files a soft rule, so an
+agent can propose a policy change but never switch the gate off. A
+`pyproject.toml` is only the configuration in its `[tool.cedar-gates]` tables:
+a file tool's edit counts when it changes them (or when that cannot be told),
+a Bash write always counts, because its content cannot be known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from toolkit.safeio import read_bounded
+
+CONFIG = "config"
+POLICY = "policy"
+FILE_TOOLS = ("Write", "Edit", "MultiEdit")
+MAX_CONFIG_BYTES = 1 << 20
+
+
+def gate_files(config: Any, blueprint: Path | None, tool_name: str, tool_input: Mapping[str, Any]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    source = getattr(config, "source", None)
+    if source is not None:
+        if source.name != "pyproject.toml" or _changes_table(source, tool_name, tool_input):
+            files[str(source.resolve())] = CONFIG
+    if blueprint is not None:
+        files[str(blueprint.resolve())] = POLICY
+    builtins = getattr(config, "builtins", None)
+    if builtins is not None:
+        files[str(builtins.resolve())] = POLICY
+    return files
+
+
+def _changes_table(pyproject: Path, tool_name: str, tool_input: Mapping[str, Any]) -> bool:
+    """Whether this call could change the `[tool.cedar-gates]` tables; True whenever it cannot be told."""
+    if tool_name not in FILE_TOOLS:
+        return True
+    target = tool_input.get("file_path")
+    if not isinstance(target, str) or Path(target).name != "pyproject.toml":
+        return False
+    try:
+        if Path(target).resolve() != pyproject.resolve():
+            return False
+        before = read_bounded(pyproject, MAX_CONFIG_BYTES).decode("utf-8")
+        after = _edited(before, tool_name, tool_input)
+        return after is None or _table(before) != _table(after)
+    except Exception:  # noqa: BLE001 - unreadable or unparsable either side: count it as a change
+        return True
+
+
+def _edited(text: str, tool_name: str, tool_input: Mapping[str, Any]) -> str | None:
+    """The file as the tool would leave it (exact string replacement, as Claude Code's editing tools do)."""
+    if tool_name == "Write":
+        content = tool_input.get("content")
+        return content if isinstance(content, str) else None
+    edits = tool_input.get("edits") if tool_name == "MultiEdit" else [tool_input]
+    if not isinstance(edits, list):
+        return None
+    for edit in edits:
+        old = edit.get("old_string") if isinstance(edit, Mapping) else None
+        new = edit.get("new_string") if isinstance(edit, Mapping) else None
+        if not isinstance(old, str) or not isinstance(new, str) or not old or old not in text:
+            return None
+        text = text.replace(old, new) if edit.get("replace_all") is True else text.replace(old, new, 1)
+    return text
+
+
+def _table(text: str) -> Any:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib.loads(text).get("tool", {}).get("cedar-gates")
