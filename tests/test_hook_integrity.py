@@ -302,3 +302,10 @@ def test_hook_check_passes_a_sound_install_and_fails_a_fail_open_one(tmp_path, m
     assert weak.exit_code == 1
     failing = [p["name"] for p in json.loads(weak.stdout)["probes"] if not p["ok"]]
     assert failing == ["cedar-gates removed"]
+
+
+def test_commands_past_the_analysis_limit_are_asked_never_allowed(opts):
+    hidden = "; ".join(["true"] * 2100) + "; rm -rf /"
+    _, answer = decide(event(tool_input={"command": hidden}), opts)
+    assert permission(answer) == "ask" and "dynamic_command" in answer["hookSpecificOutput"][
+        "permissionDecisionReason"]

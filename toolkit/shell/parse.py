@@ -123,9 +123,15 @@ class _Run:
         self.parser = parser
         self.commands: list[SimpleCommand] = []
         self.complete = True
+        self.truncated = False
 
     def emit(self, command: SimpleCommand) -> None:
+        """Past MAX_COMMANDS the rest is not looked at; one unknown, dynamic command stands for all of it,
+        so what the analysis could not see is asked about, never allowed."""
         if len(self.commands) >= MAX_COMMANDS:
+            if not self.truncated:
+                self.commands.append(SimpleCommand("", ("<commands past the analysis limit>",), True))
+            self.truncated = True
             self.complete = False
             return
         self.commands.append(command)
