@@ -309,3 +309,55 @@ def test_commands_past_the_analysis_limit_are_asked_never_allowed(opts):
     _, answer = decide(event(tool_input={"command": hidden}), opts)
     assert permission(answer) == "ask" and "dynamic_command" in answer["hookSpecificOutput"][
         "permissionDecisionReason"]
+
+
+# -- the gate's own files, as the hook names them -----------------------------------------------------------------
+
+PYPROJECT = '[project]\nname = "app"\nversion = "1.0"\n\n[tool.cedar-gates.hook]\nlog = ""\n'
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(PYPROJECT)
+    (root / "blueprints").mkdir()
+    (root / "blueprints" / "agent.yaml").write_text("security: {}\n")
+    return root
+
+
+def _in(project: Path, tool: str, tool_input: dict, tool_use_id: str = "t1") -> str:
+    result = handle(event(tool=tool, tool_input=tool_input, cwd=str(project), tool_use_id=tool_use_id),
+                    HookOptions(blueprint=project / "blueprints" / "agent.yaml"), ManualClock(T0),
+                    environ={"CLAUDE_PROJECT_DIR": str(project)})
+    assert result.exit_code == 0, result.stderr
+    return permission(json.loads(result.stdout))
+
+
+def test_edits_outside_the_cedar_gates_table_of_pyproject_are_not_gated(project):
+    edit = {"file_path": str(project / "pyproject.toml"), "old_string": 'version = "1.0"', "new_string": 'version = "1.1"'}
+    assert _in(project, "Edit", edit) == "none"
+
+
+def test_edits_of_the_cedar_gates_table_are_denied_however_they_are_made(project):
+    path = str(project / "pyproject.toml")
+    assert _in(project, "Edit", {"file_path": path, "old_string": 'log = ""', "new_string": 'log = "x"'}) == "deny"
+    assert _in(project, "Write", {"file_path": path, "content": '[project]\nname = "app"\n'}, "t2") == "deny"
+    assert _in(project, "Bash", {"command": "sed -i s/log/x/ pyproject.toml"}, "t3") == "deny"
+    assert _in(project, "Edit", {"file_path": path, "old_string": "not there", "new_string": "x"}, "t4") == "deny"
+
+
+def test_the_active_blueprint_is_a_policy_change_a_human_approves(project):
+    edit = {"file_path": str(project / "blueprints" / "agent.yaml"), "old_string": "{}", "new_string": "{x: 1}"}
+    assert _in(project, "Edit", edit) == "ask"
+
+
+@pytest.mark.parametrize(("tool", "tool_input"), [
+    ("Write", {"file_path": ".claude/settings.local.json", "content": '{"disableAllHooks": true}'}),
+    ("Bash", {"command": "rm -rf .cedar-gates"}),
+    ("Bash", {"command": "sqlite3 .cedar-gates/hook-state.sqlite3 'DELETE FROM sessions'"}),
+    ("Bash", {"command": "claude -p hi --dangerously-skip-permissions"}),
+    ("Bash", {"command": "cedar-gates hook uninstall claude-code"}),
+])
+def test_the_agent_cannot_switch_the_gate_off(project, tool, tool_input):
+    assert _in(project, tool, tool_input) == "deny"
