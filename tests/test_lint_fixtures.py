@@ -21,6 +21,7 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "CG003-syntax.cedar": [("CG003", 4)],
     "CG004-unscoped-context.yaml": [("CG004", 7)],
     "CG005-template.yaml": [("CG005", 7)],
+    "CG006-too-deep.yaml": [("CG006", 10)],
     "CG010-missing-tier.yaml": [("CG010", 6)],
     "CG011-invalid-tier.yaml": [("CG011", 5)],
     "CG012-tier-mismatch.yaml": [("CG012", 5)],

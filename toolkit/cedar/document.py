@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from toolkit.cedar import pyengine
+from toolkit.cedar.limits import LimitProblem, check
 from toolkit.cedar.scan import ScannedPolicy, Span, scan, tokens
 
 _EOF_MESSAGE = "unexpected end of input"
@@ -45,13 +46,20 @@ class CedarDocument:
     text: str
     policies: list[Policy] = field(default_factory=list)
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
+    too_complex: LimitProblem | None = None
+    """Set when the text exceeds a structural limit (toolkit.cedar.limits); no engine has seen it then,
+    and `syntax_errors` holds the same problem so every caller that stops on a syntax error stops here too."""
 
     @property
     def parsed(self) -> bool:
-        return not self.syntax_errors
+        return not self.syntax_errors and self.too_complex is None
 
 
 def load_document(text: str) -> CedarDocument:
+    """Scan, then parse with the engine, unless the text is too deep or too large for the engines to survive."""
+    problem = check(text)
+    if problem is not None:
+        return CedarDocument(text, [], [SyntaxProblem(Span(problem.start, problem.end), problem.message)], problem)
     scanned = scan(text)
     try:
         engine_policies = pyengine.parse(text)

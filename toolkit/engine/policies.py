@@ -16,6 +16,7 @@ from typing import Any, Iterable, Sequence
 
 from toolkit.blueprint.model import Blueprint, CedarBlock
 from toolkit.cedar import pyengine
+from toolkit.cedar.limits import CedarTooComplex, ensure_within_limits
 from toolkit.config import Config
 from toolkit.contract import Constants
 from toolkit.engine.bundle import (
@@ -98,6 +99,11 @@ def compile_bundle(builtins: BuiltinSet, blueprint: Blueprint | None, constants:
                 by_policy[f"policy{index}"] = rule
             index += 1
     text = "\n".join(texts) + f"\n// cedar-gates: disabled rules: {', '.join(sorted(disabled)) or '(none)'}\n"
+    try:
+        ensure_within_limits(text)  # each block passed on its own; the joined text must too, before cedarpy sees it
+    except CedarTooComplex as exc:
+        raise PolicyLoadError("policies", f"the joined policy text is refused unparsed: {exc}",
+                              hint="run `cedar-gates lint` on the blueprint (CG006)") from None
     engine_view = pyengine.parse(text)
     prefilter = Prefilter((p.actions, p.conditions) for p in engine_view if p.effect == "forbid")
     if len(engine_view) != index or any(

@@ -100,6 +100,11 @@ def blueprint_cases(paths: Sequence[Path], corpus: Sequence[CorpusCall], max_fil
             raise InputError(display_path(path), problem.message if problem else "cannot read the blueprint")
         source = display_path(path)
         for block in blueprint.blocks:
+            limit = block.document.too_complex
+            if limit is not None:  # never hand it to an engine: it may crash cedarpy natively
+                where = block.origin.location(limit.start)
+                raise InputError(source, f"Cedar text refused unparsed (CG006): {limit.message}", where.line,
+                                 where.column, f"run `cedar-gates lint {source}`")
             label = block.section if block.legacy_index is None else f"{block.section}[{block.legacy_index}]"
             for call in corpus:
                 cases.append(Case(f"{source}/{label}/{call.name}", source, block.text, [], call.requests()))

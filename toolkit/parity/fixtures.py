@@ -11,6 +11,9 @@ from typing import Any, Iterable
 
 from toolkit.blueprint.source import DisplayPaths, UnreadableSource, display_path, read_source
 from toolkit.cedar import pyengine
+from toolkit.cedar.limits import LimitProblem
+from toolkit.cedar.limits import check as check_limits
+from toolkit.cedar.scan import LineIndex
 from toolkit.errors import InputError
 from toolkit.parity.shape import shape_problems
 
@@ -106,6 +109,36 @@ def _unannotated(path: str, text: str) -> None:
         )
 
 
+_POLICIES_KEY = re.compile(r'"policies"\s*:\s*"')
+_JSON_ESCAPE = re.compile(r'\\u[0-9a-fA-F]{4}|\\.|[^"\\]')
+
+
+def _place_in_json(text: str, offset: int) -> tuple[int, int] | None:
+    """Line and column in the fixture file of character `offset` of its `policies` string, when it can be found."""
+    for key in _POLICIES_KEY.finditer(text):
+        position, decoded = key.end(), 0
+        for piece in _JSON_ESCAPE.finditer(text, position):
+            if piece.start() != position:
+                break  # the closing quote
+            if decoded == offset:
+                return LineIndex(text).position(position)
+            raw = piece.group()
+            # A surrogate pair (two \\u escapes) is one character of the decoded string: count the high half only.
+            if not (raw.startswith("\\u") and 0xDC00 <= int(raw[2:], 16) <= 0xDFFF):
+                decoded += 1
+            position = piece.end()
+    return None
+
+
+def _too_complex(shown: str, text: str, policies: str, problem: LimitProblem) -> FixtureError:
+    place = _place_in_json(text, problem.start)
+    line, column = place if place else (None, None)
+    where = "" if place else "in `policies` at line {}, column {}: ".format(*LineIndex(policies).position(problem.start))
+    return FixtureError(shown, f"`policies` is refused unparsed, before either engine sees it: {where}{problem.message}",
+                        line, column, "a parity case must be Cedar both engines can parse without crashing; "
+                        "see CG006 in docs/lint-rules.md for the limits")
+
+
 def parse_fixture(path: Path, text: str, require_expected: bool = True,
                   checked_texts: set[str] | None = None, shown: str | None = None) -> Fixture:
     """`checked_texts`: policy texts already known to carry @rule_id everywhere (each is parsed once per run)."""
@@ -126,6 +159,9 @@ def parse_fixture(path: Path, text: str, require_expected: bool = True,
             shown, "no `expected` block", hint=f"write it by hand or run `cedar-gates parity record {shown}`"
         )
     if raw["policies"] not in checked_texts:
+        problem = check_limits(raw["policies"])
+        if problem is not None:
+            raise _too_complex(shown, text, raw["policies"], problem)
         _unannotated(shown, raw["policies"])
         checked_texts.add(raw["policies"])
     request = dict(raw["input"])

@@ -20,13 +20,31 @@ def render(report: LintReport, colour: bool = False) -> str:
                 gutter = len(str(f.line))
                 end = f.end_column if f.end_line == f.line and f.end_column > f.column else len(source) + 1
                 width = max(1, min(end, len(source) + 1) - f.column)
+                source, column, width = _window(source, f.column, width)
                 out.append(f"{' ' * gutter} |")
                 out.append(f"{f.line} | {source}")
-                out.append(f"{' ' * gutter} | {' ' * (f.column - 1)}{'^' * width}")
+                out.append(f"{' ' * gutter} | {' ' * (column - 1)}{'^' * width}")
             out.append(f"  = hint: {f.hint}")
             out.append("")
     out.append(summary(report))
     return "\n".join(out)
+
+
+_MAX_EXCERPT = 160
+_BEFORE = 60
+
+
+def _window(source: str, column: int, width: int) -> tuple[str, int, int]:
+    """A long line (generated or hostile text) shown as a window around the marked place."""
+    if len(source) <= _MAX_EXCERPT:
+        return source, column, width
+    start = max(0, column - 1 - _BEFORE)
+    end = min(len(source), start + _MAX_EXCERPT)
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if end < len(source) else ""
+    shown = prefix + source[start:end] + suffix
+    new_column = column - start + len(prefix)
+    return shown, new_column, max(1, min(width, end - (column - 1)))
 
 
 def summary(report: LintReport) -> str:
