@@ -49,18 +49,74 @@ class Config:
     test_min_coverage: float | None = None
 
 
+CONFIG_MAX_BYTES = 1 << 20
+"""A configuration file (or a pyproject.toml holding one) larger than this is refused unread."""
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    from toolkit.safeio import read_input
+
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        text = read_input(path, CONFIG_MAX_BYTES).decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), "configuration file not found", hint="check the --config path") from None
     except OSError as exc:
-        raise ConfigError(str(path), f"cannot read the configuration: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), f"invalid TOML: {exc}", hint="fix the TOML syntax") from None
+        raise ConfigError(str(path), f"cannot read the configuration: the file {exc.strerror or exc}"
+                          if str(exc.strerror or "").startswith("is ") else
+                          f"cannot read the configuration: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(str(path), "not valid UTF-8", hint="save the file as UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"invalid TOML: {exc}", hint="fix the TOML syntax") from None
     except RecursionError:
         raise ConfigError(str(path), "the configuration is nested too deeply to read") from None
+    except ValueError as exc:  # an integer of thousands of digits: Python refuses to convert it
+        raise ConfigError(str(path), f"invalid TOML: a number is too long to read ({str(exc).split(':')[0]})",
+                          _line_of_long_number(text), hint="use a number of at most 19 digits") from None
+    problem = _number_problem(data, ())
+    if problem is not None:
+        key, message = problem
+        raise ConfigError(str(path), f"{key}: {message}", _line_of_key(text, key),
+                          hint="write a finite number within the documented range") from None
+    return data
+
+
+def _number_problem(value: Any, where: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first value that only looks like a number setting: NaN, an infinity, an integer past 64 bits."""
+    import math
+
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _number_problem(item, (*where, str(key)))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _number_problem(item, (*where[:-1], f"{where[-1] if where else ''}[{i}]"))
+            if found:
+                return found
+    elif isinstance(value, float) and not math.isfinite(value):
+        return ".".join(where), f"{value} is not a number a setting can take (NaN and infinities are refused)"
+    elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return ".".join(where), "the integer is outside the 64-bit range TOML allows"
+    return None
+
+
+def _line_of_key(text: str, dotted: str) -> int | None:
+    import re
+
+    last = dotted.rsplit(".", 1)[-1].split("[", 1)[0]
+    found = re.search(rf"^\s*[\"']?{re.escape(last)}[\"']?\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else None
+
+
+def _line_of_long_number(text: str) -> int | None:
+    import re
+
+    found = re.search(r"[0-9_]{4000,}", text)
+    return text.count("\n", 0, found.start()) + 1 if found else None
 
 
 def _table_in(path: Path) -> dict[str, Any] | None:
@@ -123,7 +179,12 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
     if path is None:
         return Config(root=start)
     if not path.is_file():
-        raise ConfigError(str(path), "configuration file not found", hint="check the --config path")
+        if not path.exists():
+            raise ConfigError(str(path), "configuration file not found", hint="check the --config path")
+        from toolkit.safeio import kind_of
+
+        raise ConfigError(str(path), f"the configuration is {kind_of(path.stat().st_mode)}, not a regular file; "
+                          "refused unread", hint="pass a cedar-gates.toml or pyproject.toml file")
     table, prefix = _located_table(path)
     if table is None:
         raise ConfigError(str(path), "no [tool.cedar-gates] table", hint="add [tool.cedar-gates] or use cedar-gates.toml")

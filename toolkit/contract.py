@@ -72,12 +72,18 @@ def invariant_problems(data: dict[str, Any]) -> list[str]:
 
 def read_contract(path: Path) -> dict[str, Any]:
     """Parse and check a contract file, raising one ContractError listing every problem."""
+    from toolkit import jsontext
+    from toolkit.safeio import read_input
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input(path, 64 << 20).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ContractError(str(path), f"cannot read the constants contract: {exc}") from None
+        raise ContractError(str(path), "cannot read the constants contract: "
+                            f"{exc.strerror if isinstance(exc, OSError) else exc}") from None
     try:
-        data = json.loads(text)
+        data = jsontext.loads(text)
+    except jsontext.JsonValueError as exc:
+        raise ContractError(str(path), exc.message, exc.line, exc.column, hint=exc.hint) from None
     except json.JSONDecodeError as exc:
         raise ContractError(str(path), f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import errno
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,36 +77,31 @@ def read_source(path: Path, max_bytes: int, display: str | None = None) -> Sourc
 
     `display`: the caller's already-computed display path (resolving paths is costly over thousands of files).
     """
-    if str(path) == STDIN:
-        import sys
+    from toolkit.safeio import InputTooLarge, NotRegularFile, read_input, read_stdin
 
-        data = sys.stdin.buffer.read(max_bytes + 1)
+    if str(path) == STDIN:
+        try:
+            data = read_stdin(max_bytes)
+        except NotRegularFile as exc:
+            raise UnreadableSource(exc.strerror, "pipe or redirect a file into stdin, or pass the file's path") from None
         if len(data) > max_bytes:
             raise UnreadableSource(f"stdin is over the {max_bytes:,}-byte input limit",
                                    "raise `max-file-bytes` in the cedar-gates configuration")
         return SourceFile(path, "<stdin>", _text(data))
     try:
-        info = path.stat()
+        data = read_input(path, max_bytes)
     except FileNotFoundError:
         raise UnreadableSource("file not found", "check the path") from None
+    except NotRegularFile as exc:
+        if exc.errno == errno.EISDIR:
+            raise UnreadableSource("is a directory, not a file", "pass a blueprint .yaml/.yml or a .cedar file") from None
+        raise UnreadableSource(exc.strerror, "pass a regular file (FIFOs and devices could block or never end)") from None
+    except InputTooLarge as exc:
+        message = exc.strerror.replace("is ", "file is ", 1) if exc.strerror.startswith("is ") else exc.strerror
+        raise UnreadableSource(message, "split the file, or raise `max-file-bytes` in the cedar-gates configuration") \
+            from None
     except OSError as exc:
-        raise UnreadableSource(f"cannot access the file: {exc.strerror}", "check the path and permissions") from None
-    size = info.st_size
-    if stat.S_ISDIR(info.st_mode):
-        raise UnreadableSource("is a directory, not a file", "pass a blueprint .yaml/.yml or a .cedar file")
-    if size > max_bytes:
-        raise UnreadableSource(
-            f"file is {size:,} bytes, over the {max_bytes:,}-byte input limit",
-            "split the file, or raise `max-file-bytes` in the cedar-gates configuration",
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableSource(f"cannot read the file: {exc.strerror}", "check the file's permissions") from None
-    if len(data) > max_bytes:
-        raise UnreadableSource(
-            f"file grew past the {max_bytes:,}-byte input limit while being read", "try again on a stable file"
-        )
+        raise UnreadableSource(f"cannot read the file: {exc.strerror or exc}", "check the path and permissions") from None
     return SourceFile(path, display or display_path(path), _text(data))
 
 

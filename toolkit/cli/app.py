@@ -164,27 +164,31 @@ def emit(text: str, output: Optional[Path]) -> None:
     if output is None:
         typer.echo(text)
         return
-    try:
-        output.write_text(text + "\n", encoding="utf-8")
-    except OSError as exc:
-        fail(f"{output}: cannot write the report: {exc.strerror}")
+    emit_pieces((text,), output)
 
 
 def emit_pieces(pieces: Iterable[str], output: Optional[Path]) -> None:
-    """Write a report as it is rendered, piece by piece, to stdout or the file; a newline ends it."""
+    """Write a report as it is rendered, piece by piece, to stdout or the file; a newline ends it.
+
+    A file is written to a temporary file beside it and renamed at the end
+    (toolkit.safeio.AtomicOutput), so a kill, a full disk or an error while
+    rendering leaves the old report or the new one, never a torn one.
+    """
+    if output is None:
+        for piece in pieces:
+            sys.stdout.write(piece)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+        return
+    from toolkit.safeio import AtomicOutput
+
     try:
-        if output is None:
-            for piece in pieces:
-                sys.stdout.write(piece)
-            sys.stdout.write("\n")
-            sys.stdout.flush()
-            return
-        with output.open("w", encoding="utf-8") as handle:
+        with AtomicOutput(output) as handle:
             for piece in pieces:
                 handle.write(piece)
             handle.write("\n")
     except OSError as exc:
-        fail(f"{output or 'stdout'}: cannot write the report: {exc.strerror}")
+        fail(f"{output}: cannot write the report: {exc.strerror or exc}; the old file (if any) is unchanged")
 
 
 def input_errors_exit_2(command):

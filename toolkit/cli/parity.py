@@ -72,8 +72,19 @@ def _shard(text: Optional[str]):
         fail(str(exc))
 
 
+TIMEOUT_MAX_S = 3600.0
+
+
+def _finite_timeout(value: Optional[float]) -> Optional[float]:
+    """`inf` and `nan` parse as floats but are no timeout: a hung runner would never be stopped."""
+    if value is not None and not (0.1 <= value <= TIMEOUT_MAX_S):  # false for nan too
+        raise typer.BadParameter(f"{value} is not a number of seconds in [0.1, {TIMEOUT_MAX_S:g}]")
+    return value
+
+
 TimeoutOption = typer.Option(
-    None, "--timeout", min=0.1, help="Seconds the Node runner may take for one call (default 10, or parity.timeout-s)."
+    None, "--timeout", callback=_finite_timeout,
+    help="Seconds the Node runner may take for one call, 0.1 to 3600 (default 10, or parity.timeout-s).",
 )
 
 
@@ -208,7 +219,7 @@ def parity_fuzz(
         try:
             save(report, save_failures)
         except OSError as exc:
-            fail(f"{save_failures}: cannot save the failing cases: {exc.strerror}")
+            fail(f"{save_failures}: cannot save the failing cases: {exc.strerror or exc}")
     if output_format is SimpleFormat.json:
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         raise typer.Exit(report.exit_code)

@@ -83,21 +83,19 @@ def simulate_run(
 
         cfg = config_from(config)
         bundle, constants = _bundle(blueprint, cfg)
-        handle = None
-        if out is not None:
-            try:
-                handle = out.open("w", encoding="utf-8")
-            except OSError as exc:
-                fail(f"{out}: cannot write the decisions: {exc.strerror}")
+        from contextlib import nullcontext
+
+        from toolkit.safeio import AtomicOutput
+
         try:
-            with _progress("replay") as bar:
+            writer = AtomicOutput(out) if out is not None else nullcontext()
+            with writer as handle, _progress("replay") as bar:
                 task = bar.add_task("replay", total=None)
                 report = simulate(trace, bundle, constants, default=Respond(respond.value), fmt=input_format.value,
                                   out=handle, skip_bad_lines=skip_bad_lines, baseline=baseline,
                                   progress=lambda n: n % 1000 or bar.update(task, completed=n))
-        finally:
-            if handle is not None:
-                handle.close()
+        except OSError as exc:
+            fail(f"{out}: cannot write the decisions: {exc.strerror or exc}; nothing written")
         render = {ReportFormat.json: render_json, ReportFormat.junit: render_junit}.get(output_format, render_text)
         emit(render(report), output)
         if report.stopped is not None and output_format is ReportFormat.text:
@@ -136,10 +134,12 @@ def simulate_record(
                         skip_bad_lines=skip_bad_lines, progress=lambda n: n % 1000 or bar.update(task, completed=n))
     if report.stopped is not None:
         fail(f"{trace}:{report.stopped.line}: {report.stopped.message}; nothing written")
+    from toolkit.safeio import write_output
+
     try:
-        output.write_text(buffer.getvalue(), encoding="utf-8")
+        write_output(output, buffer.getvalue())
     except OSError as exc:
-        fail(f"{output}: cannot write the baseline: {exc.strerror}")
+        fail(f"{output}: cannot write the baseline: {exc.strerror or exc}; the old file (if any) is unchanged")
     typer.echo(f"recorded {report.summary.calls} calls from {trace} to {output}")
     for bad in report.summary.bad_lines:
         typer.echo(f"  skipped {trace}:{bad.line}: {bad.message}")
@@ -186,14 +186,35 @@ def simulate_diff(
     raise typer.Exit(report.exit_code(fail_on_change))
 
 
+STDIN_TRACE_MAX_BYTES = 256 << 20
+"""A trace read from stdin is spooled to a temporary file up to this size; pass a larger trace as a file."""
+
+
 @contextmanager
 def stdin_as_file(trace: Path) -> Iterator[Path]:
-    """`-` spooled to a temporary `stdin.jsonl` (a trace is read more than once: format detection, replay)."""
+    """`-` spooled to a temporary `stdin.jsonl` (a trace is read more than once: format detection, replay).
+
+    The spool is bounded (STDIN_TRACE_MAX_BYTES) and stdin that is a directory is refused.
+    """
     if str(trace) != "-":
         yield trace
         return
+    from toolkit.safeio import NotRegularFile, read_stdin
+
     with tempfile.TemporaryDirectory(prefix="cedar-gates-") as tmp:
         spooled = Path(tmp) / "stdin.jsonl"
+        left = STDIN_TRACE_MAX_BYTES + 1
         with spooled.open("wb") as handle:
-            shutil.copyfileobj(sys.stdin.buffer, handle)
+            while left > 0:
+                try:
+                    chunk = read_stdin(min(left, 1 << 20) - 1)  # reads up to min(left, 1 MiB) bytes
+                except NotRegularFile as exc:
+                    fail(f"-: {exc.strerror}\n  hint: pipe a trace into stdin, or pass the trace file's path")
+                if not chunk:
+                    break
+                handle.write(chunk)
+                left -= len(chunk)
+        if left <= 0:
+            fail(f"-: the trace on stdin is over {STDIN_TRACE_MAX_BYTES:,} bytes; refused\n"
+                 "  hint: pass a trace this large as a file (files stream with bounded memory)")
         yield spooled

@@ -73,6 +73,7 @@ def canonical_json(value: Any) -> str:
 
 
 _MAX_INPUT_DEPTH = 500
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 
 
 def check_json_value(value: Any, depth: int = 0) -> None:
@@ -82,7 +83,11 @@ def check_json_value(value: Any, depth: int = 0) -> None:
     """
     if depth > _MAX_INPUT_DEPTH:
         raise InputNotSerialisable("the tool input is nested too deeply (or refers to itself)")
-    if value is None or isinstance(value, (str, bool, int)):
+    if value is None or isinstance(value, (str, bool)):
+        return
+    if isinstance(value, int):
+        if not _I64_MIN <= value <= _I64_MAX:  # Cedar's Long; a longer int may not even print as JSON text
+            raise InputNotSerialisable("an integer in the tool input is outside the 64-bit range Cedar carries")
         return
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):

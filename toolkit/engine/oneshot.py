@@ -13,7 +13,8 @@ from toolkit.engine.gate import Gate
 from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, Decision
 from toolkit.engine.settings import TaskSettings
 from toolkit.errors import InputError
-from toolkit.safeio import read_bounded
+from toolkit import jsontext
+from toolkit.safeio import InputTooLarge, NotRegularFile, read_input, read_stdin
 
 EXIT_CODES = {ALLOW: 0, DENY: 2, REQUIRE_APPROVAL: 3}
 EXIT_ERROR = 1
@@ -40,24 +41,32 @@ def read_json_arg(option: str, raw: str, max_bytes: int = 1 << 20) -> Any:
     where, text = option, raw
     if raw == "-":
         where = f"{option} (stdin)"
-        data = sys.stdin.buffer.read(max_bytes + 1)
+        try:
+            data = read_stdin(max_bytes)
+        except OSError as exc:
+            raise InputError(where, exc.strerror or str(exc), hint="pipe JSON into stdin") from None
         _check_size(where, len(data), max_bytes)
         text = _decoded(where, data)
     elif raw.startswith("@"):
         path = Path(raw[1:])
         where = f"{option} {path}"
         try:
-            if path.is_dir():
-                raise InputError(where, "is a directory, not a JSON file")
-            _check_size(where, path.stat().st_size, max_bytes)
-            data = read_bounded(path, max_bytes)
+            data = read_input(path, max_bytes)
+        except InputTooLarge:
+            _check_size(where, max_bytes + 1, max_bytes)
+        except FileNotFoundError:
+            raise InputError(where, "cannot read: file not found") from None
+        except NotRegularFile as exc:
+            raise InputError(where, exc.strerror.replace(", not a file", ", not a JSON file")) from None
         except OSError as exc:
             raise InputError(where, f"cannot read: {exc.strerror or exc}") from None
         text = _decoded(where, data)
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except RecursionError:
         raise InputError(where, "the JSON is nested too deeply to read") from None
+    except jsontext.JsonValueError as exc:
+        raise InputError(where, exc.message, exc.line, exc.column, hint=exc.hint) from None
     except json.JSONDecodeError as exc:
         raise InputError(where, f"not valid JSON: {exc.msg}", exc.lineno, exc.colno,
                          hint="quote the JSON for your shell, e.g. --input '{\"command\": \"ls\"}'") from None

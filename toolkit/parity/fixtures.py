@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from toolkit.blueprint.source import DisplayPaths, UnreadableSource, display_path, read_source
+from toolkit import jsontext
 from toolkit.cedar import pyengine
 from toolkit.cedar.limits import LimitProblem
 from toolkit.cedar.limits import check as check_limits
@@ -145,9 +146,11 @@ def parse_fixture(path: Path, text: str, require_expected: bool = True,
     checked_texts = set() if checked_texts is None else checked_texts
     shown = shown or display_path(path)
     try:
-        raw = json.loads(text)
+        raw = jsontext.loads(text, lone_surrogates=False)
     except RecursionError:
         raise FixtureError(shown, "the JSON is nested too deeply to read", hint="flatten the fixture") from None
+    except jsontext.JsonValueError as exc:
+        raise FixtureError(shown, exc.message, exc.line, exc.column, exc.hint) from None
     except json.JSONDecodeError as exc:
         raise FixtureError(shown, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno, "fix the JSON syntax") from None
     problems = shape_problems(raw)
@@ -267,4 +270,6 @@ def write_fixture(fixture: Fixture, expected: Expected) -> None:
     assert fixture.path is not None and fixture.raw is not None
     raw = dict(fixture.raw)
     raw["expected"] = expected.to_json()
-    fixture.path.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from toolkit.safeio import write_output
+
+    write_output(fixture.path, json.dumps(raw, indent=2, ensure_ascii=False) + "\n")

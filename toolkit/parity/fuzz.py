@@ -233,7 +233,9 @@ def save_failures(report: FuzzReport, directory: Path) -> list[Path]:
                     "errored_rule_ids": sorted({names.get(p, p) for p in reference.errored}),
                 }
             path = directory / f"{name}.json"
-            path.write_text(json.dumps(fixture, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            from toolkit.safeio import write_output
+
+            write_output(path, json.dumps(fixture, indent=2, ensure_ascii=False) + "\n")
             saved.append(path)
     report.saved.extend(saved)
     return saved

@@ -207,7 +207,12 @@ def record(paths: Sequence[Path], runner: WasmRunner, dry_run: bool = False) -> 
             report.outcomes.append(RecordOutcome(fixture, "unchanged", result=result))
             continue
         if not dry_run:
-            write_fixture(fixture, fresh)
+            try:
+                write_fixture(fixture, fresh)
+            except OSError as exc:
+                report.outcomes.append(RecordOutcome(
+                    fixture, "refused", f"cannot write the file ({exc.strerror or exc}); it is unchanged", result))
+                continue
         report.outcomes.append(RecordOutcome(fixture, "written", _describe(fixture.expected, fresh), result))
     return report
 

@@ -14,7 +14,9 @@ from typing import IO, Any, Callable, Iterator
 
 from toolkit.contract import Constants
 from toolkit.engine import PolicyBundle
+from toolkit import jsontext
 from toolkit.errors import InputError
+from toolkit.safeio import NotRegularFile, open_input
 from toolkit.simulate.replay import CallResult, Replay, replay
 from toolkit.simulate.sources import read_trace
 from toolkit.simulate.summary import LIST_LIMIT, Summary
@@ -48,7 +50,10 @@ class SimulationReport:
 
 def _baseline_entries(path: Path) -> Iterator[dict[str, Any]]:
     try:
-        handle = path.open("rb")
+        handle = open_input(path)
+    except NotRegularFile as exc:
+        raise BaselineError(str(path), f"the baseline {exc.strerror}",
+                            hint="pass a baseline file from `cedar-gates simulate record`") from None
     except OSError as exc:
         raise BaselineError(str(path), f"cannot read the baseline: {exc.strerror}",
                             hint="create it with `cedar-gates simulate record`") from None
@@ -57,12 +62,14 @@ def _baseline_entries(path: Path) -> Iterator[dict[str, Any]]:
             if not raw.strip():
                 continue
             try:
-                entry = json.loads(raw.decode("utf-8"))
+                entry = jsontext.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 raise BaselineError(str(path), f"not UTF-8 (byte {exc.start + 1})", number,
                                     hint="re-create it with `cedar-gates simulate record`") from None
             except RecursionError:
                 raise BaselineError(str(path), "nested too deeply to read", number) from None
+            except jsontext.JsonValueError as exc:
+                raise BaselineError(str(path), exc.message, number, exc.column, hint=exc.hint) from None
             except json.JSONDecodeError as exc:
                 raise BaselineError(str(path), f"not valid JSON: {exc.msg}", number, exc.colno) from None
             if not isinstance(entry, dict) or ("baseline" not in entry and "line" not in entry):

@@ -17,7 +17,9 @@ from typing import Any, Iterator, Mapping
 from toolkit.contract import Constants
 from toolkit.engine import Approve, Deny, ScopeError, TaskSettings, TaskSettingsError, Timeout, parse_scope
 from toolkit.engine.records import OUTCOMES, Response
+from toolkit import jsontext
 from toolkit.errors import InputError
+from toolkit.safeio import NotRegularFile, open_input
 
 STANDARD_TOOLS = frozenset({
     "Bash", "BashOutput", "KillShell", "Read", "Write", "Edit", "MultiEdit", "NotebookEdit", "NotebookRead",
@@ -96,7 +98,9 @@ MAX_LINE_BYTES = 1 << 20
 def raw_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed JSON or None, problem) for every non-blank line, streaming with bounded memory."""
     try:
-        handle = path.open("rb")
+        handle = open_input(path)
+    except NotRegularFile as exc:
+        raise TraceError(str(path), f"the trace {exc.strerror}", hint="pass a trace file, or `-` for stdin") from None
     except OSError as exc:
         raise TraceError(str(path), f"cannot read the trace: {exc.strerror}", hint="check the path") from None
     with handle:
@@ -119,9 +123,12 @@ def raw_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tupl
                 yield number, None, f"not UTF-8 (byte {exc.start + 1})"
                 continue
             try:
-                parsed = json.loads(text)
+                parsed = jsontext.loads(text)
             except RecursionError:
                 yield number, None, "nested too deeply to read"
+                continue
+            except jsontext.JsonValueError as exc:
+                yield number, None, f"column {exc.column}: {exc.message}" if exc.column else exc.message
                 continue
             except json.JSONDecodeError as exc:
                 if not raw.endswith(b"\n"):

@@ -15,10 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from toolkit import jsontext
 from toolkit.contract import read_contract
 from toolkit.errors import ConfigError, ContractError, InputError
 from toolkit.jsonschema_check import validate_file
 from toolkit.resources import constants_path
+from toolkit.safeio import read_input
 from toolkit.sync import tsparse
 from toolkit.sync.findings import SyncFinding, SyncReport
 from toolkit.sync.settings import Consumer, SyncSettings
@@ -40,15 +42,24 @@ def owned_name(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_").upper()
 
 
+READ_MAX_BYTES = 64 << 20
+"""A backstop for every sync input: max-file-bytes (check_sizes) normally refuses a large file first."""
+
+
+def _read_text(path: Path) -> str:
+    """A regular file's UTF-8 text, bounded; FIFOs and devices are refused unread (OSError)."""
+    return read_input(path, READ_MAX_BYTES).decode("utf-8")
+
+
 def _py_bindings(path: Path) -> dict[str, tuple[int, int, bool, Any]]:
     """Module-level NAME -> (line, column, is_literal, literal value)."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        tree = ast.parse(_read_text(path), filename=str(path))
     except SyntaxError as exc:
         raise InputError(str(path), f"Python syntax error: {exc.msg}", exc.lineno, exc.offset,
                          hint="fix the syntax; the checker parses with Python's ast") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"cannot read: {exc}") from None
+        raise InputError(str(path), f"cannot read: {exc.strerror if isinstance(exc, OSError) else exc}") from None
     found: dict[str, tuple[int, int, bool, Any]] = {}
     for node in tree.body:
         targets: list[ast.expr] = []
@@ -121,9 +132,12 @@ def read_any_contract(path: Path, schema: Path | None) -> dict[str, Any]:
     if schema is None and path.resolve() == constants_path().resolve():
         return read_contract(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsontext.loads(_read_text(path))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ContractError(str(path), f"cannot read the contract: {exc}") from None
+        raise ContractError(str(path), f"cannot read the contract: {exc.strerror if isinstance(exc, OSError) else exc}"
+                            ) from None
+    except jsontext.JsonValueError as exc:
+        raise ContractError(str(path), exc.message, exc.line, exc.column, hint=exc.hint) from None
     except json.JSONDecodeError as exc:
         raise ContractError(str(path), f"not valid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
@@ -197,7 +211,7 @@ def check_constants(settings: SyncSettings, timer=time.perf_counter) -> SyncRepo
                     message=f"{name} {what} {json.dumps(value)} but contract key {key} is {json.dumps(expected)}",
                     fix=f"change it to {json.dumps(expected)}" if is_literal else
                         f"make it read {key} from {contract.name}"))
-    text = contract.read_text(encoding="utf-8")
+    text = _read_text(contract)
     for name, key in sorted(names.items(), key=lambda item: item[1]):
         if name not in defined:
             report.findings.append(SyncFinding(
