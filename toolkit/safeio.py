@@ -326,19 +326,19 @@ class AtomicOutput:
         self._target: Path | None = None
 
     def __enter__(self):
-        real = Path(os.path.realpath(self.path))
         try:
-            info = os.stat(real)
+            info = os.stat(self.path)
         except FileNotFoundError:
             info = None
         if info is not None and stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, "is a directory", str(self.path))
         if info is not None and not stat.S_ISREG(info.st_mode):
-            fd = os.open(real, os.O_WRONLY | _CLOEXEC)  # a device or a FIFO: no rename over it, ever
+            fd = os.open(self.path, os.O_WRONLY | _CLOEXEC)  # a device, FIFO or pipe: no rename over it, ever
             self._handle = os.fdopen(fd, "w" if self.text else "wb", **({"encoding": "utf-8"} if self.text else {}))
             return self._handle
         import tempfile
 
+        real = Path(os.path.realpath(self.path))
         if info is not None:
             mode = stat.S_IMODE(info.st_mode)
         else:

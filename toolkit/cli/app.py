@@ -187,6 +187,8 @@ def emit_pieces(pieces: Iterable[str], output: Optional[Path]) -> None:
             for piece in pieces:
                 handle.write(piece)
             handle.write("\n")
+    except BrokenPipeError:
+        raise
     except OSError as exc:
         fail(f"{output}: cannot write the report: {exc.strerror or exc}; the old file (if any) is unchanged")
 
@@ -243,7 +245,85 @@ EVAL_USAGE = 64
 """`eval` exits 0/2/3 for its decisions, so its usage errors take EX_USAGE instead of click's 2."""
 
 
+class Stopped(BaseException):
+    """A termination signal, raised where the command is so that `finally` blocks and temporary files unwind.
+
+    A BaseException, so that no `except Exception` on the way (the engine's fail-closed guard) swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def _stop(signum: int, _frame) -> None:
+    import signal
+
+    for name in STOP_SIGNALS:  # a second signal while unwinding must not interrupt the clean-up
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, signal.SIG_IGN)
+    raise Stopped(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP end a command cleanly: temporary files removed, one line on stderr, exit 128 + N."""
+    import signal
+
+    for name in STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is not signal.SIG_IGN:  # nohup stays nohup
+            signal.signal(number, _stop)
+
+
+def _stopped(signum: int) -> None:
+    import signal
+
+    from toolkit.safeio import remove_temporaries
+
+    remove_temporaries()
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    try:
+        sys.stderr.write(f"cedar-gates: stopped by {name}; nothing half-written was left behind\n")
+        sys.stderr.flush()
+    except Exception:  # noqa: BLE001 - stderr may be gone too (a hung-up terminal)
+        pass
+    os._exit(128 + signum)  # no atexit work: a runner or a worker pool may be what hung
+
+
+def _broken_pipe() -> None:
+    """The reader went away (`| head`): end quietly, as `cat` would."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    from toolkit.safeio import remove_temporaries
+
+    remove_temporaries()
+    sys.exit(141)
+
+
 def main() -> None:
+    install_signal_handlers()
+    try:
+        try:
+            _main()
+        finally:
+            sys.stdout.flush()  # here, not at interpreter exit, so a closed pipe is seen as one
+    except Stopped as stop:
+        _stopped(stop.signum)
+    except BrokenPipeError:
+        _broken_pipe()
+
+
+def _main() -> None:
     from toolkit.errors import InputError
 
     try:

@@ -94,6 +94,8 @@ def simulate_run(
                 report = simulate(trace, bundle, constants, default=Respond(respond.value), fmt=input_format.value,
                                   out=handle, skip_bad_lines=skip_bad_lines, baseline=baseline,
                                   progress=lambda n: n % 1000 or bar.update(task, completed=n))
+        except BrokenPipeError:
+            raise
         except OSError as exc:
             fail(f"{out}: cannot write the decisions: {exc.strerror or exc}; nothing written")
         render = {ReportFormat.json: render_json, ReportFormat.junit: render_junit}.get(output_format, render_text)
