@@ -57,6 +57,10 @@ def load_yaml_source(source: SourceFile) -> Blueprint:
             LoadProblem("CG002", f"duplicate key `{_dotted(path)}`: the later value would silently replace the earlier one",
                         _loc(pos), "keep one of the two keys")
         )
+    for path, pos, message in tree.number_quirks:
+        blueprint.problems.append(LoadProblem(
+            "CG002", f"`{_dotted(path)}`: {message}; it is not taken as a number", _loc(pos),
+            "write a plain decimal number, or quote the value if it is meant as text"))
     if tree.value is None:
         blueprint.problems.append(
             LoadProblem("CG002", "the blueprint is empty", Location(1, 1), "a blueprint is a mapping with a `security:` section")

@@ -8,6 +8,7 @@ which safe_load would silently drop, are reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,8 @@ class YamlTree:
     key_positions: dict[Path_, Pos] = field(default_factory=dict)
     nodes: dict[Path_, yaml.Node] = field(default_factory=dict)
     duplicate_keys: list[tuple[Path_, Pos]] = field(default_factory=list)
+    number_quirks: list[tuple[Path_, Pos, str]] = field(default_factory=list)
+    """Plain scalars YAML 1.1 would read as numbers (`0b101`, `1:30`, `.nan`); kept as their text."""
 
     def pos(self, path: Path_) -> Pos:
         """The nearest known position on the way to `path`."""
@@ -90,9 +93,44 @@ def parse_yaml(text: str, max_nodes: int) -> YamlTree:
     return tree
 
 
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+_I64 = (-(2**63), 2**63 - 1)
+
+
+def _quirk(node: yaml.ScalarNode) -> str | None:
+    """A plain scalar that YAML 1.1 reads as a number although it does not look like one to a reader.
+
+    `0b101` (binary), `0x1f`, `017` (octal), `1:30` (sexagesimal: 90), `1_000`,
+    `.nan` and `.inf` all become numbers under PyYAML's YAML 1.1 rules, so a
+    gate cap written `1:30` silently became 90. They are refused with the
+    place instead; quote the value to keep it as text.
+    """
+    if node.style not in (None, "") or node.tag not in (_INT_TAG, _FLOAT_TAG):  # plain: None (PyYAML), "" (libyaml)
+        return None
+    text = node.value
+    pattern = _PLAIN_INT if node.tag == _INT_TAG else _PLAIN_FLOAT
+    if pattern.fullmatch(text):
+        return None
+    return (f"`{text[:40]}` reads as a number only through YAML 1.1 rules (binary, octal, hexadecimal, "
+            "sexagesimal, underscores, NaN or infinity)")
+
+
 def _scalar(node: yaml.ScalarNode, constructor: yaml.SafeLoader, index: LineIndex) -> Any:
+    if _quirk(node) is not None:
+        return node.value  # kept as the text it is; _convert reports it
+    if node.tag == _INT_TAG and node.style in (None, "") and len(node.value.lstrip("+-")) > 19:
+        value = None
+    else:
+        value = True
     try:
-        return constructor.construct_object(node, deep=True)
+        if value is None:
+            raise OverflowError("the integer has more than 19 digits")
+        value = constructor.construct_object(node, deep=True)
+        if isinstance(value, int) and not isinstance(value, bool) and not _I64[0] <= value <= _I64[1]:
+            raise OverflowError("the integer is outside the 64-bit range both Cedar engines carry")
+        return value
     except yaml.MarkedYAMLError as exc:
         pos = _pos(node, index)
         raise YamlProblem(f"cannot read this YAML value: {exc.problem}", "remove the tag or quote the value",
@@ -117,6 +155,9 @@ def _convert(
     tree.positions[path] = _pos(node, index)
     tree.nodes[path] = node
     if isinstance(node, yaml.ScalarNode):
+        quirk = _quirk(node)
+        if quirk is not None:
+            tree.number_quirks.append((path, _pos(node, index), quirk))
         return _scalar(node, constructor, index)
     if isinstance(node, yaml.SequenceNode):
         return [_convert(child, path + (i,), tree, constructor, budget, index) for i, child in enumerate(node.value)]

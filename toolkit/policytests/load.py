@@ -63,6 +63,12 @@ def _standalone(path: Path, max_file_bytes: int) -> Suite:
     except (UnreadableSource, YamlProblem) as exc:
         suite.problems.append(SuiteProblem(display, exc.line or 1, exc.column or 1, exc.message, exc.hint))
         return suite
+    for key_path, pos in tree.duplicate_keys:
+        suite.problems.append(SuiteProblem(display, pos.line, pos.column, f"{_where(key_path)}: duplicate key; the "
+                                           "later value would silently replace the earlier one", "keep one of the two"))
+    for key_path, pos, message in tree.number_quirks:
+        suite.problems.append(SuiteProblem(display, pos.line, pos.column, f"{_where(key_path)}: {message}",
+                                           "write a plain decimal number, or quote the value if it is meant as text"))
     for problem in validate(tree.value, SCHEMA):
         pos = tree.pos(problem.path)
         suite.problems.append(SuiteProblem(display, pos.line, pos.column, f"{_where(problem.path) or 'the file'}: "
