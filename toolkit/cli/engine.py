@@ -61,6 +61,8 @@ def eval_(
         data = read_json_arg("--input", tool_input, cfg.max_file_bytes)
         settings = (read_json_arg("--task-settings", task_settings, cfg.max_file_bytes)
                     if task_settings is not None else None)
+        if blueprint is not None:
+            _regular_blueprint(blueprint)
         from toolkit.hook.bundles import user_cache
 
         result = evaluate_once(tool, data, blueprint, settings, cfg, None if no_cache else user_cache(os.environ))
@@ -72,3 +74,18 @@ def eval_(
     else:
         typer.echo(render_text(result))
     raise typer.Exit(result.exit_code)
+
+
+def _regular_blueprint(path) -> None:
+    """A FIFO or a device as --blueprint is refused here, before the bundle cache hashes it."""
+    from toolkit.errors import InputError
+    from toolkit.safeio import NotRegularFile, check_input_path
+
+    try:
+        check_input_path(path)
+    except FileNotFoundError:
+        return  # reported by the loader, with its hint
+    except NotRegularFile as exc:
+        raise InputError(f"--blueprint {path}", exc.strerror) from None
+    except OSError as exc:
+        raise InputError(f"--blueprint {path}", f"cannot read: {exc.strerror or exc}") from None

@@ -66,9 +66,15 @@ def sync_constants(
     settings = _sync_settings(config)
     given = [Consumer(p, "python", mode.value) for p in python] + [Consumer(p, "typescript", mode.value)
                                                                    for p in typescript]
+    from toolkit.safeio import kind_of
+
     for consumer in given:
+        try:
+            mode = consumer.path.stat().st_mode
+        except OSError as exc:
+            fail(f"{consumer.path}: {'file not found' if exc.errno == 2 else exc.strerror}")
         if not consumer.path.is_file():
-            fail(f"{consumer.path}: file not found")
+            fail(f"{consumer.path}: is {kind_of(mode)}, not a regular file; refused unread")
     if given:
         settings = replace(settings, consumers=tuple(given))
     if contract is not None:

@@ -115,7 +115,11 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Files as given; directories searched recursively for blueprints and .cedar files."""
     out: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        try:
+            folder = path.is_dir()
+        except OSError:  # a name over 255 bytes, say: reading it reports the problem as a finding
+            folder = False
+        if folder:
             out.extend(sorted(p for p in path.rglob("*") if p.suffix in LINTABLE_SUFFIXES and p.is_file()))
         else:
             out.append(path)
