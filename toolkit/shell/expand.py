@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from toolkit.shell.model import Word
-from toolkit.shell.words import (DYNAMIC, IFS, NO_DATA, Part, Stream, ansi_c, braces, join, split_fields,
+from toolkit.shell.words import (DYNAMIC, IFS, NO_DATA, Part, Stream, ansi_c, braces, c_string, join, split_fields,
                                  unescape_dquoted, unescape_word)
 
 
@@ -38,13 +38,14 @@ class Expander:
     # -- words -----------------------------------------------------------------
 
     def words(self, node: Any, split: bool = True) -> list[Word]:
+        """The fields a word expands to, each cut at its first NUL (see c_string)."""
         parts = self.parts(node, quoted=False)
         if not split:
-            return [Word("".join(p.text for p in parts), any(p.dynamic for p in parts))]
+            return [Word(c_string("".join(p.text for p in parts)), any(p.dynamic for p in parts))]
         fields = split_fields(parts)
         if len(fields) == 1 and all(not p.quoted and not p.dynamic for p in parts) and "{" in fields[0].text:
-            return [Word(text) for text in braces(fields[0].text)]
-        return fields
+            return [Word(c_string(text)) for text in braces(fields[0].text)]
+        return [Word(c_string(w.text), w.dynamic) if "\x00" in w.text else w for w in fields]
 
     def parts(self, node: Any, quoted: bool) -> list[Part]:
         kind = node.type
@@ -56,16 +57,9 @@ class Expander:
         if kind == "ansi_c_string":
             return [Part(ansi_c(text[2:-1]), True)]
         if kind in ("string", "translated_string", "heredoc_body"):
-            out: list[Part] = []
-            for child in node.named_children:
-                if child.type in ("string_content", "heredoc_content"):
-                    body = self.text(child)
-                    out.append(Part(unescape_dquoted(body) if kind != "heredoc_body" else body, True))
-                else:
-                    out.extend(self.parts(child, quoted=True))
-            if kind == "heredoc_body" and not node.named_children:
-                out.append(Part(text, True))
-            return out or [Part("", True)]
+            return self.quoted_parts(node, kind)
+        if kind == "brace_expression" and all(c.type == "number" for c in node.named_children):
+            return [Part(text, quoted)]
         if kind == "concatenation":
             return [p for child in node.named_children for p in self.parts(child, quoted)]
         if kind in ("simple_expansion", "expansion"):
@@ -87,6 +81,33 @@ class Expander:
             return [Part(unescape_word(text) if not quoted else text, quoted)]
         self.statement(node, NO_DATA)
         return [Part(text, quoted, dynamic=True)]
+
+    def quoted_parts(self, node: Any, kind: str) -> list[Part]:
+        """A double-quoted string or a heredoc body, rebuilt from the source text.
+
+        The grammar's pieces of a string do not cover all of it: the newlines
+        between lines (and a lone `$`) belong to no child. Every byte between
+        the pieces is literal text, so a multi-line string keeps its lines.
+        """
+        children = node.children
+        start, end = node.start_byte, node.end_byte
+        if kind != "heredoc_body" and children and not children[0].is_named:
+            start = children[0].end_byte
+        if kind != "heredoc_body" and len(children) > 1 and not children[-1].is_named:
+            end = children[-1].start_byte
+        out: list[Part] = []
+        for child in node.named_children:
+            if child.start_byte > start:
+                out.append(Part(self.source(node, start, child.start_byte), True))
+            if child.type in ("string_content", "heredoc_content"):
+                body = self.text(child)
+                out.append(Part(unescape_dquoted(body) if kind != "heredoc_body" else body, True))
+            else:
+                out.extend(self.parts(child, quoted=True))
+            start = max(start, child.end_byte)
+        if end > start:
+            out.append(Part(self.source(node, start, end), True))
+        return out or [Part("", True)]
 
     def expansion(self, node: Any, text: str, quoted: bool) -> Part:
         names = [c for c in node.named_children if c.type in ("variable_name", "special_variable_name")]

@@ -51,7 +51,9 @@ def bmp_only(text: str) -> tuple[str | None, dict[int, str] | None]:
     Basic Multilingual Plane (seen with `{` followed by U+E0000 and above), and
     lone surrogates are not UTF-8. Each such character is parsed as an unused
     private-use character instead (a word character all the same) and restored
-    in every text taken from the tree. None when there are not enough of them.
+    in every text taken from the tree; a lone surrogate comes back as U+FFFD,
+    as a UTF-8 encoder hands it to the shell (and a Cedar request cannot
+    carry it). None when there are not enough of them.
     """
     found = sorted(set(_OUTSIDE_BMP.findall(text)))
     if not found:
@@ -64,5 +66,5 @@ def bmp_only(text: str) -> tuple[str | None, dict[int, str] | None]:
         if sub is None:
             return None, None
         forward[ord(ch)] = sub
-        back[ord(sub)] = ch
+        back[ord(sub)] = "\ufffd" if "\ud800" <= ch <= "\udfff" else ch
     return text.translate(forward), back

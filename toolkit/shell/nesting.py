@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 
 from toolkit.shell import programs as P
+from toolkit.shell.longopts import complete_options, complete_wrapper
 from toolkit.shell.model import Word
 from toolkit.shell.options import OptionSpec
 from toolkit.shell.options import parse as parse_options
@@ -40,6 +41,8 @@ class Nesting:
             dynamic = dynamic_args or any(w.dynamic for w in argv[1:])
             wrapper = P.WRAPPERS.get(program)
             if wrapper is not None:
+                args = complete_wrapper(program, args, wrapper.spec)
+                argv = _respelled(argv, args)
                 parsed = parse_options(args, wrapper.spec)
                 self.emit(program, tuple(args), dynamic or any(w.dynamic for w in writes), tuple(writes))
                 writes = []
@@ -80,6 +83,8 @@ class Nesting:
         sql: list[str] = []
         sql_dynamic = False
         out: Stream = DYNAMIC
+        args = list(complete_options(program, args))
+        argv = _respelled(argv, args)
         own_writes = [Word(t, is_dynamic(t, argv)) for t in P.writes_of(program, args)]
         if program == "git":
             own_writes += [Word(t) for t in P.git_writes(*P.git_subcommand(args))]
@@ -185,3 +190,10 @@ class Nesting:
                         self.resolve(expanded, NO_DATA, [])
                 i = j
             i += 1
+
+
+def _respelled(argv: list[Word], args: list[str]) -> list[Word]:
+    """argv with its arguments spelled as `args` (the same number of words, long options written in full)."""
+    if all(w.text == a for w, a in zip(argv[1:], args)):
+        return argv
+    return [argv[0], *(Word(a, w.dynamic) for w, a in zip(argv[1:], args))]

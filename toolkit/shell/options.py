@@ -82,3 +82,44 @@ def parse(args: Sequence[str], spec: OptionSpec = PLAIN) -> Parsed:
                 break
             out.flags.append(name)
     return out
+
+
+def complete(name: str, names: frozenset[str]) -> str:
+    """`--rec` → `--recursive` when exactly one known long option starts with it; otherwise as written."""
+    if name in names or len(name) < 3:
+        return name
+    hits = [option for option in names if option.startswith(name)]
+    return hits[0] if len(hits) == 1 else name
+
+
+def expand_long(args: Sequence[str], names: frozenset[str], spec: OptionSpec = PLAIN) -> list[str]:
+    """The arguments with each abbreviated long option (before `--`, never an option's value) written in full.
+
+    `--rec=x` keeps its value (`--recursive=x`); an option's value and operands are left alone.
+    """
+    out = list(args)
+    i, n = 0, len(args)
+    while i < n:
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            break
+        if arg == "-" or not arg.startswith("-") or len(arg) == 1:
+            if spec.stop_at_operand:
+                break
+            continue
+        if arg.startswith("--"):
+            name, eq, value = arg.partition("=")
+            full = complete(name, names)
+            out[i - 1] = full + eq + value
+            if not eq and full in spec.long_values:
+                i += 1
+            continue
+        body = arg[1:]
+        for j, letter in enumerate(body):
+            if not letter.isalpha():
+                break
+            if letter in spec.short_values:
+                i += 0 if body[j + 1:] else 1
+                break
+    return out

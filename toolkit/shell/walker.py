@@ -17,10 +17,12 @@ from toolkit.shell.expand import Expander
 from toolkit.shell.grammar import bmp_only
 from toolkit.shell.model import SimpleCommand, Word
 from toolkit.shell.nesting import Nesting
-from toolkit.shell.words import DYNAMIC, NO_DATA, Stream, join
+from toolkit.shell.words import DYNAMIC, NO_DATA, Stream, join, long_sequence
 
 MAX_DEPTH = 6
 MAX_COMMANDS = 2000
+MAX_LOOP_WALKS = 256
+"""Loop bodies walked once per word, over the whole analysis; past it a loop's variable is unknown."""
 
 
 class Run:
@@ -31,6 +33,7 @@ class Run:
         self.commands: list[SimpleCommand] = []
         self.complete = True
         self.truncated = False
+        self.loop_walks = 0
 
     def emit(self, command: SimpleCommand) -> None:
         """Past MAX_COMMANDS the rest is not looked at; one unknown, dynamic command stands for all of it,
@@ -64,6 +67,11 @@ class Walker(Expander, Nesting):
         text = node.text.decode("utf-8", "replace")
         return text.translate(self.restore) if self.restore else text
 
+    def source(self, node: Any, start: int, end: int) -> str:
+        """The text between two byte offsets of the parsed script, inside `node`."""
+        text = node.text[start - node.start_byte:end - node.start_byte].decode("utf-8", "replace")
+        return text.translate(self.restore) if self.restore else text
+
     # -- scripts ---------------------------------------------------------------
 
     def script(self, text: str, stdin: Stream = NO_DATA) -> Stream:
@@ -74,6 +82,11 @@ class Walker(Expander, Nesting):
         if safe is None:
             self.run.unknown(text)
             return DYNAMIC
+        if "\x00" in text:
+            # Bash drops NUL bytes from the script text it reads, while a shell that keeps them (zsh) hands
+            # the kernel argv cut at each NUL: both readings are walked, and a rule that fires on either holds.
+            Walker(self.run, self.depth, self.env, self.cwd, self.cwd_dynamic).script(text.replace("\x00", ""),
+                                                                                      stdin)
         tree = self.run.parser.parse(safe.encode("utf-8"))
         root = tree.root_node
         if root.has_error:
@@ -114,7 +127,9 @@ class Walker(Expander, Nesting):
             for child in node.named_children:
                 self.env.pop(self.text(child), None)
             return NO_DATA
-        if kind in ("for_statement", "select_statement"):
+        if kind == "for_statement":
+            return self.for_loop(node)
+        if kind == "select_statement":
             variable = node.child_by_field_name("variable")
             if variable is not None:
                 self.env.pop(self.text(variable), None)
@@ -127,6 +142,29 @@ class Walker(Expander, Nesting):
             finally:
                 self.cwd, self.cwd_dynamic = saved
         return self.statement_children(node, stdin, kind)
+
+    def for_loop(self, node: Any) -> Stream:
+        """`for NAME in WORDS; do BODY; done`: when every word is known, BODY is walked once per word
+        with NAME set to it (`for d in / /tmp; do rm -rf $d; done` runs `rm -rf /` and `rm -rf /tmp`).
+        A list with anything unknown in it (`$(ls)`, `"$@"`, an unset variable) leaves NAME unknown."""
+        variable = node.child_by_field_name("variable")
+        name = self.text(variable) if variable is not None else ""
+        values = [c for i, c in enumerate(node.children) if node.field_name_for_child(i) == "value"]
+        words = [w for v in values for w in self.words(v)]
+        literal = bool(values) and not any(w.dynamic or long_sequence(w.text) for w in words)
+        if literal and self.run.loop_walks + len(words) > MAX_LOOP_WALKS:
+            literal = False
+        self.run.loop_walks += len(words) if literal else 0
+        outputs: list[Stream] = []
+        for word in words if literal and words else [None]:
+            if word is None:
+                self.env.pop(name, None)
+            else:
+                self.env[name] = word.text
+            outputs.extend(self.statement(c, NO_DATA) for i, c in enumerate(node.children)
+                           if node.field_name_for_child(i) == "body")
+        self.env.pop(name, None)
+        return join(outputs)
 
     def statement_children(self, node: Any, stdin: Stream, kind: str) -> Stream:
         outputs: list[Stream] = []

@@ -74,20 +74,59 @@ def unescape_dquoted(text: str) -> str:
 
 ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _BRACE = re.compile(r"\{([^{}]*,[^{}]*)\}")
+_SEQUENCE = re.compile(r"\{(-?\d{1,9}|[A-Za-z])\.\.(-?\d{1,9}|[A-Za-z])(?:\.\.(-?\d{1,9}))?\}")
 MAX_BRACE_WORDS = 64
 
 
 def braces(text: str) -> list[str]:
-    """Comma brace expansion (`/{,}` → `/ /`, `a{b,c}` → `ab ac`); sequences are left as written."""
+    """Brace expansion: lists (`/{,}` → `/ /`, `a{b,c}` → `ab ac`) and short sequences (`{1..3}`, `{a..c}`).
+
+    Past MAX_BRACE_WORDS words the rest is left as written.
+    """
     out, pending = [], [text]
     while pending and len(out) + len(pending) <= MAX_BRACE_WORDS:
         word = pending.pop(0)
         m = _BRACE.search(word)
-        if m is None:
+        if m is not None:
+            pending.extend(word[:m.start()] + alt + word[m.end():] for alt in m.group(1).split(","))
+            continue
+        m = _SEQUENCE.search(word)
+        items = sequence(*m.groups()) if m is not None else None
+        if m is None or items is None or len(out) + len(pending) + len(items) > MAX_BRACE_WORDS:
             out.append(word)
             continue
-        pending.extend(word[:m.start()] + alt + word[m.end():] for alt in m.group(1).split(","))
+        pending.extend(word[:m.start()] + item + word[m.end():] for item in items)
     return out + pending
+
+
+def long_sequence(text: str) -> bool:
+    """A brace sequence left as written because it is too long to expand (`{1..1000}`)."""
+    return _SEQUENCE.search(text) is not None
+
+
+def sequence(first: str, last: str, step: str | None) -> list[str] | None:
+    """The words of `{first..last[..step]}` as Bash writes them, None when it is no sequence or too long."""
+    stride = abs(int(step)) if step else 1
+    stride = stride or 1
+    if first.lstrip("-").isdigit() and last.lstrip("-").isdigit():
+        a, b = int(first), int(last)
+        if abs(b - a) // stride >= MAX_BRACE_WORDS:
+            return None
+        width = max(len(first), len(last)) if first.lstrip("-").startswith("0") or last.lstrip("-").startswith("0") \
+            else 0
+        numbers = range(a, b + 1, stride) if a <= b else range(a, b - 1, -stride)
+        return [f"{n:0{width}d}" for n in numbers]
+    if first.isalpha() and last.isalpha():
+        a, b = ord(first), ord(last)
+        codes = range(a, b + 1, stride) if a <= b else range(a, b - 1, -stride)
+        return [chr(c) for c in codes]
+    return None
+
+
+def c_string(text: str) -> str:
+    """A word as a program receives it: argv entries and paths are C strings, so the kernel stops at
+    the first NUL (`rm -rf "/\\0foo"` removes `/`; Bash itself cuts `$'/\\x00foo'` there too)."""
+    return text.partition("\x00")[0]
 
 
 def is_dynamic(text: str, argv: list[Word]) -> bool:
