@@ -163,7 +163,8 @@ def test_eight_concurrent_asks_against_a_cap_of_three_give_exactly_three_asks(tm
 ])
 def test_unusable_events_block_with_one_line(opts, raw, message):
     result = handle(raw, opts, ManualClock(T0), environ={})
-    assert result.exit_code == 2 and result.stdout == ""
+    assert result.exit_code == 2 and json.loads(result.stdout)["decision"] == "block"
+    assert message in json.loads(result.stdout)["reason"]
     assert message in result.stderr and result.stderr.count("\n") == 1
 
 
@@ -197,7 +198,7 @@ def test_a_corrupt_session_record_blocks(opts):
     with sqlite3.connect(opts.state) as db:
         db.execute("UPDATE sessions SET state = '{\"calls\": \"many\"}'")
     result = handle(event(tool_use_id="t2"), opts, ManualClock(T0), environ={})
-    assert result.exit_code == 2 and result.stdout == ""
+    assert result.exit_code == 2 and "permissionDecision" not in result.stdout
 
 
 def test_any_internal_exception_blocks(opts, monkeypatch):

@@ -24,7 +24,7 @@ from toolkit.hook.service import HookOptions, handle
 from .test_hook import EXE, T0, decide, event, log_lines, permission
 
 runner = CliRunner()
-HEADLESS = {"CLAUDE_CODE_ENTRYPOINT": "sdk-cli"}
+HEADLESS = {"CLAUDE_CODE_SESSION_ATTENDED": "0"}
 
 
 @pytest.fixture

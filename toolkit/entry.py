@@ -15,9 +15,21 @@ def main() -> None:
             from toolkit.hook.lean import run
 
             code = run(args[2:])
-        except BaseException:  # noqa: BLE001 - whatever happens (a broken install included), block the call
+        except BaseException as exc:  # noqa: BLE001 - whatever happens (a broken install included), block the call
+            _broken_install(exc)
             code = 2
         sys.exit(code)
     from toolkit.cli import main as cli_main
 
     cli_main()
+
+
+def _broken_install(exc: BaseException) -> None:
+    """The hook path could not even start: say so in the form Claude Code shows the model (no paths)."""
+    reason = (f"cedar-gates could not decide on this call, so it was blocked: the hook could not start "
+              f"({type(exc).__name__}). Tell the user; retrying will not help until this is fixed.")
+    try:
+        sys.stdout.write('{"decision": "block", "reason": "' + reason + '"}\n')
+        sys.stderr.write(reason + "\n")
+    except BaseException:  # noqa: BLE001 - exit 2 alone still blocks
+        pass

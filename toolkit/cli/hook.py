@@ -100,7 +100,9 @@ def hook_install_claude_code(
     cedar-gates cannot start or answer: a missing executable or interpreter, a crash, a signal. Everything else
     in the file is kept; running it again changes nothing; the previous file is saved as <name>.bak.
 
-    Then run `cedar-gates hook check` to send probe events through the installed command.
+    Where the Claude Code on PATH is 2.1.332 or later, each entry also gets `"onFailure": "block"`, so Claude
+    Code itself blocks a hook that times out or cannot run. Then run `cedar-gates hook check` to send probe
+    events through the installed command.
     """
     import shutil as _shutil
 
@@ -120,7 +122,18 @@ def hook_install_claude_code(
         executable = (_shutil.which("cedar-gates", path=str(Path(sys.executable).parent))
                       or os.path.abspath(sys.argv[0]))
         command = hook_command(executable, extra, interpreter=sys.executable)
-    change = install(_hook_settings(scope), command)
+    from toolkit.hook.install import ON_FAILURE_SINCE, claude_version
+
+    version = claude_version(_shutil.which("claude"))
+    on_failure = version is not None and version >= ON_FAILURE_SINCE
+    change = install(_hook_settings(scope), command, on_failure_block=on_failure)
+    since = ".".join(map(str, ON_FAILURE_SINCE))
+    if version is None:
+        typer.echo(f"Claude Code not found on PATH: onFailure not set (Claude Code {since}+ honours it); "
+                   "the command blocks on failure by itself")
+    elif not on_failure:
+        typer.echo(f"Claude Code {'.'.join(map(str, version))} is older than {since}: onFailure not set; "
+                   "the command blocks on failure by itself")
     if change.changed:
         typer.echo(f"installed in {change.path}" + (f" (previous file kept as {change.backup.name})"
                                                     if change.backup else ""))

@@ -25,8 +25,9 @@ POST_FAILURE = "PostToolUseFailure"
 EVENTS = (PRE, POST, POST_FAILURE)
 PERMISSION = {ALLOW: "allow", DENY: "deny", REQUIRE_APPROVAL: "ask"}
 NO_MATCH_STAGE = "no_match"
-HEADLESS_ENTRYPOINTS = frozenset({"sdk-cli"})
-"""`CLAUDE_CODE_ENTRYPOINT` values of a `claude -p` run, where an `ask` is refused at once (tests/live/FACTS.md)."""
+ATTENDED = "CLAUDE_CODE_SESSION_ATTENDED"
+"""Claude Code (2.1.332) sets this to "0" in a hook's environment when no human attends the session (`claude -p`),
+where it refuses every `ask` at once; see tests/live/FACTS.md."""
 
 
 class HookInputError(ValueError):
@@ -80,8 +81,11 @@ def parse_event(raw: bytes, max_bytes: int) -> HookEvent:
 
 
 def is_headless(event: HookEvent, environ: Mapping[str, str]) -> bool:
-    """Whether no human can answer an `ask` in this session (Claude Code then refuses it at once)."""
-    return environ.get("CLAUDE_CODE_ENTRYPOINT", "") in HEADLESS_ENTRYPOINTS
+    """Whether no human can answer an `ask` in this session (Claude Code then refuses it at once).
+
+    Where the variable is absent the hook cannot tell; the ask then waits for a post-tool event or its deadline.
+    """
+    return environ.get(ATTENDED) == "0"
 
 
 def pre_tool_answer(decision: Decision, limit: int, no_match: str = "pass") -> dict[str, Any]:

@@ -31,6 +31,9 @@ TIMEOUT_S = 60
 """What the hook may need: a lock wait (10 s) and a first-call lint, inside the hook's own 45 s budget."""
 SHARED_CANDIDATES = ("$CLAUDE_PROJECT_DIR/.venv/bin/cedar-gates", "$CLAUDE_PROJECT_DIR/venv/bin/cedar-gates")
 BLOCKED = "cedar-gates could not decide on this call, so it was blocked"
+ON_FAILURE_SINCE = (2, 1, 332)
+"""The first Claude Code version seen honouring a hook entry's `"onFailure": "block"` (the one the tests drive);
+earlier versions are not known to accept the key, so it is written only where this version or a later one runs."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,18 @@ def settings_path(scope: str, project: Path, home: Path) -> Path:
     return project / ".claude" / ("settings.json" if scope == "shared" else "settings.local.json")
 
 
-def _guard(status_var: str = "s") -> str:
-    return (f'{{ {status_var}=$?; [ ${status_var} -eq 2 ] || echo "{BLOCKED}: the hook ended with status '
-            f'${status_var}. Tell the user." >&2; exit 2; }}')
+def _block(reason: str) -> str:
+    """Shell that blocks: JSON on stdout (Claude Code shows the model its reason, not the command line), exit 2.
+
+    `reason` may hold `$s`, expanded by the shell; it holds no `"`, `\\` or `%`.
+    """
+    return (f'm="{BLOCKED}: {reason}. Tell the user."; '
+            """printf '{"decision": "block", "reason": "%s"}\\n' "$m"; printf '%s\\n' "$m" >&2; exit 2""")
+
+
+def _run_guarded(run: str) -> str:
+    """Run the hook; exit 0 and exit 2 pass through, any other status (a crash, a signal) blocks."""
+    return f"{run} || {{ s=$?; [ $s -eq 2 ] && exit 2; {_block('the hook ended with status $s')}; }}"
 
 
 def hook_command(executable: str, extra: list[str], interpreter: str | None = None) -> str:
@@ -59,8 +71,8 @@ def hook_command(executable: str, extra: list[str], interpreter: str | None = No
     checks = [exe] + ([shlex.quote(interpreter)] if interpreter else [])
     present = " && ".join(f"[ -x {c} ]" for c in checks)
     run = " ".join([exe, "hook", "claude-code", *(shlex.quote(a) for a in extra)])
-    return (f'{present} || {{ echo "{BLOCKED}: cedar-gates is not installed where this hook expects it. '
-            f'Tell the user." >&2; exit 2; }}; {run} || {_guard()}')
+    missing = _block("cedar-gates is not installed where this hook expects it")
+    return f"{present} || {{ {missing}; }}; {_run_guarded(run)}"
 
 
 def portable_command(extra: list[str]) -> str:
@@ -72,8 +84,9 @@ def portable_command(extra: list[str]) -> str:
     lookup = " || ".join([*(f'{{ [ -x "{c}" ] && cg="{c}"; }}' for c in SHARED_CANDIDATES),
                           "cg=$(command -v cedar-gates 2>/dev/null)"])
     args = " ".join(a if a.startswith('"$CLAUDE_PROJECT_DIR') else shlex.quote(a) for a in extra)
-    return (f'{lookup} || {{ echo "{BLOCKED}: cedar-gates is not installed on this machine. Tell the user." >&2; '
-            f'exit 2; }}; "$cg" hook claude-code{" " + args if args else ""} || {_guard()}')
+    run = f'"$cg" hook claude-code{" " + args if args else ""}'
+    missing = _block("cedar-gates is not installed on this machine")
+    return f"{lookup} || {{ {missing}; }}; {_run_guarded(run)}"
 
 
 def project_relative(path: Path, project: Path) -> str:
@@ -180,7 +193,27 @@ def _write(path: Path, data: dict[str, Any]) -> Path | None:
     return backup
 
 
-def install(path: Path, command: str) -> SettingsChange:
+def claude_version(executable: str | None) -> tuple[int, ...] | None:
+    """The installed Claude Code's version from `claude --version`, or None when it cannot be told."""
+    if executable is None:
+        return None
+    import re
+    import subprocess
+
+    try:
+        done = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=20,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r"(\d+)\.(\d+)\.(\d+)", done.stdout)
+    return tuple(int(x) for x in found.groups()) if found and done.returncode == 0 else None
+
+
+def install(path: Path, command: str, on_failure_block: bool = False) -> SettingsChange:
+    """Our entry for every event; with `on_failure_block`, Claude Code itself also blocks when the hook fails."""
+    entry: dict[str, Any] = {"type": "command", "command": command, "timeout": TIMEOUT_S}
+    if on_failure_block:
+        entry["onFailure"] = "block"
     with _locked(path):
         data = read_settings(path)
         hooks = data.setdefault("hooks", {})
@@ -188,10 +221,10 @@ def install(path: Path, command: str) -> SettingsChange:
         for event in EVENTS:
             groups = hooks.setdefault(event, [])
             ours = [h for g in groups if isinstance(g, dict) for h in g.get("hooks", []) if _is_ours(h)]
-            if len(ours) == 1 and ours[0].get("command") == command and ours[0].get("timeout") == TIMEOUT_S:
+            if len(ours) == 1 and ours[0] == entry:
                 continue
             _drop_ours(groups)
-            groups.append({"matcher": "*", "hooks": [{"type": "command", "command": command, "timeout": TIMEOUT_S}]})
+            groups.append({"matcher": "*", "hooks": [dict(entry)]})
             changed = True
         backup = _write(path, data) if changed else None
     return SettingsChange(path, changed, backup, command)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from toolkit.hook.service import BLOCK, MAX_EVENT_BYTES, HookOptions, HookResult, blocked_message, handle
+from toolkit.hook.service import BLOCK, MAX_EVENT_BYTES, HookOptions, blocked, handle
 
 OPTIONS = {"--blueprint": "blueprint", "--task-settings": "task_settings", "--state": "state",
            "--config": "config", "--log": "log"}
@@ -69,12 +69,12 @@ def run(args: Sequence[str]) -> int:
     try:
         options = parse_args(args)
     except Exception as exc:  # noqa: BLE001 - a usage error must block, never let the call through
-        result = HookResult(BLOCK, stderr=blocked_message(f"usage: {exc}"))
+        result = blocked(f"usage: {exc}")
     else:
         try:
             raw = sys.stdin.buffer.read(MAX_EVENT_BYTES + 1)
         except Exception as exc:  # noqa: BLE001 - stdin that cannot be read blocks
-            result = HookResult(BLOCK, stderr=blocked_message(f"cannot read the hook event: {type(exc).__name__}"))
+            result = blocked(f"cannot read the hook event: {type(exc).__name__}")
         else:
             result = handle(raw, options)
     try:

@@ -56,13 +56,23 @@ def handle(raw: bytes, options: HookOptions, clock: Clock | None = None,
     try:
         return _handle(raw, options, clock or SystemClock(), os.environ if environ is None else environ)
     except BaseException as exc:  # noqa: BLE001 - fail closed on anything, KeyboardInterrupt included
-        return HookResult(BLOCK, stderr=blocked_message(_one_line(exc)))
+        return blocked(_one_line(exc))
 
 
 def blocked_message(reason: str) -> str:
     """What the model reads when the hook itself failed: short, no installation paths, no command line."""
     return (f"cedar-gates could not decide on this call, so it was blocked: {reason}. "
-            "Tell the user; retrying will not help until this is fixed.\n")
+            "Tell the user; retrying will not help until this is fixed.")
+
+
+def blocked(reason: str) -> HookResult:
+    """Exit 2 blocks whatever else happens; the JSON on stdout is what Claude Code shows the model.
+
+    Without it, Claude Code shows exit 2's stderr prefixed with the hook's whole
+    command line (installation paths included); with it, only the reason.
+    """
+    text = blocked_message(reason)
+    return HookResult(BLOCK, stdout=json.dumps({"decision": "block", "reason": text}) + "\n", stderr=text + "\n")
 
 
 _ABSOLUTE = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\"`:;,()\\/]+)+[\\/]?")
