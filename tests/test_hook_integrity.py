@@ -361,3 +361,32 @@ def test_the_active_blueprint_is_a_policy_change_a_human_approves(project):
 ])
 def test_the_agent_cannot_switch_the_gate_off(project, tool, tool_input):
     assert _in(project, tool, tool_input) == "deny"
+
+
+def test_the_post_tool_use_after_an_unasked_call_imports_neither_the_hook_service_nor_cedar(tmp_path):
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    code = ("import atexit, sys; atexit.register(lambda: sys.__stderr__.write('MODULES ' + ' '.join(sorted("
+            "m for m in sys.modules if m.startswith('toolkit') or m in ('cedarpy', 'dataclasses')))));"
+            "sys.argv = ['cedar-gates', 'hook', 'claude-code']; from toolkit.entry import main; main()")
+    for state in (False, True):
+        if state:  # a state file with an unrelated pending ask
+            decide(event(tool_input={"command": "git push origin main"}, tool_use_id="other", cwd=str(tmp_path)),
+                   HookOptions(state=tmp_path / ".cedar-gates" / "hook-state.sqlite3"))
+        done = subprocess.run([sys.executable, "-c", code], input=event("PostToolUse", cwd=str(tmp_path)),
+                              capture_output=True, timeout=60, env={**os.environ, "CLAUDE_PROJECT_DIR": str(tmp_path)})
+        assert done.returncode == 0 and done.stdout.strip() == b"{}"
+        modules = done.stderr.decode().split("MODULES ")[-1].split()
+        assert modules == ["toolkit", "toolkit.entry", "toolkit.hook", "toolkit.hook.quickpost"], modules
+
+
+def test_a_pending_ask_still_reaches_the_full_path_after_the_quick_check(tmp_path):
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    state = tmp_path / ".cedar-gates" / "hook-state.sqlite3"
+    decide(event(tool_input={"command": "git push origin main"}, tool_use_id="t9", cwd=str(tmp_path)),
+           HookOptions(state=state))
+    env = {**os.environ, "CLAUDE_PROJECT_DIR": str(tmp_path)}
+    done = subprocess.run([EXE, "hook", "claude-code"], input=event("PostToolUse", tool_use_id="t9", cwd=str(tmp_path)),
+                          capture_output=True, timeout=60, env=env)
+    assert done.returncode == 0
+    log = tmp_path / ".cedar-gates" / "hook-decisions.jsonl"
+    assert json.loads(log.read_text().splitlines()[-1])["resolution"]["response"] == "approve"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit.hook.install import EVENTS, TIMEOUT_S, installed_commands, read_settings, settings_path
-from toolkit.hook.lean import BUDGET_S
+from toolkit.hook.quickpost import BUDGET_S
 
 PROBE_SESSION = "cedar-gates-hook-check"
 _ABSOLUTE_EXE = re.compile(r"'/[^']*/cedar-gates'|(?<![\w$}])/[^\s'\"]*/cedar-gates")

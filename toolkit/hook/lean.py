@@ -8,11 +8,11 @@ like every other failure: any other non-zero exit would let it run.
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import Sequence
 
+from toolkit.hook.quickpost import arm_deadline
 from toolkit.hook.service import BLOCK, MAX_EVENT_BYTES, HookOptions, blocked, handle
 
 OPTIONS = {"--blueprint": "blueprint", "--task-settings": "task_settings", "--state": "state",
@@ -52,19 +52,8 @@ def parse_args(args: Sequence[str]) -> HookOptions:
     )
 
 
-BUDGET_S = 45.0
-"""Past this the kernel ends the process (SIGALRM, default action), which the installed command turns into a
-block; it lies below the timeout `hook install` writes, so Claude Code never gives up on the hook first."""
-
-
-def arm_deadline(seconds: float = BUDGET_S) -> None:
-    """A hang anywhere, native code included, ends in a signal rather than in Claude Code's timeout (fail-open)."""
-    if hasattr(signal, "setitimer"):
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-
-
-def run(args: Sequence[str]) -> int:
+def run(args: Sequence[str], raw: bytes | None = None) -> int:
+    """`raw` is the event when the caller already read stdin (bounded); else it is read here."""
     arm_deadline()
     try:
         options = parse_args(args)
@@ -72,7 +61,8 @@ def run(args: Sequence[str]) -> int:
         result = blocked(f"usage: {exc}")
     else:
         try:
-            raw = sys.stdin.buffer.read(MAX_EVENT_BYTES + 1)
+            if raw is None:
+                raw = sys.stdin.buffer.read(MAX_EVENT_BYTES + 1)
         except Exception as exc:  # noqa: BLE001 - stdin that cannot be read blocks
             result = blocked(f"cannot read the hook event: {type(exc).__name__}")
         else:
