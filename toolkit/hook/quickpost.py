@@ -21,8 +21,10 @@ block; it lies below the timeout `hook install` writes, so Claude Code never giv
 def arm_deadline(seconds: float = BUDGET_S) -> None:
     """A hang anywhere, native code and a stdin that never closes included, ends in a signal rather than in
     Claude Code's timeout (which lets the call through)."""
-    import signal
-
+    try:
+        import _signal as signal  # the C module: `signal` would import enum, a third of this path's start-up
+    except ImportError:  # pragma: no cover - other interpreters
+        import signal  # type: ignore[no-redef]
     if hasattr(signal, "setitimer"):
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
         signal.setitimer(signal.ITIMER_REAL, seconds)
