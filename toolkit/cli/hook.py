@@ -42,14 +42,18 @@ def hook_claude_code(
     config: Optional[Path] = ConfigOption,
     log: Optional[Path] = HookLogOption,
 ) -> None:
-    """Decide one Claude Code hook event read from stdin (PreToolUse or PostToolUse).
+    """Decide one Claude Code hook event read from stdin (PreToolUse, PostToolUse or PostToolUseFailure).
 
-    PreToolUse prints {"hookSpecificOutput": {"permissionDecision": "allow"|"deny"|"ask", ...}} and exits 0.
-    A PostToolUse after an `ask` records the human's approval (this call only). Session state (gate cap, rate
-    window, caches, grants) lives in SQLite, so it holds across hook processes and concurrent calls.
+    PreToolUse prints {"hookSpecificOutput": {"permissionDecision": "deny"|"ask"|"allow", ...}} and exits 0;
+    when no rule matched it prints {} (no decision: Claude Code's own permission rules and prompts apply;
+    [hook] no-match = "allow" answers allow instead). `allow` is only ever cedar-gates' own grant. A post-tool
+    event after an `ask` records the human's approval (this call only). Session state (gate cap, rate window,
+    caches, grants) lives in SQLite, so it holds across hook processes and concurrent calls.
 
-    Exit codes: 0 with a decision; 2 on anything else (bad event, bad policies, locked or corrupt state, usage
-    errors), which blocks the call and shows the reason to the model. No other exit code is ever used.
+    Exit codes: 0 with a decision or none; 2 on anything else (bad event, bad policies, locked or corrupt
+    state, a file replaced by a link, usage errors), with {"decision": "block", "reason": ...} on stdout, which
+    blocks the call and is what the model reads. No other exit code is ever used. Install it with
+    `cedar-gates hook install claude-code`, which also blocks when this command cannot start at all.
     """
     from toolkit.hook.lean import run
 
