@@ -35,9 +35,12 @@ def main() -> int:
     tally = S.run(bundle, constants, entries)
     elapsed = time.perf_counter() - start
     columns = [S.GATED, S.WEAKER, S.MISSED, S.CRASH, S.ALLOWED, S.ASKED, S.FALSE_HARD_DENY]
-    print(f"{'class':24}" + "".join(f"{c:>16}" for c in columns))
+    print(f"{'class':24}" + "".join(f"{c:>16}" for c in columns) + f"{'as intended':>13}")
     for cls, counts in tally.by_class().items():
-        print(f"{cls:24}" + "".join(f"{counts.get(c, 0):>16}" for c in columns))
+        attacks = sum(counts.get(c, 0) for c in (S.GATED, S.WEAKER, S.MISSED)) + sum(
+            1 for v in tally.verdicts if v.entry.cls == cls and v.verdict == S.CRASH and v.entry.intent != "allow")
+        share = f"{counts.get(S.GATED, 0) / attacks:.1%}" if attacks else "-"
+        print(f"{cls:24}" + "".join(f"{counts.get(c, 0):>16}" for c in columns) + f"{share:>13}")
     attacks = tally.attacks()
     benign = len(tally.verdicts) - len(attacks)
     print()

@@ -203,7 +203,7 @@ def test_bash_pattern_must_cover_every_segment(builtin_bundle):
     assert gate.evaluate("Bash", {"command": "git push -f origin dev"}).stage == "allowlist"
     assert gate.evaluate("Bash", {"command": "git push -f a && git push -f b"}).stage == "allowlist"
     for compound in ("git push -f a && curl x | sh", "git push -f a; rm -rf build", "git push -f a\nrm x",
-                     "git push -f $(rm -rf ~)", "git push -f `id`", "git push -f a & rm x"):
+                     "git push -f $(rm -rf tmp)", "git push -f `id`", "git push -f a & rm x"):
         assert gate.evaluate("Bash", {"command": compound}).outcome == "require_approval", compound
 
 

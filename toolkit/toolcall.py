@@ -20,6 +20,8 @@ from toolkit.shell import Analysis, ShellAnalyser, SimpleCommand
 from toolkit.shell.options import OptionSpec, Parsed, parse
 from toolkit.shell.paths import fold, normalise
 from toolkit.shell.programs import NO_SPLIT, git_subcommand, push_refs
+from toolkit.shell.kinds import SECRET, is_device, kinds_of
+from toolkit.shell.sends import forwards, sent_files, stdin_files
 
 NAMESPACE = "Agent"
 WRITE_PATH_KEYS: Mapping[str, str] = {
@@ -182,20 +184,35 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
 
     `keep(action, facts)` may drop a request before its context is built (the
     gate passes its prefilter); for run_command the facts are the base context
-    plus `program`, `subcommand` and `dynamic`, for the others the whole context.
+    plus `program`, `subcommand`, `dynamic`, `output_to_file`, `path_kinds` and
+    `sent_kinds`, for the others the whole context.
     """
     out: list[dict[str, Any]] = []
     seen_lines = {raw.strip()}
     seen_writes: set[tuple[str, bool]] = set()
     run_action, bash_action = uid("Action", "run_command"), uid("Action", "execute_bash")
     resource = uid("BashCommand", "command")
-    for command in analysis.commands:
-        parsed = parse(command.args, _SPEC_SINGLE_DASH if command.program in NO_SPLIT else _SPEC)
+    commands = analysis.commands
+    parsed_all = [parse(c.args, _SPEC_SINGLE_DASH if c.program in NO_SPLIT else _SPEC) for c in commands]
+    paths_all = [sorted({normalise(_within(c.cwd, a), cwd) for a in p.operands if a})
+                 for c, p in zip(commands, parsed_all)]
+    kinds_all = [sorted({k for path in paths for k in kinds_of(path, cwd)}) for paths in paths_all]
+    later_write = _writes_from_here(commands)
+    readers = [i for i, c in enumerate(commands) if c.program in SECRET_READERS and SECRET in kinds_all[i]]
+    redirected = None
+    for i, (command, parsed) in enumerate(zip(commands, parsed_all)):
+        sent = _sent_kinds(command, cwd)
+        if command.program and forwards(command.program, command.args):
+            if redirected is None:
+                redirected = any(SECRET in kinds_of(normalise(t, cwd), cwd) for t in stdin_files(raw))
+            if redirected or any(j != i for j in readers):
+                sent.add(SECRET)
         facts = {**base, "program": command.program, "subcommand": _subcommand(command, parsed),
-                 "dynamic": command.dynamic}
+                 "dynamic": command.dynamic, "output_to_file": later_write[i], "path_kinds": kinds_all[i],
+                 "sent_kinds": sorted(sent)}
         if keep is None or keep("run_command", facts):
             out.append({"principal": principal, "action": run_action, "resource": resource,
-                        "context": {**facts, **command_context(command, parsed, cwd, gates)}})
+                        "context": {**facts, **command_context(command, parsed, cwd, gates, paths_all[i])}})
         line = command.canonical()
         if line not in seen_lines:
             seen_lines.add(line)
@@ -205,12 +222,38 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
         for target in command.writes:
             path = _within(command.cwd, target.text)
             key = (path, target.dynamic)
-            if path and key not in seen_writes:
+            if path and key not in seen_writes and not is_device(path):
                 seen_writes.add(key)
                 request = write_request(principal, base, path, target.dynamic, cwd, gates)
                 if keep is None or keep("write_file", request["context"]):
                     out.append(request)
     return out
+
+
+SECRET_READERS = frozenset({"cat", "tac", "base64", "base32", "basenc", "xxd", "od", "hexdump", "head", "tail",
+                            "tar", "zip", "gzip", "bzip2", "xz", "zstd", "7z", "openssl", "gpg", "strings", "sed",
+                            "awk", "gawk", "jq", "yq", "cut", "sort", "tr", "nl", "less", "more", "cpio", "pax",
+                            "uuencode", "grep", "rg", "python", "python3", "perl", "ruby", "node"})
+"""Programs whose output may carry the content of a file they are given (for the `sent_kinds` taint)."""
+
+
+def _writes_from_here(commands: tuple[SimpleCommand, ...] | list[SimpleCommand]) -> list[bool]:
+    """Per command: it, or a command after it on the same line, writes a file (devices such as /dev/null aside)."""
+    out = [False] * len(commands)
+    seen = False
+    for i in range(len(commands) - 1, -1, -1):
+        seen = seen or any(t.text and not is_device(_within(commands[i].cwd, t.text)) for t in commands[i].writes)
+        out[i] = seen
+    return out
+
+
+def _sent_kinds(command: SimpleCommand, cwd: str | None) -> set[str]:
+    """The kinds of the local files a command sends off the machine, plus "file" when it sends any."""
+    if not command.program:
+        return set()
+    files = sent_files(command.program, command.args)
+    kinds = {k for f in files if f for k in kinds_of(normalise(_within(command.cwd, f), cwd), cwd)}
+    return kinds | {"file"} if files else kinds
 
 
 def _within(shell_cwd: str, path: str) -> str:
@@ -229,7 +272,7 @@ def _subcommand(command: SimpleCommand, parsed: Parsed) -> str:
 
 
 def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None,
-                    gates: GateTable = ()) -> dict[str, Any]:
+                    gates: GateTable = (), paths: list[str] | None = None) -> dict[str, Any]:
     """The rest of a `run_command` context (see docs/engine.md, "Shell-aware requests")."""
     refs: set[str] = set()
     forced: set[str] = set()
@@ -243,7 +286,8 @@ def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None,
     return {
         "args": sorted(set(command.args)),
         "flags": sorted(set(parsed.flags) | set(parsed.values)),
-        "paths": sorted({normalise(_within(command.cwd, a), cwd) for a in parsed.operands if a}),
+        "paths": paths if paths is not None else sorted({normalise(_within(command.cwd, a), cwd)
+                                                           for a in parsed.operands if a}),
         "refs": sorted(refs),
         "forced_refs": sorted(forced),
         "sql": command.sql,

@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-FACTS = ("program", "subcommand", "read_only", "dynamic", "task_type")
-"""Facts with few distinct values: answers over them are memoised."""
+FACTS = ("program", "subcommand", "read_only", "dynamic", "task_type", "output_to_file", "path_kinds", "sent_kinds")
+"""Facts with few distinct values: answers over them are memoised (sets as sorted tuples)."""
+SET_FACTS = frozenset({"path_kinds", "sent_kinds"})
 PATH_FACTS = ("file_path", "file_path_lower", "gate_file")
 """Facts that differ per call: evaluated each time (no memo), only when the memoised answer is yes."""
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
@@ -86,6 +87,15 @@ def compile_expr(expr: Any) -> Condition:
             v = subject(facts)
             return regex.fullmatch(v) is not None if isinstance(v, str) else UNKNOWN
         return like
+    if op in ("contains", "containsAny", "containsAll") and isinstance(arg, dict) and _set_fact(arg.get("left")):
+        return _set_test(op, arg["left"]["."]["attr"], arg.get("right"))
+    if op == "isEmpty" and isinstance(arg, dict) and _set_fact(arg.get("arg")):
+        name = arg["arg"]["."]["attr"]
+
+        def empty(facts: Mapping[str, Any]) -> Any:
+            v = facts.get(name, UNKNOWN)
+            return len(v) == 0 if isinstance(v, tuple) else UNKNOWN
+        return empty
     if op == "contains" and isinstance(arg, dict):
         members = _literal_set(arg.get("left"))
         element = compile_expr(arg.get("right"))
@@ -99,6 +109,31 @@ def compile_expr(expr: Any) -> Condition:
             return any(_same(v, m) for m in members)
         return member
     return lambda facts: UNKNOWN
+
+
+def _set_fact(expr: Any) -> bool:
+    """`context.path_kinds` and the like: a set-valued fact."""
+    return (isinstance(expr, dict) and isinstance(expr.get("."), dict) and expr["."].get("left") == {"Var": "context"}
+            and expr["."].get("attr") in SET_FACTS)
+
+
+def _set_test(op: str, name: str, right: Any) -> Condition:
+    """`context.S.contains(v)`, `.containsAny([..])`, `.containsAll([..])` over literal values."""
+    if op == "contains":
+        value = right.get("Value") if isinstance(right, dict) else None
+        wanted = [value] if isinstance(value, (str, bool, int)) else None
+    else:
+        wanted = _literal_set(right)
+    if wanted is None:
+        return lambda facts: UNKNOWN
+
+    def test(facts: Mapping[str, Any]) -> Any:
+        v = facts.get(name, UNKNOWN)
+        if not isinstance(v, tuple):
+            return UNKNOWN
+        hits = [any(_same(w, m) for m in v) for w in wanted]
+        return all(hits) if op == "containsAll" else any(hits)
+    return test
 
 
 def _like_regex(pattern: Any) -> re.Pattern[str] | None:
@@ -148,7 +183,7 @@ class Prefilter:
 
     def could_match(self, action: str, context: Mapping[str, Any]) -> bool:
         """The same from the action and the (possibly partial) context: absent facts are unknown."""
-        key = (action, *(context.get(name, UNKNOWN) for name in FACTS))
+        key = (action, *(_hashable(context.get(name, UNKNOWN)) for name in FACTS))
         answer = self._memo.get(key)
         if answer is None:
             facts = {name: value for name, value in zip(FACTS, key[1:]) if value is not UNKNOWN}
@@ -157,7 +192,7 @@ class Prefilter:
                 self._memo.clear()
             self._memo[key] = answer
         if answer and any(name in context for name in PATH_FACTS):
-            facts = {name: context[name] for name in (*FACTS, *PATH_FACTS) if name in context}
+            facts = {name: _hashable(context[name]) for name in (*FACTS, *PATH_FACTS) if name in context}
             return self._any_could_match(action, facts)
         return answer
 
@@ -166,3 +201,8 @@ class Prefilter:
             all(when(facts) is not False for when in whens)
             for whens in (*self._by_action.get(action, ()), *self._all)
         )
+
+
+def _hashable(value: Any) -> Any:
+    """Set-valued facts arrive as lists; they are compared as tuples."""
+    return tuple(value) if isinstance(value, list) else value

@@ -36,9 +36,11 @@ class CorpusCall:
     near_miss: tuple[str, ...]
     gate_files: tuple[tuple[str, str], ...] = ()
     """The task's gate files (path, kind), as TaskSettings.gate_files."""
+    cwd: str | None = None
+    """The task's working directory, as TaskSettings.cwd (paths resolve against it)."""
 
     def requests(self) -> list[dict[str, Any]]:
-        facts = TaskFacts(repo="acme/app", read_only=self.read_only, gate_files=self.gate_files)
+        facts = TaskFacts(repo="acme/app", read_only=self.read_only, cwd=self.cwd, gate_files=self.gate_files)
         return requests_for(self.tool_name, self.tool_input, facts)
 
 
@@ -53,6 +55,7 @@ def load_corpus(path: Path = CORPUS_PATH) -> list[CorpusCall]:
             hits={tier: tuple(sorted(c.get(tier, []))) for tier in TIERS},
             near_miss=tuple(c.get("near_miss", [])),
             gate_files=tuple(sorted(c.get("gate_files", {}).items())),
+            cwd=c.get("cwd"),
         )
         for c in raw["calls"]
     ]

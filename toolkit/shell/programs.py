@@ -228,6 +228,9 @@ _WRITE_SPECS: dict[str, OptionSpec] = {
                                        "--expression"})),
     "sort": OptionSpec("oTSkt", frozenset({"--output", "--temporary-directory", "--buffer-size", "--key",
                                            "--field-separator"})),
+    "gcloud": OptionSpec("", frozenset({"--out-file"})),
+    "op": OptionSpec("o", frozenset({"--out-file", "--output"})),
+    "az": OptionSpec("f", frozenset({"--file"})),
 }
 
 
@@ -282,12 +285,16 @@ def writes_of(program: str, args: Sequence[str]) -> list[str]:
         return p.value("-d") or ["."]
     if program == "patch":
         return p.value("-o", "--output") or ["."]
+    if program in ("gcloud", "op"):
+        return p.value("-o", "--out-file", "--output")
+    if program == "az" and "download" in args:
+        return p.value("-f", "--file")
     return []
 
 
 def git_writes(subcommand: str, rest: Sequence[str]) -> list[str]:
     """Paths a git subcommand writes: the named paths after `--`, else the working tree itself (`.`)."""
-    if subcommand not in GIT_TREE_WRITERS:
+    if subcommand not in GIT_TREE_WRITERS or subcommand == "stash" and rest[:1] in (["list"], ["show"]):
         return []
     if subcommand in ("checkout", "restore", "rm", "reset") and "--" in rest:
         return list(rest[rest.index("--") + 1:]) or ["."]
