@@ -26,6 +26,10 @@ def masked(dsn: str) -> str:
     return re.sub(r"(?i)(password\s*=\s*)\S+", r"\1***", dsn)
 
 
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
 def _fix() -> str:
     return ("check that the server is running and reachable, the database exists and the user may create tables "
             "in it; or point `[approvals] store` (or --store, or CEDAR_GATES_APPROVALS_STORE) at another store")
@@ -43,7 +47,7 @@ class PostgresBackend(SqlBackend):
         try:
             self._db = psycopg.connect(dsn, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
         except psycopg.Error as exc:
-            raise StoreError(f"cannot connect to the {self.name}: {" ".join(str(exc).split())}; {_fix()}") from None
+            raise StoreError(f"cannot connect to the {self.name}: {_one_line(exc)}; {_fix()}") from None
         with self._transaction() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             found = self._create_schema(cur)
@@ -63,7 +67,7 @@ class PostgresBackend(SqlBackend):
                 with self._db.transaction(), self._db.cursor() as cur:
                     yield cur
             except psycopg.Error as exc:
-                raise StoreError(f"cannot use the {self.name}: {" ".join(str(exc).split())}; {_fix()}") from None
+                raise StoreError(f"cannot use the {self.name}: {_one_line(exc)}; {_fix()}") from None
 
     def close(self) -> None:
         self._db.close()
