@@ -45,6 +45,7 @@ class Config:
     hook_log: Path | None = None
     hook_log_enabled: bool = True
     hook_no_match: str = "pass"
+    approvals_store: str | None = None
     test_files: tuple[Path, ...] = ()
     test_min_coverage: float | None = None
 
@@ -258,9 +259,17 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         hook_log=resolve(hook.get("log")) if hook.get("log") else None,
         hook_log_enabled=hook.get("log") != "",
         hook_no_match=hook.get("no-match", "pass"),
+        approvals_store=_approvals_store(table.get("approvals", {}).get("store"), root),
         test_files=tuple(test_files),
         test_min_coverage=tests.get("min-coverage"),
     )
+
+
+def _approvals_store(value: str | None, root: Path) -> str | None:
+    """A PostgreSQL DSN as written; a path relative to the configuration file's directory."""
+    if not value or value.lower().startswith(("postgresql://", "postgres://")):
+        return value or None
+    return str(root / Path(value).expanduser())
 
 
 def _sync_settings(table: dict[str, Any] | None, root: Path, source: str, prefix: str) -> SyncSettings | None:
