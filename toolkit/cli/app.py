@@ -90,6 +90,14 @@ hook_install_app = typer.Typer(help="Add the hook to Claude Code's settings.", n
 hook_uninstall_app = typer.Typer(help="Remove the hook from Claude Code's settings.", no_args_is_help=True)
 hook_app.add_typer(hook_install_app, name="install")
 hook_app.add_typer(hook_uninstall_app, name="uninstall")
+approvals_app = typer.Typer(
+    help="Decide agents' asks out of band: `approvals list`, `show ID`, `approve ID [--scope S]`, "
+    "`deny ID --reason TEXT`, `watch`, `history`, `grants`, `revoke GRANT`. The store is SQLite in the user's state "
+    "directory unless [approvals] store or --store says otherwise. Exit codes: 0 done, 1 not found / not pending / "
+    "refused, 2 usage or store errors. See docs/approvals.md.",
+    no_args_is_help=True,
+)
+app.add_typer(approvals_app, name="approvals")
 
 
 class LintFormat(str, Enum):
