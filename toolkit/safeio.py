@@ -1,11 +1,9 @@
-"""Opening the hook's own files so that nothing the agent can plant turns them against the gate.
+"""Reading inputs and writing outputs so that no file, device or signal can hang, tear or flood a command.
 
-The agent can write into the project directory, so it could replace the
-decision log with a FIFO (every later call would hang holding the state lock),
-with a symlink to `.git/config` (the hook would append JSON to it) or with a
-device. Every file the hook creates is therefore opened without following a
-symlink, without blocking on a FIFO or device, checked to be a regular file
-before a byte is read or written, and created readable by its owner only.
+Inputs are opened without blocking and read only when they are regular files,
+bounded before a byte is parsed; outputs are written to a temporary file and
+renamed, so a kill or a full disk leaves the old file or the new one. The
+hook's own private files (state, log) are in toolkit/hook/ownfiles.py.
 """
 
 from __future__ import annotations
@@ -15,156 +13,12 @@ import os
 import stat
 from pathlib import Path
 
-PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 class UnsafeFileError(OSError):
-    """A path the hook must use is a symlink, a FIFO, a device or a directory."""
-
-
-def private_dir(path: Path) -> None:
-    """Create `path` (and parents) owner-only; refuse an existing symlink or non-directory at `path`."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.mkdir(path, PRIVATE_DIR)
-        except FileExistsError:
-            pass
-        info = os.lstat(path)
-    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise UnsafeFileError(f"{path.name} is not a plain directory (a symlink or a file was put in its place)")
-
-
-def regular_or_absent(path: Path) -> bool:
-    """True when `path` is a regular file, False when absent; anything else (symlink included) raises."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return False
-    if not stat.S_ISREG(info.st_mode):
-        raise UnsafeFileError(f"{path.name} is not a regular file (a symlink, FIFO or device was put in its place)")
-    return True
-
-
-def open_private(path: Path, flags: int) -> int:
-    """A descriptor for a regular file at `path`, created 0600, never through a symlink, never blocking."""
-    fd = os.open(path, flags | _NOFOLLOW | _NONBLOCK | _CLOEXEC, PRIVATE_FILE)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UnsafeFileError(f"{path.name} is not a regular file (a FIFO or device was put in its place)")
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
-
-
-def create_private(path: Path) -> None:
-    """Make sure a regular, owner-only file exists at `path` (SQLite then opens it)."""
-    try:
-        fd = open_private(path, os.O_RDWR | os.O_CREAT)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnsafeFileError(f"{path.name} is a symlink; the hook does not follow links for its own files") from None
-        raise
-    os.close(fd)
-
-
-def append_line(path: Path, line: str) -> None:
-    """Append one whole record with a single write; a short write (full disk) is reported, never left silent."""
-    private_dir(path.parent)
-    data = line.encode("utf-8", "surrogateescape")
-    try:
-        fd = open_private(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnsafeFileError(f"{path.name} is a symlink; the decision log is never written through a link") from None
-        raise
-    try:
-        written = os.write(fd, data)
-        if written != len(data):
-            raise OSError(f"short write to {path.name} ({written} of {len(data)} bytes)")
-    finally:
-        os.close(fd)
-
-
-def read_bounded(path: Path, max_bytes: int) -> bytes:
-    """A regular file's bytes, at most `max_bytes`; FIFOs, devices and larger files are refused unread."""
-    fd = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafeFileError(f"{path.name} is not a regular file")
-        if info.st_size > max_bytes:
-            raise UnsafeFileError(f"{path.name} is {info.st_size} bytes, more than the limit of {max_bytes}")
-        os.set_blocking(fd, True)
-        chunks = []
-        left = max_bytes + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 16))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > max_bytes:
-        raise UnsafeFileError(f"{path.name} grew past the limit of {max_bytes} bytes while being read")
-    return data
-
-
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Replace `path` with `data` so that a kill or a full disk leaves the old file or the new one, never a torn one.
-
-    The temporary file sits in the same directory (created exclusively, never
-    through a link), is flushed to disk before the rename, and takes `mode`
-    (default: the old file's mode, else 0644 less the umask).
-    """
-    import tempfile
-
-    if path.is_symlink():
-        raise UnsafeFileError(f"{path.name} is a symlink; it is not written through")
-    if mode is None:
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o644 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".tmp", dir=path.parent)
-    _LIVE_TEMPORARIES.add(tmp)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    finally:
-        _LIVE_TEMPORARIES.discard(tmp)
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    """A path is a symlink, a FIFO, a device or a directory where a regular file must be."""
 
 
 # -- the toolkit's own inputs and outputs (the CLI, not only the hook) ---------------------------------------------

@@ -23,7 +23,7 @@ from toolkit.contract import Constants, Range
 from toolkit.digest import sha256, sha256_hex
 from toolkit.engine.bundle import GateRule, PolicyBundle
 from toolkit.engine.prefilter import Prefilter
-from toolkit.safeio import read_bounded
+from toolkit.safeio import read_input
 from toolkit.resources import builtin_policies_dir, constants_path
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def key_of(paths: list[Path]) -> str:
     for path in paths:
         digest.update(str(path.resolve()).encode("utf-8", "surrogateescape") + b"\0")
         try:
-            digest.update(read_bounded(path, MAX_INPUT_BYTES))
+            digest.update(read_input(path, MAX_INPUT_BYTES))
         except FileNotFoundError:
             digest.update(b"\0missing\0")
         digest.update(b"\0")

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from toolkit.errors import InputError
-from toolkit.safeio import UnsafeFileError, write_atomic
+from toolkit.hook.ownfiles import regular_or_absent
+from toolkit.safeio import UnsafeFileError, write_output
 
 EVENTS = ("PreToolUse", "PostToolUse", "PostToolUseFailure")
 MARKER = "hook claude-code"
@@ -181,15 +182,18 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _write(path: Path, data: dict[str, Any]) -> Path | None:
+    """The previous file to `<name>.bak`, then the new one, each atomically; never through a link or into a FIFO."""
     backup = None
-    text = (json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     try:
+        for target in (path, path.with_name(path.name + ".bak")):
+            regular_or_absent(target)
         if path.exists():
             backup = path.with_name(path.name + ".bak")
-            write_atomic(backup, path.read_bytes())
-        write_atomic(path, text)
+            write_output(backup, path.read_bytes())
+        write_output(path, text)
     except UnsafeFileError as exc:
-        raise InputError(str(path), str(exc), hint="replace the link with a plain file; nothing was changed") from None
+        raise InputError(str(path), str(exc), hint="replace it with a plain file; nothing was changed") from None
     return backup
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from toolkit.safeio import read_bounded
+from toolkit.safeio import read_input
 
 CONFIG = "config"
 POLICY = "policy"
@@ -45,7 +45,7 @@ def _changes_table(pyproject: Path, tool_name: str, tool_input: Mapping[str, Any
     try:
         if Path(target).resolve() != pyproject.resolve():
             return False
-        before = read_bounded(pyproject, MAX_CONFIG_BYTES).decode("utf-8")
+        before = read_input(pyproject, MAX_CONFIG_BYTES).decode("utf-8")
         after = _edited(before, tool_name, tool_input)
         return after is None or _table(before) != _table(after)
     except Exception:  # noqa: BLE001 - unreadable or unparsable either side: count it as a change

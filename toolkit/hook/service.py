@@ -20,7 +20,7 @@ from toolkit.configfile import candidate
 from toolkit.engine.clock import Clock, SystemClock
 from toolkit.engine.records import REQUIRE_APPROVAL, Deny, Resolution
 from toolkit.hook.events import POST, PRE, HookEvent, is_headless, parse_event, pre_tool_answer
-from toolkit.safeio import append_line
+from toolkit.hook.ownfiles import append_line
 from toolkit.hook.store import StateStore
 
 BLOCK = 2

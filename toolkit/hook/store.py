@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from toolkit.safeio import create_private, private_dir, regular_or_absent
+from toolkit.hook.ownfiles import create_private, private_dir, regular_or_absent
 
 SCHEMA_VERSION = 1
 SESSION_MAX_AGE_S = 7 * 24 * 3600
