@@ -1,8 +1,8 @@
 """Secrets out of what a human typed (deny reasons) and of input previews, before they are stored or shown.
 
-Text is cleaned of control sequences first (so a secret split by a control
-character is joined and then caught), redacted, and only then cut: cutting
-first could leave a recognisable half of a key. Patterns err towards
+Text is redacted, cleaned of control sequences, redacted again (a secret
+split by a control character is whole after cleaning), and only then cut:
+cutting first could leave an unrecognisable half of a key. Patterns err towards
 redacting too much: no word boundaries, greedy bodies.
 """
 
@@ -46,5 +46,9 @@ def redact(text: str) -> str:
 
 
 def safe_text(text: str, limit: int) -> str:
-    """Cleaned of control sequences, redacted, then cut to `limit` characters."""
-    return truncate(redact(clean(text)), limit)
+    """Redacted, cleaned of control sequences, redacted again (a secret split by a control is whole now), then cut.
+
+    The first pass matters too: stripping an escape sequence can eat the first
+    character of a secret right after it, leaving a body no pattern knows.
+    """
+    return truncate(redact(clean(redact(text))), limit)

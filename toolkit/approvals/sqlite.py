@@ -3,7 +3,7 @@
 Writers take the lock at the start of their transaction (`BEGIN IMMEDIATE`),
 so a conditional update sees every earlier commit from any process; readers
 never block writers (WAL). Files are created owner-only and never through a
-symlink (toolkit.safeio), as the hook's own state file is.
+symlink (toolkit.hook.ownfiles), as the hook's own state file is.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from toolkit.approvals.model import StoreError
 from toolkit.approvals.sqlbase import SCHEMA_VERSION, SqlBackend
-from toolkit.safeio import create_private, private_dir, regular_or_absent
+from toolkit.hook.ownfiles import create_private, private_dir, regular_or_absent
 
 BUSY_TIMEOUT_S = 10.0
 
