@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import time
+from pathlib import Path
 from typing import Any, Optional
 
 import typer
@@ -143,7 +144,7 @@ def _listing(items, fmt: SimpleFormat, key: str, render, empty: str, store_name:
 @approvals_app.command("list")
 @_errors
 def approvals_list(session: Optional[str] = SessionOption, store: Optional[str] = StoreOption,
-                   config=ConfigOption, fmt: SimpleFormat = FormatOption) -> None:
+                   config: Optional[Path] = ConfigOption, fmt: SimpleFormat = FormatOption) -> None:
     """Pending asks, nearest deadline first."""
     svc = _service(store, config)
     _listing(svc.pending(session), fmt, "requests", _row, "no pending approval requests", svc.store_name)
@@ -152,7 +153,7 @@ def approvals_list(session: Optional[str] = SessionOption, store: Optional[str] 
 @approvals_app.command("show")
 @_errors
 def approvals_show(request_id: str = typer.Argument(..., help="Request id (from `approvals list`)."),
-                   store: Optional[str] = StoreOption, config=ConfigOption,
+                   store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
                    fmt: SimpleFormat = FormatOption) -> None:
     """One request in full, with the input sha256 an approval binds to and the scopes allowed."""
     from toolkit.approvals.scoping import allowed_kinds
@@ -176,17 +177,15 @@ def approvals_approve(
     input_sha256: Optional[str] = typer.Option(None, "--input-sha256", help="The input hash you reviewed "
                                                "(`approvals show`); refused if the request's differs."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Confirm a session-wide scope without a prompt."),
-    by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config=ConfigOption,
+    by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
     fmt: SimpleFormat = FormatOption,
 ) -> None:
     """Approve a pending ask with a scope; a scope other than this_call becomes a session grant."""
-    import sys
-
     from toolkit.approvals.scoping import needs_confirmation
 
     svc = _service(store, config)
     confirmed = yes
-    if not yes and needs_confirmation(scope, svc.constants.scope_max_length) and sys.stdin.isatty():
+    if not yes and needs_confirmation(scope, svc.constants.scope_max_length) and _interactive():
         r = svc.get(request_id)
         confirmed = typer.confirm(f"{scope} lets every later matching call of session {_c(r.session)} through "
                                   "without asking. Grant it?", default=False)
@@ -205,7 +204,7 @@ def approvals_approve(
 def approvals_deny(
     request_id: str = typer.Argument(..., help="Request id."),
     reason: str = typer.Option(..., "--reason", "-r", help="What the model reads (redacted for secrets, capped)."),
-    by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config=ConfigOption,
+    by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
     fmt: SimpleFormat = FormatOption,
 ) -> None:
     """Deny a pending ask with a reason; the model receives it inside the denial envelope."""
@@ -221,7 +220,7 @@ def approvals_deny(
 @approvals_app.command("cancel")
 @_errors
 def approvals_cancel(request_id: str = typer.Argument(..., help="Request id."), by: Optional[str] = ByOption,
-                     store: Optional[str] = StoreOption, config=ConfigOption,
+                     store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
                      fmt: SimpleFormat = FormatOption) -> None:
     """Withdraw a pending ask (the call is denied)."""
     svc = _service(store, config)
@@ -238,7 +237,7 @@ def approvals_watch(
     session: Optional[str] = SessionOption,
     interval: float = typer.Option(1.0, "--interval", min=0.05, help="Seconds between polls."),
     exit_after: Optional[float] = typer.Option(None, "--exit-after", min=0.0, help="Stop after this many seconds."),
-    store: Optional[str] = StoreOption, config=ConfigOption, fmt: SimpleFormat = FormatOption,
+    store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption, fmt: SimpleFormat = FormatOption,
 ) -> None:
     """Print each new pending ask, and each outcome of one seen pending, as it happens (Ctrl-C stops)."""
     svc = _service(store, config)
@@ -272,7 +271,7 @@ def _event(kind: str, r, fmt: SimpleFormat) -> None:
 @_errors
 def approvals_history(session: Optional[str] = SessionOption,
                       limit: int = typer.Option(50, "--limit", min=1, help="At most this many, newest first."),
-                      store: Optional[str] = StoreOption, config=ConfigOption,
+                      store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
                       fmt: SimpleFormat = FormatOption) -> None:
     """Settled requests (approved, denied, timed out, cancelled), newest first."""
     svc = _service(store, config)
@@ -283,7 +282,7 @@ def approvals_history(session: Optional[str] = SessionOption,
 @_errors
 def approvals_grants(session: Optional[str] = SessionOption,
                      show_all: bool = typer.Option(False, "--all", help="Include revoked grants."),
-                     store: Optional[str] = StoreOption, config=ConfigOption,
+                     store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
                      fmt: SimpleFormat = FormatOption) -> None:
     """Session grants created by approvals (active ones unless --all)."""
     svc = _service(store, config)
@@ -293,7 +292,7 @@ def approvals_grants(session: Optional[str] = SessionOption,
 @approvals_app.command("revoke")
 @_errors
 def approvals_revoke(grant_id: str = typer.Argument(..., help="Grant id (from `approvals grants`)."),
-                     by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config=ConfigOption,
+                     by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
                      fmt: SimpleFormat = FormatOption) -> None:
     """Revoke a session grant: the session's next matching call asks again."""
     svc = _service(store, config)
@@ -302,6 +301,12 @@ def approvals_revoke(grant_id: str = typer.Argument(..., help="Grant id (from `a
         _json(g.to_json())
     else:
         typer.echo(f"revoked {g.id} ({_c(g.scope)}, session {_c(g.session)})")
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
 
 
 def _warn_sink(svc) -> None:
