@@ -209,3 +209,22 @@ def test_null_devices_produce_no_write_request_but_real_files_do():
 def test_the_same_mutations_are_fine_outside_read_only_tasks(builtin_bundle):
     for command in ("npm ci", "gh pr create --fill", "git tag v1.0"):
         assert bash(builtin_bundle, command).outcome == "allow"
+
+
+# --- the secret names the sending rule reads and the write patterns agree -----------------------------------------
+
+KEY_PATHS = ["~/.ssh/id_rsa", "~/.ssh/id_dsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ed25519", "certs/server.pem", "tls/site.key",
+             "keys/putty.ppk", "build/cert.p12", "build/cert.pfx", "app/release.jks", "android/upload.keystore",
+             "~/vault.kdbx", "ios/AuthKey.p8", "~/.docker/config.json", "~/.kube/config", "ops/kubeconfig", "~/.pgpass",
+             "~/.my.cnf", "~/.config/gh/hosts.yml", "~/.netrc", "~/.git-credentials", "~/.npmrc", "~/.pypirc",
+             "~/.gem/credentials", "~/.cargo/credentials.toml", "~/.aws/credentials",
+             "~/.config/gcloud/application_default_credentials.json", "~/.azure/msal_token_cache.json", ".env",
+             ".env.production", "~/.vault-token"]
+
+
+@pytest.mark.parametrize("path", KEY_PATHS)
+def test_every_key_path_is_secret_for_sending_and_asked_for_writing(builtin_bundle, path):
+    (ctx,) = run_contexts(f"cat {path}")
+    assert "secret" in ctx["path_kinds"]
+    decision = decide(builtin_bundle, "Write", {"file_path": path, "content": "x"})
+    assert {"write_credentials", "write_env_files"} & soft(decision)
