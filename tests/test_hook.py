@@ -220,6 +220,7 @@ def test_a_hook_that_cannot_even_import_its_engine_blocks(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "toolkit.hook.lean", None)  # the import raises ImportError
     monkeypatch.setattr("gc.disable", lambda: None)  # keep this test process collecting
+    monkeypatch.setattr("toolkit.hook.quickpost.arm_deadline", lambda: None)  # no alarm in the test process
     monkeypatch.setattr(sys, "argv", ["cedar-gates", "hook", "claude-code"])
     with pytest.raises(SystemExit) as caught:
         entry.main()

@@ -145,7 +145,7 @@ def test_the_portable_command_finds_the_projects_virtualenv(tmp_path):
 
 
 def test_a_hang_ends_in_the_hooks_own_deadline_not_in_claude_codes_timeout():
-    code = ("import time, sys; from toolkit.hook import lean; lean.arm_deadline(0.5); time.sleep(30)")
+    code = ("import time, sys; from toolkit.hook import quickpost; quickpost.arm_deadline(0.5); time.sleep(30)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert done.returncode < 0  # ended by its own alarm; the installed command turns that into exit 2
 

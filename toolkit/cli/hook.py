@@ -56,7 +56,9 @@ def hook_claude_code(
     `cedar-gates hook install claude-code`, which also blocks when this command cannot start at all.
     """
     from toolkit.hook.lean import run
+    from toolkit.hook.quickpost import arm_deadline
 
+    arm_deadline()
     args: list[str] = []
     for flag, value in (("--blueprint", blueprint), ("--task-settings", task_settings), ("--state", state),
                         ("--config", config), ("--log", log)):

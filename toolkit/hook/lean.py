@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from toolkit.hook.quickpost import arm_deadline
 from toolkit.hook.service import BLOCK, MAX_EVENT_BYTES, HookOptions, blocked, handle
 
 OPTIONS = {"--blueprint": "blueprint", "--task-settings": "task_settings", "--state": "state",
@@ -53,8 +52,10 @@ def parse_args(args: Sequence[str]) -> HookOptions:
 
 
 def run(args: Sequence[str], raw: bytes | None = None) -> int:
-    """`raw` is the event when the caller already read stdin (bounded); else it is read here."""
-    arm_deadline()
+    """`raw` is the event when the caller already read stdin (bounded); else it is read here.
+
+    The process entry (toolkit/entry.py, or the typer command) arms the deadline first: this may run in-process.
+    """
     try:
         options = parse_args(args)
     except Exception as exc:  # noqa: BLE001 - a usage error must block, never let the call through
