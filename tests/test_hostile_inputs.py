@@ -90,7 +90,12 @@ def test_property_any_bytes_on_eval_stdin(data):
 @given(data=structured)
 def test_property_any_bytes_on_the_hook_stdin_block_or_decide(tmp_path, data):
     result = handle(data, HookOptions(state=tmp_path / "s.sqlite3", log=tmp_path / "l.jsonl"), environ={})
-    assert result.exit_code in (0, 2) and (result.exit_code == 0) == bool(result.stdout)
+    assert result.exit_code in (0, 2)
+    answer = json.loads(result.stdout)
+    if result.exit_code == 2:
+        assert answer["decision"] == "block" and "could not decide" in answer["reason"]
+    else:
+        assert answer == {} or answer["hookSpecificOutput"]["permissionDecision"] in ("allow", "deny", "ask")
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
