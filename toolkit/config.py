@@ -45,6 +45,7 @@ class Config:
     hook_log: Path | None = None
     hook_log_enabled: bool = True
     hook_no_match: str = "pass"
+    hook_approvals: str = "prompt"
     approvals_store: str | None = None
     test_files: tuple[Path, ...] = ()
     test_min_coverage: float | None = None
@@ -259,6 +260,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         hook_log=resolve(hook.get("log")) if hook.get("log") else None,
         hook_log_enabled=hook.get("log") != "",
         hook_no_match=hook.get("no-match", "pass"),
+        hook_approvals=hook.get("approvals", "prompt"),
         approvals_store=_approvals_store(table.get("approvals", {}).get("store"), root),
         test_files=tuple(test_files),
         test_min_coverage=tests.get("min-coverage"),

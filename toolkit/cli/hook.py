@@ -132,7 +132,8 @@ def hook_install_claude_code(
 
     version = claude_version(_shutil.which("claude"))
     on_failure = version is not None and version >= ON_FAILURE_SINCE
-    change = install(_hook_settings(scope), command, on_failure_block=on_failure)
+    timeout = _settings_timeout(config)
+    change = install(_hook_settings(scope), command, on_failure_block=on_failure, timeout_s=timeout)
     since = ".".join(map(str, ON_FAILURE_SINCE))
     if version is None:
         typer.echo(f"Claude Code not found on PATH: onFailure not set (Claude Code {since}+ honours it); "
@@ -147,6 +148,16 @@ def hook_install_claude_code(
         typer.echo("check it with: cedar-gates hook check")
     else:
         typer.echo(f"already installed in {change.path}; nothing changed")
+
+
+def _settings_timeout(config: Optional[Path]) -> int:
+    """Long enough for what the configured hook may do: wait for a human's answer in `wait`/`auto` mode."""
+    from toolkit.config import load_config
+    from toolkit.contract import load_constants
+    from toolkit.hook.install import timeout_for
+
+    loaded = load_config(config, Path.cwd())
+    return timeout_for(loaded.hook_approvals, load_constants().approval_timeout_s.max)
 
 
 @hook_uninstall_app.command("claude-code")

@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from toolkit.hook.install import EVENTS, TIMEOUT_S, installed_commands, read_settings, settings_path
+from toolkit.hook.install import EVENTS, installed_commands, read_settings, settings_path, timeout_for
 from toolkit.hook.quickpost import BUDGET_S
 
 PROBE_SESSION = "cedar-gates-hook-check"
+PROBE_TIMEOUT_S = 60
 _ABSOLUTE_EXE = re.compile(r"'/[^']*/cedar-gates'|(?<![\w$}])/[^\s'\"]*/cedar-gates")
 PROBES = (
     ("hard deny", {"command": "rm -rf /"}, {"deny", "blocked"}),
@@ -88,14 +89,17 @@ def check(project: Path, home: Path, environ: dict[str, str] | None = None) -> C
     for event in EVENTS[1:]:
         if event not in seen_post:
             report.problems.append(f"no {event} hook: approvals given in Claude Code are not recorded")
+    needed, waits = _needed_timeout(project)
     for command, timeout in dict.fromkeys(pre_commands):
         report.commands.append(command)
-        if not isinstance(timeout, (int, float)) or timeout < BUDGET_S + 5:
-            report.problems.append(f"hook timeout {timeout} s is shorter than the hook may need "
-                                   f"({BUDGET_S:.0f} s budget); Claude Code lets a call through on a timeout. "
-                                   f"Reinstall to write {TIMEOUT_S} s")
+        if not isinstance(timeout, (int, float)) or timeout < needed:
+            report.problems.append(f"hook timeout {timeout} s is shorter than the hook may need ({needed} s); "
+                                   f"Claude Code lets a call through on a timeout. Reinstall to write {needed} s")
         for name, tool_input, expected in PROBES:
-            report.probes.append(_probe(name, command, tool_input, expected, project, env))
+            if name == "soft rule" and waits:
+                continue  # it would park a real request in the approval store and wait for a human
+            report.probes.append(_probe(name, command, tool_input, expected, project,
+                                        {**env, "CLAUDE_CODE_SESSION_ATTENDED": "1"}))
         bare = {**env, "PATH": "/usr/bin:/bin", "CLAUDE_PROJECT_DIR": str(project)}
         with tempfile.TemporaryDirectory() as empty:
             report.probes.append(_probe("cedar-gates not on PATH", command, {"command": "rm -rf /"},
@@ -104,6 +108,15 @@ def check(project: Path, home: Path, environ: dict[str, str] | None = None) -> C
             report.probes.append(_probe("cedar-gates removed", _without_executable(command),
                                         {"command": "rm -rf /"}, {"deny", "blocked"}, Path(empty), moved))
     return report
+
+
+def _needed_timeout(project: Path) -> tuple[int, bool]:
+    """The settings timeout the configured hook needs, and whether it always waits for a human (`wait`)."""
+    from toolkit.config import load_config
+    from toolkit.contract import load_constants
+
+    mode = load_config(None, project).hook_approvals
+    return max(int(BUDGET_S) + 5, timeout_for(mode, load_constants().approval_timeout_s.max)), mode == "wait"
 
 
 def _without_executable(command: str) -> str:
@@ -119,7 +132,7 @@ def _probe(name: str, command: str, tool_input: dict[str, Any], expected: set[st
     start = time.perf_counter()
     try:
         done = subprocess.run(["sh", "-c", command], input=json.dumps(event).encode(), capture_output=True,
-                              cwd=project, env={"CLAUDE_PROJECT_DIR": str(project), **env}, timeout=TIMEOUT_S)
+                              cwd=project, env={"CLAUDE_PROJECT_DIR": str(project), **env}, timeout=PROBE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return ProbeResult(name, "failed-open", -1, time.perf_counter() - start, tuple(sorted(expected)))
     seconds = time.perf_counter() - start

@@ -30,6 +30,12 @@ EVENTS = ("PreToolUse", "PostToolUse", "PostToolUseFailure")
 MARKER = "hook claude-code"
 TIMEOUT_S = 60
 """What the hook may need: a lock wait (10 s) and a first-call lint, inside the hook's own 45 s budget."""
+WAIT_MARGIN_S = 60
+
+
+def timeout_for(approvals_mode: str, longest_ask_s: int) -> int:
+    """The settings timeout: 60 s, or the longest ask the policies allow plus a margin when the hook waits."""
+    return TIMEOUT_S if approvals_mode not in ("wait", "auto") else longest_ask_s + WAIT_MARGIN_S
 SHARED_CANDIDATES = ("$CLAUDE_PROJECT_DIR/.venv/bin/cedar-gates", "$CLAUDE_PROJECT_DIR/venv/bin/cedar-gates")
 BLOCKED = "cedar-gates could not decide on this call, so it was blocked"
 ON_FAILURE_SINCE = (2, 1, 332)
@@ -213,9 +219,9 @@ def claude_version(executable: str | None) -> tuple[int, ...] | None:
     return tuple(int(x) for x in found.groups()) if found and done.returncode == 0 else None
 
 
-def install(path: Path, command: str, on_failure_block: bool = False) -> SettingsChange:
+def install(path: Path, command: str, on_failure_block: bool = False, timeout_s: int = TIMEOUT_S) -> SettingsChange:
     """Our entry for every event; with `on_failure_block`, Claude Code itself also blocks when the hook fails."""
-    entry: dict[str, Any] = {"type": "command", "command": command, "timeout": TIMEOUT_S}
+    entry: dict[str, Any] = {"type": "command", "command": command, "timeout": timeout_s}
     if on_failure_block:
         entry["onFailure"] = "block"
     with _locked(path):

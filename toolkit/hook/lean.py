@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from toolkit.hook.quickpost import arm_deadline
 from toolkit.hook.service import BLOCK, MAX_EVENT_BYTES, HookOptions, blocked, handle
 
 OPTIONS = {"--blueprint": "blueprint", "--task-settings": "task_settings", "--state": "state",
@@ -48,13 +49,15 @@ def parse_args(args: Sequence[str]) -> HookOptions:
         state=Path(values["state"]) if "state" in values else None,
         config=Path(values["config"]) if "config" in values else None,
         log=Path(values["log"]) if "log" in values else None,
+        rearm=arm_deadline,
     )
 
 
 def run(args: Sequence[str], raw: bytes | None = None) -> int:
     """`raw` is the event when the caller already read stdin (bounded); else it is read here.
 
-    The process entry (toolkit/entry.py, or the typer command) arms the deadline first: this may run in-process.
+    The process entry (toolkit/entry.py, or the typer command) arms the deadline first; the options parsed here
+    let the hook move it when it waits for a human (a process reaching this is always a hook process).
     """
     try:
         options = parse_args(args)

@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from toolkit.configfile import candidate
 from toolkit.engine.clock import Clock, SystemClock
@@ -40,7 +40,9 @@ class HookOptions:
     config: Path | None = None
     log: Path | None = None
     busy_timeout_s: float = 10.0
-    """How long to wait for another hook of the session to finish; Claude Code's own hook timeout is 30 s."""
+    """How long to wait for another hook of the session to finish."""
+    rearm: Callable[[float], None] | None = None
+    """Moves the process's deadline (set by the process entry) when the hook is about to wait for a human."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class _Defaults:
     source = builtins = constants = hook_blueprint = hook_state = hook_log = None
     hook_log_enabled = True
     hook_no_match = "pass"
+    hook_approvals = "prompt"
+    approvals_store = None
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -127,7 +131,7 @@ def _handle(raw: bytes, options: HookOptions, clock: Clock, environ: Mapping[str
     try:
         if event.name == PRE:
             answer, records = _pre(event, options, config, validated, store, clock, environ,
-                                   _own_files(state_path, log_path, default_dir))
+                                   _own_files(state_path, log_path, default_dir), log_path)
         else:
             answer, records = _post(event, store, clock.now())
     finally:
@@ -148,11 +152,13 @@ def _own_files(state: Path, log: Path | None, default_dir: Path) -> dict[str, st
 
 
 def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, store: StateStore, clock: Clock,
-         environ: Mapping[str, str], own: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+         environ: Mapping[str, str], own: dict[str, str],
+         log_path: Path | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     from toolkit.engine.gate import Gate
     from toolkit.engine.settings import TaskSettings
     from toolkit.hook import bundles
     from toolkit.hook.protect import gate_files
+    from toolkit.hook.waiting import WAIT, answer_of, approvals_mode, log_sink, park_and_wait
     from toolkit.toolcall import relativise
 
     now = clock.now()
@@ -172,6 +178,7 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
     task = replace(task, gate_files={**task.gate_files, **protected})
     no_match = getattr(config, "hook_no_match", "pass")
     headless = is_headless(event, environ)
+    waits = approvals_mode(config, headless) == WAIT
     with store.transaction():
         now = clock.now()
         records = [_expired(event, asked, now) for asked in store.expire_pending(event.session_id, now)]
@@ -179,7 +186,9 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
         decision = gate.evaluate(event.tool_name, relativise(event.tool_input, event.cwd))
         started = gate.state.started_at
         resolution = None
-        if decision.outcome == REQUIRE_APPROVAL and headless:
+        if decision.outcome == REQUIRE_APPROVAL and waits:
+            pass  # parked in the approval store below, once this transaction has released the lock
+        elif decision.outcome == REQUIRE_APPROVAL and headless:
             refused = gate.resolve(decision, Deny("refused by Claude Code: no human can answer an ask in a "
                                                   "headless session (claude -p)"))
             resolution = replace(refused, response="refused").to_json()
@@ -190,6 +199,20 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
         store.save_session(event.session_id, gate.state.to_json(), now)
         if gate.state.calls % PRUNE_EVERY == 1:
             store.prune(now, event.session_id)
+    if decision.outcome == REQUIRE_APPROVAL and waits:
+        def apply(asked: Any, open_gate: Any, response: Any) -> Any:
+            with store.transaction():
+                later = Gate(bundle, constants, task, clock, saved_state=store.session(event.session_id))
+                later.state.open_gates[asked.request_id] = open_gate
+                settled = later.resolve(asked, response)
+                store.save_session(event.session_id, later.state.to_json(), clock.now())
+            return settled
+
+        waited = park_and_wait(decision, event, gate, config, bundle.max_scope, log_sink(log_path), options.rearm,
+                               apply)
+        records.append({**_record(event, started, decision.at, decision.to_json(), waited.resolution.to_json(),
+                                  waited.resolution.outcome), "approval": waited.approval})
+        return answer_of(waited, constants.agent_reason_max_chars), records
     final = "deny" if resolution is not None else decision.outcome
     records.append(_record(event, started, decision.at, decision.to_json(), resolution, final))
     return pre_tool_answer(decision, constants.agent_reason_max_chars, no_match), records
