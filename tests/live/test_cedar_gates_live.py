@@ -181,3 +181,84 @@ def test_hook_check_passes_the_real_installation(live):
     assert {p["name"]: p["answer"] for p in report["probes"]} == {
         "hard deny": "deny", "pass-through": "none", "soft rule": "ask", "cedar-gates not on PATH": "deny",
         "cedar-gates removed": "blocked"}
+
+
+# -- approvals out of band: [hook] approvals = "wait" ------------------------------------------------------------
+
+def _wait_mode(live) -> Path:
+    store = live.root / "approvals.sqlite3"
+    (live.project / "cedar-gates.toml").write_text(f'[hook]\napprovals = "wait"\n[approvals]\nstore = "{store}"\n')
+    _install(live)
+    return store
+
+
+def _approvals(store: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([EXE, "approvals", *args, "--format", "json"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "CEDAR_GATES_APPROVALS_STORE": str(store)})
+
+
+def _requests(store: Path, command: str) -> list[dict]:
+    return json.loads(_approvals(store, command).stdout)["requests"]
+
+
+def _parked(store: Path, timeout: float = 30.0) -> dict:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if store.exists():
+            found = _requests(store, "list")
+            if found:
+                return found[0]
+        time.sleep(0.2)
+    raise AssertionError("no request was parked")
+
+
+def _run_in_background(live, script, **kwargs):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+    return pool, pool.submit(live.run, script, timeout=120, **kwargs)
+
+
+def test_wait_mode_an_approval_from_the_cli_runs_the_call_and_the_scope_covers_the_next_one(live):
+    store = _wait_mode(live)
+    script = [[bash_call("touch marker.txt && echo FIRST")], [bash_call("touch marker.txt && echo SECOND")], "done"]
+    pool, running = _run_in_background(live, script)
+    request = _parked(store)
+    approved = _approvals(store, "approve", request["id"], "--scope", "rule:touch_marker")
+    assert approved.returncode == 0, approved.stderr
+    run = running.result(timeout=180)
+    pool.shutdown()
+    assert run.seen(FIRST) == "FIRST" and "SECOND" in run.seen("toolu_live_01_00")
+    assert _requests(store, "list") == []  # the second call asked nobody
+    assert len(_requests(store, "history")) == 1
+
+
+def test_wait_mode_a_denial_with_a_reason_reaches_the_model_in_the_envelope(live):
+    store = _wait_mode(live)
+    pool, running = _run_in_background(live, [[bash_call("touch marker.txt")], "done"])
+    request = _parked(store)
+    denied = _approvals(store, "deny", request["id"], "--reason", "not on a Friday; open a ticket instead")
+    assert denied.returncode == 0, denied.stderr
+    run = running.result(timeout=180)
+    pool.shutdown()
+    seen = run.seen(FIRST)
+    assert not (live.project / "marker.txt").exists()
+    assert "<user_denial" in seen and "open a ticket instead" in seen
+
+
+def test_wait_mode_a_timeout_denies(live):
+    import sqlite3
+    import time
+
+    store = _wait_mode(live)
+    pool, running = _run_in_background(live, [[bash_call("touch marker.txt")], "done"])
+    request = _parked(store)
+    with sqlite3.connect(store) as db:  # the deadline brought close instead of waiting five minutes
+        db.execute("UPDATE approval_requests SET deadline = ? WHERE id = ?", (time.time() + 1, request["id"]))
+    run = running.result(timeout=180)
+    pool.shutdown()
+    assert not (live.project / "marker.txt").exists()
+    assert "Nobody answered the approval request in time" in run.seen(FIRST)
+    assert _requests(store, "history")[0]["status"] == "timed_out"
