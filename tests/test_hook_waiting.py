@@ -122,3 +122,48 @@ def test_a_store_that_cannot_be_written_blocks(project):
     (project / "nowhere").write_text("a file where a directory should be")
     result = _hook(project, PUSH)
     assert result.exit_code == 2 and json.loads(result.stdout)["decision"] == "block"
+
+
+HEADLESS = {"CLAUDE_CODE_SESSION_ATTENDED": "0"}
+
+
+def _defer_mode(project):
+    (project / "cedar-gates.toml").write_text('[hook]\napprovals = "defer"\n[approvals]\nstore = "approvals.sqlite3"\n')
+
+
+def test_defer_parks_the_ask_and_the_resumed_call_gets_the_decision(project):
+    _defer_mode(project)
+    first = json.loads(_hook(project, PUSH, environ=HEADLESS).stdout)["hookSpecificOutput"]
+    assert first["permissionDecision"] == "defer"
+    request = _service(project).pending()[0]
+    assert request.id in first["permissionDecisionReason"]
+    still = json.loads(_hook(project, PUSH, environ=HEADLESS).stdout)  # resumed before anyone decided
+    assert permission(still) == "defer" and len(_service(project).pending()) == 1
+    _service(project).approve(request.id, "rule:push_to_protected_branch", by="carol")
+    resumed = json.loads(_hook(project, PUSH, environ=HEADLESS).stdout)
+    assert permission(resumed) == "allow"
+    later = json.loads(_hook(project, {"command": "git push origin prod"}, tool_use_id="t2", environ=HEADLESS).stdout)
+    assert permission(later) == "allow"  # the approved rule scope is a session grant now
+
+
+def test_a_deferred_call_denied_meanwhile_is_denied_on_resume(project):
+    _defer_mode(project)
+    _hook(project, PUSH, environ=HEADLESS)
+    request = _service(project).pending()[0]
+    _service(project).deny(request.id, "use the release pipeline", by="dave")
+    resumed = json.loads(_hook(project, PUSH, environ=HEADLESS).stdout)["hookSpecificOutput"]
+    assert resumed["permissionDecision"] == "deny" and "release pipeline" in resumed["permissionDecisionReason"]
+
+
+def test_a_resumed_call_with_another_input_is_not_approved_by_the_old_answer(project):
+    _defer_mode(project)
+    _hook(project, PUSH, environ=HEADLESS)
+    request = _service(project).pending()[0]
+    _service(project).approve(request.id, "this_call", by="carol")
+    swapped = _hook(project, {"command": "git push origin main --force"}, environ=HEADLESS)
+    assert swapped.exit_code == 2 or permission(json.loads(swapped.stdout)) != "allow"
+
+
+def test_defer_in_an_attended_session_prompts(project):
+    _defer_mode(project)
+    assert permission(json.loads(_hook(project, PUSH, environ={"CLAUDE_CODE_SESSION_ATTENDED": "1"}).stdout)) == "ask"

@@ -262,3 +262,16 @@ def test_wait_mode_a_timeout_denies(live):
     assert not (live.project / "marker.txt").exists()
     assert "Nobody answered the approval request in time" in run.seen(FIRST)
     assert _requests(store, "history")[0]["status"] == "timed_out"
+
+
+def test_defer_mode_ends_the_run_and_the_resumed_run_gets_the_humans_decision(live):
+    store = live.root / "approvals.sqlite3"
+    (live.project / "cedar-gates.toml").write_text(f'[hook]\napprovals = "defer"\n[approvals]\nstore = "{store}"\n')
+    _install(live)
+    script = [[bash_call("touch marker.txt && echo MADE")], "done"]
+    first = live.run(script)
+    assert first.result["terminal_reason"] == "tool_deferred" and not (live.project / "marker.txt").exists()
+    request = _parked(store)
+    assert _approvals(store, "approve", request["id"]).returncode == 0
+    second = live.run(script, prompt="", args=["--resume", first.result["session_id"]])
+    assert (live.project / "marker.txt").exists() and second.seen(FIRST) == "MADE"

@@ -358,6 +358,16 @@ class Gate:
             return Resolution(decision.request_id, _kind(response), DENY, f"fail-closed: {type(exc).__name__}", now,
                               fail_closed=True)
 
+    def reopen(self, decision: Decision, tool_input: Mapping[str, Any]) -> None:
+        """Register again an ask opened by an earlier process (a deferred call being resumed), so `resolve`
+        can apply its answer. The input must be the one that was asked about; the gate was counted then."""
+        if decision.outcome != REQUIRE_APPROVAL:
+            raise ResolveError(f"{decision.request_id} is `{decision.outcome}`; only an ask is reopened")
+        if input_digest(tool_input).hex != decision.input_sha256:
+            raise ResolveError(f"{decision.request_id} was asked about another input; its answer cannot apply")
+        self.state.open_gates[decision.request_id] = OpenGate(decision, self._call_facts(decision.tool_name,
+                                                                                         tool_input))
+
     def _grant(self, scope: Scope) -> None:
         if scope.kind == "this_call":
             return

@@ -72,6 +72,20 @@ class Decision:
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(sorted(self.hard_rule_ids + self.soft_rule_ids))
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Decision":
+        """A decision as `to_json` wrote it (an ask deferred in one process and resumed in another)."""
+        sha = data.get("input_sha256")
+        ids = {k: tuple(data.get(k) or ()) for k in ("hard_rule_ids", "soft_rule_ids", "disabled_rule_ids",
+                                                     "errored_rule_ids")}
+        return cls(str(data["request_id"]), str(data["tool_name"]), float(data["at"]), str(data["outcome"]),
+                   str(data["reason"]), str(data["stage"]), severity=data.get("severity"),
+                   timeout_s=data.get("timeout_s"), fail_closed=bool(data.get("fail_closed")),
+                   cache_hit=data.get("cache_hit"), granted_by=data.get("granted_by"),
+                   policy_hash=data.get("policy_hash"),
+                   input_digest=InputDigest(lambda: sha) if isinstance(sha, str) else None,
+                   eval_us=int(data.get("eval_us") or 0), **ids)
+
     def to_json(self) -> dict[str, Any]:
         """Written out field by field: `dataclasses.asdict` deep-copies and was half of `simulate --out`."""
         return {

@@ -158,7 +158,7 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
     from toolkit.engine.settings import TaskSettings
     from toolkit.hook import bundles
     from toolkit.hook.protect import gate_files
-    from toolkit.hook.waiting import WAIT, answer_of, approvals_mode, log_sink, park_and_wait
+    from toolkit.hook import waiting as W
     from toolkit.toolcall import relativise
 
     now = clock.now()
@@ -178,7 +178,12 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
     task = replace(task, gate_files={**task.gate_files, **protected})
     no_match = getattr(config, "hook_no_match", "pass")
     headless = is_headless(event, environ)
-    waits = approvals_mode(config, headless) == WAIT
+    mode = W.approvals_mode(config, headless)
+    waits = mode == W.WAIT
+    defers = mode == W.DEFER and event.tool_use_id is not None
+    asked_before = store.peek_pending(event.session_id, event.tool_use_id) if defers else None
+    if asked_before is not None and asked_before.get("approval_id"):
+        return _resume(event, asked_before, store, bundle, constants, task, clock, config, log_path)
     with store.transaction():
         now = clock.now()
         records = [_expired(event, asked, now) for asked in store.expire_pending(event.session_id, now)]
@@ -186,7 +191,7 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
         decision = gate.evaluate(event.tool_name, relativise(event.tool_input, event.cwd))
         started = gate.state.started_at
         resolution = None
-        if decision.outcome == REQUIRE_APPROVAL and waits:
+        if decision.outcome == REQUIRE_APPROVAL and (waits or defers):
             pass  # parked in the approval store below, once this transaction has released the lock
         elif decision.outcome == REQUIRE_APPROVAL and headless:
             refused = gate.resolve(decision, Deny("refused by Claude Code: no human can answer an ask in a "
@@ -208,14 +213,48 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
                 store.save_session(event.session_id, later.state.to_json(), clock.now())
             return settled
 
-        waited = park_and_wait(decision, event, gate, config, bundle.max_scope, log_sink(log_path), options.rearm,
-                               apply)
+        waited = W.park_and_wait(decision, event, gate, config, bundle.max_scope, W.log_sink(log_path),
+                                 options.rearm, apply)
         records.append({**_record(event, started, decision.at, decision.to_json(), waited.resolution.to_json(),
                                   waited.resolution.outcome), "approval": waited.approval})
-        return answer_of(waited, constants.agent_reason_max_chars), records
+        return W.answer_of(waited, constants.agent_reason_max_chars), records
+    if decision.outcome == REQUIRE_APPROVAL and defers:
+        approval_id = W.park(decision, event, gate, config, bundle.max_scope, W.log_sink(log_path))
+        with store.transaction():
+            store.add_pending(event.session_id, event.tool_use_id or "",
+                              {**decision.to_json(), "started_at": started, "approval_id": approval_id,
+                               "deadline": decision.at + (decision.timeout_s or 0)}, clock.now())
+        records.append({**_record(event, started, decision.at, decision.to_json(), None, "deferred"),
+                        "approval": {"id": approval_id, "status": "pending"}})
+        return W.defer_answer(decision, approval_id), records
     final = "deny" if resolution is not None else decision.outcome
     records.append(_record(event, started, decision.at, decision.to_json(), resolution, final))
     return pre_tool_answer(decision, constants.agent_reason_max_chars, no_match), records
+
+
+def _resume(event: HookEvent, asked: dict[str, Any], store: StateStore, bundle: Any, constants: Any, task: Any,
+            clock: Clock, config: Any, log_path: Path | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A deferred call sent again after `claude -p --resume`: its decided request applies, or it defers again."""
+    from toolkit.engine.gate import Gate
+    from toolkit.engine.records import Decision
+    from toolkit.hook import waiting as W
+    from toolkit.toolcall import relativise
+
+    decision = Decision.from_json({k: v for k, v in asked.items()
+                                   if k not in ("started_at", "deadline", "expired", "approval_id")})
+    settled = W.settled_request(asked["approval_id"], config, W.log_sink(log_path))
+    if settled is None:
+        return W.defer_answer(decision, asked["approval_id"]), []
+    with store.transaction():
+        gate = Gate(bundle, constants, task, clock, saved_state=store.session(event.session_id))
+        gate.reopen(decision, relativise(event.tool_input, event.cwd))
+        resolution = gate.resolve(decision, W.response_to(settled))
+        store.save_session(event.session_id, gate.state.to_json(), clock.now())
+        store.pop_pending(event.session_id, event.tool_use_id or "")
+    waited = W.resumed(settled, resolution, "approval store")
+    record = {**_record(event, float(asked.get("started_at", decision.at)), resolution.decided_at,
+                        decision.to_json(), resolution.to_json(), resolution.outcome), "approval": waited.approval}
+    return W.answer_of(waited, constants.agent_reason_max_chars), [record]
 
 
 def _post(event: HookEvent, store: StateStore, now: float) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -94,6 +94,11 @@ class StateStore:
         self._db.execute("INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?)",
                          (session_id, tool_use_id, json.dumps(record), now))
 
+    def peek_pending(self, session_id: str, tool_use_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT record FROM pending WHERE session = ? AND tool_use_id = ?",
+                               (session_id, tool_use_id)).fetchone()
+        return json.loads(row[0]) if row else None
+
     def has_pending(self, session_id: str, tool_use_id: str) -> bool:
         return self._db.execute("SELECT 1 FROM pending WHERE session = ? AND tool_use_id = ?",
                                 (session_id, tool_use_id)).fetchone() is not None

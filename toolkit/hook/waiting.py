@@ -22,16 +22,20 @@ from toolkit.hook.events import HookEvent
 
 PROMPT = "prompt"
 WAIT = "wait"
+DEFER = "defer"
 AUTO = "auto"
-MODES = (PROMPT, WAIT, AUTO)
+MODES = (PROMPT, WAIT, DEFER, AUTO)
 WAIT_MARGIN_S = 15.0
 """Time the hook keeps past an ask's deadline to expire it, apply the outcome and answer."""
 
 
 def approvals_mode(config: Any, headless: bool) -> str:
+    """`defer` only means something where no human attends (claude -p); `auto` waits there and prompts elsewhere."""
     mode = getattr(config, "hook_approvals", PROMPT)
     if mode == AUTO:
         return WAIT if headless else PROMPT
+    if mode == DEFER and not headless:
+        return PROMPT
     return mode
 
 
@@ -44,15 +48,34 @@ class Waited:
     """For the decision log: the request, its status, who decided, the scope or reason, and the time to decide."""
 
 
+def _service(config: Any, log: Callable[[dict[str, Any]], None] | None) -> Any:
+    from toolkit.approvals import ApprovalService
+
+    return ApprovalService.open(configured=getattr(config, "approvals_store", None), sink=log)
+
+
+def response_to(settled: Any) -> Any:
+    from toolkit.approvals.model import APPROVED, CANCELLED, DENIED
+
+    if settled.status == APPROVED:
+        return Approve(settled.scope or "this_call")
+    if settled.status in (DENIED, CANCELLED):
+        return Deny(settled.deny_reason or f"the approval request was {settled.status}")
+    return Timeout()
+
+
+def _approval(settled: Any, store: str) -> dict[str, Any]:
+    return {"id": settled.id, "status": settled.status, "decided_by": settled.decided_by, "scope": settled.scope,
+            "deny_reason": settled.deny_reason, "store": store,
+            "time_to_decide_s": None if settled.decided_at is None else round(settled.decided_at - settled.created, 3)}
+
+
 def park_and_wait(decision: Decision, event: HookEvent, gate: Any, config: Any, max_scope: str | None,
                   log: Callable[[dict[str, Any]], None] | None, rearm: Callable[[float], None] | None,
                   apply: Callable[[Decision, Any, Any], Resolution]) -> Waited:
     """Park the ask, wait for its one outcome, and apply it with `apply(decision, open_gate, response)`."""
-    from toolkit.approvals import ApprovalService
-    from toolkit.approvals.model import APPROVED, CANCELLED, DENIED
-
     open_gate = gate.state.open_gates[decision.request_id]
-    service = ApprovalService.open(configured=getattr(config, "approvals_store", None), sink=log)
+    service = _service(config, log)
     try:
         request = service.create(decision, session_id=event.session_id, tool_input=event.tool_input,
                                  tool_use_id=event.tool_use_id, project=event.cwd, call=open_gate.call,
@@ -62,16 +85,42 @@ def park_and_wait(decision: Decision, event: HookEvent, gate: Any, config: Any, 
         settled = service.wait(request.id)
     finally:
         service.close()
-    if settled.status == APPROVED:
-        response: Any = Approve(settled.scope or "this_call")
-    elif settled.status in (DENIED, CANCELLED):
-        response = Deny(settled.deny_reason or f"the approval request was {settled.status}")
-    else:
-        response = Timeout()
-    approval = {"id": settled.id, "status": settled.status, "decided_by": settled.decided_by, "scope": settled.scope,
-                "deny_reason": settled.deny_reason, "store": service.store_name,
-                "time_to_decide_s": None if settled.decided_at is None else round(settled.decided_at - settled.created, 3)}
-    return Waited(apply(decision, open_gate, response), settled.id, settled.decided_by, approval)
+    return Waited(apply(decision, open_gate, response_to(settled)), settled.id, settled.decided_by,
+                  _approval(settled, service.store_name))
+
+
+def park(decision: Decision, event: HookEvent, gate: Any, config: Any, max_scope: str | None,
+         log: Callable[[dict[str, Any]], None] | None) -> str:
+    """Park the ask for a deferred call; the id of its request in the approval store."""
+    service = _service(config, log)
+    try:
+        return service.create(decision, session_id=event.session_id, tool_input=event.tool_input,
+                              tool_use_id=event.tool_use_id, project=event.cwd,
+                              call=gate.state.open_gates[decision.request_id].call, max_scope=max_scope).id
+    finally:
+        service.close()
+
+
+def settled_request(approval_id: str, config: Any, log: Callable[[dict[str, Any]], None] | None) -> Any | None:
+    """The deferred call's request once it has its outcome (a deadline passed counts), else None."""
+    service = _service(config, log)
+    try:
+        found = service.get(approval_id)
+    finally:
+        service.close()
+    return None if found.pending else found
+
+
+def resumed(settled: Any, resolution: Resolution, store: str) -> Waited:
+    return Waited(resolution, settled.id, settled.decided_by, _approval(settled, store))
+
+
+def defer_answer(decision: Decision, approval_id: str) -> dict[str, Any]:
+    """Claude Code ends a `claude -p` run on `defer`; the platform resumes it (`--resume`) once someone decided."""
+    text = (f"cedar-gates: approval required by {', '.join(decision.soft_rule_ids)} (severity {decision.severity}); "
+            f"deferred until someone decides: cedar-gates approvals approve|deny {approval_id}")
+    return {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "defer",
+                                   "permissionDecisionReason": text}}
 
 
 def answer_of(waited: Waited, limit: int) -> dict[str, Any]:
