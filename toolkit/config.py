@@ -47,6 +47,8 @@ class Config:
     hook_no_match: str = "pass"
     hook_approvals: str = "prompt"
     approvals_store: str | None = None
+    approvals_notify: dict[str, Any] = field(default_factory=dict)
+    """`[approvals.notify]` as written (schema-checked); `toolkit.approvals.notify.Channels.from_config` reads it."""
     test_files: tuple[Path, ...] = ()
     test_min_coverage: float | None = None
 
@@ -262,6 +264,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         hook_no_match=hook.get("no-match", "pass"),
         hook_approvals=hook.get("approvals", "prompt"),
         approvals_store=_approvals_store(table.get("approvals", {}).get("store"), root),
+        approvals_notify=dict(table.get("approvals", {}).get("notify", {})),
         test_files=tuple(test_files),
         test_min_coverage=tests.get("min-coverage"),
     )
