@@ -6,8 +6,9 @@ The contract (Claude Code's hook documentation): one JSON object on stdin with
 A PreToolUse answer is `{"hookSpecificOutput": {"hookEventName": "PreToolUse",
 "permissionDecision": "allow"|"deny"|"ask", "permissionDecisionReason": "…"}}`
 with exit 0; `{}` gives no decision, so Claude Code's own rules and modes
-apply. Exit 2 blocks the call and shows stderr to the model; any other non-zero
-exit lets the call run, so the hook never uses one.
+apply. Exit 2 blocks the call: with `{"decision": "block", "reason": …}` on
+stdout the model reads that reason, without it the hook's command line and
+stderr. Any other non-zero exit lets the call run, so the hook never uses one.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def parse_event(raw: bytes, max_bytes: int) -> HookEvent:
                      mode if isinstance(mode, str) else None)
 
 
-def is_headless(event: HookEvent, environ: Mapping[str, str]) -> bool:
+def is_headless(environ: Mapping[str, str]) -> bool:
     """Whether no human can answer an `ask` in this session (Claude Code then refuses it at once).
 
     Where the variable is absent the hook cannot tell; the ask then waits for a post-tool event or its deadline.

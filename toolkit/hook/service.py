@@ -177,7 +177,7 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
          **({"cwd": event.cwd} if event.cwd else {})}, "hook task settings")
     task = replace(task, gate_files={**task.gate_files, **protected})
     no_match = getattr(config, "hook_no_match", "pass")
-    headless = is_headless(event, environ)
+    headless = is_headless(environ)
     mode = W.approvals_mode(config, headless)
     waits = mode == W.WAIT
     defers = mode == W.DEFER and event.tool_use_id is not None
