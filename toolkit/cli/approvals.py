@@ -312,3 +312,42 @@ def _interactive() -> bool:
 def _warn_sink(svc) -> None:
     for problem in svc.sink_errors:
         typer.echo(f"cedar-gates: warning: decision log: {problem}", err=True)
+
+
+@approvals_app.command("serve")
+@_errors
+def approvals_serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind. Loopback only unless --allow-remote."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port (0: any free port)."),
+    allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a non-loopback --host (anyone who can "
+                                      "reach it and has the token can decide; prefer an SSH tunnel)."),
+    allowed_host: list[str] = typer.Option([], "--allowed-host", help="Another name browsers use for this host "
+                                           "(Host/Origin allow-list; repeatable)."),
+    by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
+) -> None:
+    """The web inbox: pending asks with live countdowns, approve with a scope, deny with a reason, history.
+
+    Prints a URL holding a fresh secret token; every request needs it (or the session cookie it sets).
+    """
+    from toolkit.approvals.web import Inbox, RemoteRefused, is_loopback
+
+    svc = _service(store, config)
+    try:
+        inbox = Inbox(svc, host=host, port=port, allow_remote=allow_remote, decided_by=f"{_by(by)} (web inbox)",
+                      extra_hosts=allowed_host, store_name=svc.store_name)
+    except RemoteRefused as exc:
+        typer.echo(f"cedar-gates: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"cedar-gates: error: cannot bind {host}:{port}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not is_loopback(host):
+        typer.echo(f"cedar-gates: warning: serving on {host}, not a loopback address: anyone who can reach "
+                   f"{inbox.base} and learns the token can approve agents' asks; plain HTTP, no TLS", err=True)
+    typer.echo(f"cedar-gates approvals inbox for the {svc.store_name}")
+    typer.echo(f"open: {inbox.url}")
+    typer.echo("(the token in this URL is the only key; Ctrl-C stops)", err=True)
+    try:
+        inbox.run()
+    finally:
+        svc.close()
