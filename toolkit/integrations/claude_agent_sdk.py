@@ -205,11 +205,13 @@ async def decide(event: Mapping[str, Any], settings: GateSettings) -> dict[str, 
 
         def work() -> None:
             try:
-                answer = evaluate(event, settings, deadline.rearm)
+                outcome: tuple[bool, Any] = (True, evaluate(event, settings, deadline.rearm))
             except BaseException as exc:  # noqa: BLE001 - fail closed on anything
-                loop.call_soon_threadsafe(settle, False, exc)
-            else:
-                loop.call_soon_threadsafe(settle, True, answer)
+                outcome = (False, exc)
+            try:
+                loop.call_soon_threadsafe(settle, *outcome)
+            except RuntimeError:  # the loop is gone (the caller gave up and closed it): nobody is left to tell
+                pass
 
         # a daemon thread, not the loop's executor: a worker stuck past its deadline never holds up the process's exit
         threading.Thread(target=work, name=f"cedar-gates-{name}", daemon=True).start()
