@@ -102,10 +102,12 @@ class Channels:
                 secret = env.get(hook["secret-env"])
                 if not secret:
                     problem = problem or f"the environment variable {hook['secret-env']} (its secret) is not set"
-            channels.append(Channel("webhook", f"webhook #{i + 1} {_origin(url)}", url, secret or None, problem))
+            where = _origin(url) if url else str(hook.get("url"))
+            channels.append(Channel("webhook", f"webhook #{i + 1} {where}", url, secret or None, problem))
         for i, entry in enumerate(table.get("urls") or ()):
             url, problem = _from_env(str(entry), env)
-            channels.append(Channel("apprise", f"url #{i + 1} {_scheme(url)}", url, None, problem))
+            where = _scheme(url) if url else str(entry)
+            channels.append(Channel("apprise", f"url #{i + 1} {where}", url, None, problem))
         return cls(tuple(channels), table.get("inbox-url") or None, bool(table.get("include-token", False)),
                    max(1, min(int(table.get("tries", DEFAULT_TRIES)), MAX_TRIES)),
                    float(table.get("timeout-s", DEFAULT_TIMEOUT_S)),
@@ -251,7 +253,16 @@ def _post_once(channel: Channel, body: bytes, delivery: str, clock: Callable[[],
                TIMESTAMP_HEADER: timestamp, DELIVERY_HEADER: delivery, EVENT_HEADER: EVENT}
     if channel.secret:
         headers[SIGNATURE_HEADER] = sign(channel.secret, body, timestamp)
-    req = urllib.request.Request(channel.target, data=body, headers=headers, method="POST")
+    target = channel.target
+    parts = urlsplit(target)
+    if parts.username is not None or parts.password is not None:  # user:password@ becomes Basic auth
+        import base64
+        from urllib.parse import unquote
+
+        pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        target = urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, parts.query, ""))
+    req = urllib.request.Request(target, data=body, headers=headers, method="POST")
     try:
         with _NoRedirect.opener().open(req, timeout=timeout) as resp:
             resp.read(65536)
