@@ -323,3 +323,23 @@ def test_waiting_leaves_the_event_loop_free_and_a_timeout_denies(scratch):
     out, ticks = asyncio.run(scenario())
     assert ticks > 5 and out["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert "Nobody answered the approval request in time" in out["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_the_docs_example_uses_the_real_api():
+    import ast
+    import inspect
+    import re
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "sdk.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    accepted = set(inspect.signature(cedar_gates_hooks).parameters)
+    options = {f.name for f in __import__("dataclasses").fields(sdk.ClaudeAgentOptions)}
+    for block in blocks:
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                names = {k.arg for k in node.keywords}
+                if node.func.id == "cedar_gates_hooks":
+                    assert names <= accepted
+                elif node.func.id == "ClaudeAgentOptions":
+                    assert names <= options
