@@ -19,6 +19,7 @@ from typing import Any, Callable, Mapping
 from toolkit.shell import Analysis, ShellAnalyser, SimpleCommand
 from toolkit.shell.options import OptionSpec, Parsed, parse
 from toolkit.shell.paths import fold, normalise
+from toolkit.shell.winpaths import inside, is_absolute, slashes
 from toolkit.shell.programs import NO_SPLIT, git_subcommand, push_refs
 from toolkit.shell.kinds import SECRET, is_device, kinds_of
 from toolkit.shell.sends import forwards, sent_files, stdin_files
@@ -63,8 +64,8 @@ GateTable = tuple[tuple[str, str], ...]
 def _lookup_form(path: str, cwd: str | None) -> str:
     """The case-folded normalised path, made absolute when the task's directory is known, for comparing."""
     norm = normalise(path, cwd)
-    if cwd and cwd.startswith("/") and not norm.startswith(("/", "~")):
-        norm = normalise(posixpath.join(cwd, norm))
+    if cwd and is_absolute(cwd) and not is_absolute(norm) and not norm.startswith("~"):
+        norm = normalise(posixpath.join(slashes(cwd), norm))
     return fold(norm)
 
 
@@ -110,16 +111,16 @@ PATH_KEYS = ("file_path", "notebook_path", "path")
 
 def relativise(tool_input: dict[str, Any], cwd: str | None) -> dict[str, Any]:
     """Absolute paths inside `cwd` made relative, as Claude Code sends them and the path rules expect."""
-    if not cwd or not cwd.startswith("/"):
+    if not cwd or not is_absolute(cwd):
         return tool_input
-    root = posixpath.normpath(cwd)
+    root = normalise(cwd)
     out = dict(tool_input)
     for key in PATH_KEYS:
         value = out.get(key)
-        if isinstance(value, str) and value.startswith("/"):
-            norm = posixpath.normpath(value)
-            if norm == root or norm.startswith(root.rstrip("/") + "/"):
-                out[key] = posixpath.relpath(norm, root)
+        if isinstance(value, str) and is_absolute(value):
+            relative = inside(normalise(value), root)
+            if relative is not None:
+                out[key] = relative
     return out
 
 

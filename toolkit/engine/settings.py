@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from toolkit.contract import Constants
 from toolkit.errors import InputError
 from toolkit.toolcall import GATE_KINDS, TaskFacts
+from toolkit.shell.winpaths import is_absolute
 
 
 class TaskSettingsError(InputError):
@@ -106,8 +107,8 @@ def _field_problem(key: str, value: object) -> str | None:
         ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         return None if ok else "must be a list of scope strings"
     if key == "cwd":
-        ok = value is None or isinstance(value, str) and value.startswith("/") and "\x00" not in value
-        return None if ok else "must be an absolute path such as /workspace/repo (or null when unknown)"
+        ok = value is None or isinstance(value, str) and is_absolute(value) and "\x00" not in value
+        return None if ok else "must be an absolute path such as /workspace/repo or C:\\repo (or null when unknown)"
     if key == "write_tools":
         ok = isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
         return None if ok else 'must map tool names to the input key holding the path, e.g. {"Patch": "path"}'

@@ -26,8 +26,10 @@ as `/`. Nothing touches the file system.
 
 from __future__ import annotations
 
-import posixpath
 from functools import lru_cache
+
+from toolkit.shell.paths import normalise
+from toolkit.shell.winpaths import is_absolute, is_null_device
 
 ROOT, HOME, SYSTEM, PARENT, SECRET = "root", "home", "system", "parent", "secret"
 
@@ -96,6 +98,8 @@ def kinds_of(path: str, cwd: str | None = None) -> frozenset[str]:
     form = _form(path).rstrip("/") or "/"
     if len(form) > 2 and form[1] == ":" and form[2] != "/":
         form = form[:2] + "/" + form[2:]
+    if len(form) > 1 and form[1] == ":" and form[0].isalpha():
+        form = "c" + form[1:]  # every drive is classed as C: is
     out: set[str] = set()
     if form in _ROOTS:
         out.add(ROOT)
@@ -104,8 +108,9 @@ def kinds_of(path: str, cwd: str | None = None) -> frozenset[str]:
         out.add(HOME)
     if base in _SYSTEM_DIRS:
         out.add(SYSTEM)
-    if not out and cwd and cwd.startswith("/") and form.startswith("/"):
-        anchor = posixpath.normpath(cwd).casefold()
+    if not out and cwd and is_absolute(cwd) and is_absolute(path):
+        anchor = _form(normalise(cwd)).rstrip("/") or "/"
+        anchor = "c" + anchor[1:] if anchor[1:2] == ":" else anchor
         if base != anchor and anchor.startswith(base.rstrip("/") + "/"):
             out.add(PARENT)
     if is_secret(form):
@@ -125,4 +130,4 @@ DEVICES = frozenset({"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/de
 
 
 def is_device(path: str) -> bool:
-    return _form(path) in DEVICES
+    return _form(path) in DEVICES or is_null_device(path)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import posixpath
 
+from toolkit.shell.winpaths import inside, is_absolute, is_drive, slashes
+
 HOME = "~"
 _WILDCARDS = frozenset("*?")
 
@@ -30,22 +32,24 @@ def _wildcard_only(segment: str) -> bool:
 
 
 def normalise(path: str, cwd: str | None = None) -> str:
-    """`./`, `//`, trailing `/` and `..` resolved; `~` kept as the home marker."""
+    """`./`, `//`, trailing `/` and `..` resolved; `~` kept as the home marker; Windows spellings
+    (`C:\\x`, `sub\\y`) read as `/`-separated with the drive as root (toolkit.shell.winpaths)."""
     if not path:
         return path
+    path = slashes(path)
     if path == HOME or path.startswith(HOME + "/"):
         anchor, rest = HOME, path[1:]
     elif path.startswith("/"):
         anchor, rest = "/", path
-    elif cwd and cwd.startswith("/"):
-        joined = normalise(posixpath.join(cwd, path))
+    elif is_drive(path):
+        anchor, rest = path[:2] + "/", path[2:]
+    elif cwd and is_absolute(cwd):
+        joined = normalise(posixpath.join(slashes(cwd), path))
         base = normalise(cwd)
-        if base == "/":
+        if base == "/" or base.endswith(":/"):
             return joined
-        if joined == base:
-            return "."
-        prefix = base.rstrip("/") + "/"
-        return joined[len(prefix):] if joined.startswith(prefix) else joined
+        relative = inside(joined, base)
+        return joined if relative is None else relative
     else:
         anchor, rest = "", path
     parts: list[str] = []
@@ -56,7 +60,7 @@ def normalise(path: str, cwd: str | None = None) -> str:
         if segment == "..":
             if parts:
                 parts.pop()
-            elif anchor != "/":
+            elif not anchor.endswith("/"):
                 escaped = True
             continue
         parts.append("*" if _wildcard_only(segment) else segment)
@@ -64,8 +68,8 @@ def normalise(path: str, cwd: str | None = None) -> str:
         return "/" + "/".join(parts)
     if anchor == HOME:
         return HOME + ("/" + "/".join(parts) if parts else "")
-    if anchor == "/":
-        return "/" + "/".join(parts)
+    if anchor.endswith("/"):
+        return anchor + "/".join(parts)
     return "/".join(parts) or "."
 
 
