@@ -306,3 +306,20 @@ def test_url_credentials_become_basic_auth_and_redirects_are_not_followed(receiv
     results = notify(_request(), _channels(webhooks=[{"url": url}])).wait(5)
     assert r.hits[0]["headers"]["Authorization"] == "Basic " + base64.b64encode(b"bot:pw@x").decode()
     assert not results[0]["ok"] and results[0]["status"] == 302 and len(r.hits) == 1
+
+
+def test_detached_notifier_outlives_the_caller_and_logs_results(receiver, tmp_path: Path):
+    from toolkit.approvals.notify import notify_detached
+
+    r = receiver([500])
+    log = tmp_path / "decisions.jsonl"
+    spawned = notify_detached(_request(), {"webhooks": [{"url": r.url, "secret": SECRET}], "cap-s": 5}, str(log))
+    assert spawned["ok"] and spawned["pid"] > 0
+    end = time.monotonic() + 10
+    while time.monotonic() < end and not (log.exists() and log.read_text().strip()):
+        time.sleep(0.05)
+    result = json.loads(log.read_text().splitlines()[0])
+    assert result["ok"] and result["attempts"] == 2 and result["request_id"] == "ap-0123456789ab"
+    hit = r.hits[-1]
+    assert verify_signature(SECRET, hit["body"], hit["headers"][TIMESTAMP_HEADER], hit["headers"][SIGNATURE_HEADER])
+    assert tuple(sorted(json.loads(hit["body"]))) == tuple(sorted(PAYLOAD_KEYS))

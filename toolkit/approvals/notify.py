@@ -418,3 +418,55 @@ def notify(request: Any, channels: Channels | None, clock: Callable[[], float] =
                         "kind": d.channel.kind, "ok": False, "attempts": 0, "status": None,
                         "error": f"could not start sending: {type(exc).__name__}"}
     return Notification(request_id, deliveries, deadline, stop)
+
+
+def notify_detached(request: Any, table: Mapping[str, Any] | None, log_path: str | None = None) -> dict[str, Any]:
+    """For a hook that answers and exits at once (defer): send from a detached child process that outlives it.
+
+    The child gets the summary (never the input) and the `[approvals.notify]` table on stdin — secrets never go
+    on a command line — sends under the same tries and cap, appends each result as a JSON line to `log_path`,
+    and exits by the cap. Returns at once: `{"event": "approval_notify_spawned", ...}` or its failure."""
+    import subprocess
+    import sys
+
+    request_id = str(getattr(request, "id", "?"))
+    try:
+        job = {"request": {"id": request.id, "tool_name": request.tool_name, "rule_ids": list(request.rule_ids or ()),
+                           "severity": request.severity, "created": request.created, "deadline": request.deadline},
+               "table": dict(table or {}), "log": log_path}
+        child = subprocess.Popen([sys.executable, "-m", "toolkit.approvals.notify"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                                 close_fds=True)
+        assert child.stdin is not None
+        child.stdin.write(json.dumps(job).encode("utf-8"))
+        child.stdin.close()
+    except Exception as exc:  # never into the hook
+        return {"event": "approval_notify_spawned", "request_id": request_id, "ok": False,
+                "error": f"could not start the notifier: {type(exc).__name__}"}
+    return {"event": "approval_notify_spawned", "request_id": request_id, "ok": True, "pid": child.pid}
+
+
+def _main() -> int:
+    import sys
+    from types import SimpleNamespace
+
+    try:
+        job = json.loads(sys.stdin.buffer.read(1 << 20))
+        request = SimpleNamespace(**job["request"])
+        channels = Channels.from_table(job.get("table"))
+    except Exception:
+        return 2
+    threading.Timer(channels.cap_s + 2.0, lambda: os._exit(3)).start()  # the hard cap, whatever hangs
+    results = notify(request, channels).wait()
+    if job.get("log"):
+        try:
+            with open(job["log"], "a", encoding="utf-8") as out:
+                for result in results:
+                    out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        except OSError:
+            pass
+    os._exit(0 if all(r["ok"] for r in results) else 1)
+
+
+if __name__ == "__main__":
+    _main()
