@@ -20,9 +20,10 @@ from toolkit.shell import Analysis, ShellAnalyser, SimpleCommand
 from toolkit.shell.options import OptionSpec, Parsed, parse
 from toolkit.shell.paths import fold, normalise
 from toolkit.shell.winpaths import inside, is_absolute, slashes
-from toolkit.shell.programs import NO_SPLIT, git_subcommand, push_refs
+from toolkit.shell.programs import NO_SPLIT, git_subcommand
 from toolkit.shell.kinds import SECRET, is_device, kinds_of
 from toolkit.shell.sends import forwards, sent_files, stdin_files
+from toolkit.shell.git import DEFAULT_PROTECTED, exec_config, protected, push_destinations
 
 NAMESPACE = "Agent"
 WRITE_PATH_KEYS: Mapping[str, str] = {
@@ -46,6 +47,10 @@ class TaskFacts:
     cwd: str | None = None
     gate_files: tuple[tuple[str, str], ...] = ()
     """The gate's own files as (path, kind) pairs, kinds in GATE_KINDS (TaskSettings.gate_files)."""
+    current_branch: str | None = None
+    """The branch checked out in the task's repository, when the edge knows it (TaskSettings.current_branch)."""
+    protected_branches: tuple[str, ...] = DEFAULT_PROTECTED
+    """Branch patterns a push to which is gated (`release/*`); TaskSettings.protected_branches."""
 
     def context(self) -> dict[str, Any]:
         return {"task_type": self.task_type, "repo": self.repo, "read_only": self.read_only}
@@ -167,7 +172,8 @@ def requests_for(
              "context": {**base, "command": command}}
         )
         analysis = analysis or (analyser or default_analyser()).analyse(command)
-        requests.extend(bash_requests(principal, base, command, analysis, task.cwd, keep, gates))
+        requests.extend(bash_requests(principal, base, command, analysis, task.cwd, keep, gates,
+                                      (task.current_branch, task.protected_branches)))
     return requests
 
 
@@ -180,7 +186,8 @@ def write_request(principal: dict[str, str], base: dict[str, Any], path: str, dy
 
 
 def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, analysis: Analysis,
-                  cwd: str | None, keep: Keep | None = None, gates: GateTable = ()) -> list[dict[str, Any]]:
+                  cwd: str | None, keep: Keep | None = None, gates: GateTable = (),
+                  branches: tuple[str | None, tuple[str, ...]] = (None, DEFAULT_PROTECTED)) -> list[dict[str, Any]]:
     """One `run_command` and one canonical `execute_bash` per simple command, one `write_file` per target.
 
     `keep(action, facts)` may drop a request before its context is built (the
@@ -210,10 +217,10 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
                 sent.add(SECRET)
         facts = {**base, "program": command.program, "subcommand": _subcommand(command, parsed),
                  "dynamic": command.dynamic, "output_to_file": later_write[i], "path_kinds": kinds_all[i],
-                 "sent_kinds": sorted(sent)}
+                 "sent_kinds": sorted(sent), "inline_effects": list(command.effects)}
         if keep is None or keep("run_command", facts):
             out.append({"principal": principal, "action": run_action, "resource": resource,
-                        "context": {**facts, **command_context(command, parsed, cwd, gates, paths_all[i])}})
+                        "context": {**facts, **command_context(command, parsed, cwd, gates, paths_all[i], branches)}})
         line = command.canonical()
         if line not in seen_lines:
             seen_lines.add(line)
@@ -273,14 +280,19 @@ def _subcommand(command: SimpleCommand, parsed: Parsed) -> str:
 
 
 def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None,
-                    gates: GateTable = (), paths: list[str] | None = None) -> dict[str, Any]:
+                    gates: GateTable = (), paths: list[str] | None = None,
+                    branches: tuple[str | None, tuple[str, ...]] = (None, DEFAULT_PROTECTED)) -> dict[str, Any]:
     """The rest of a `run_command` context (see docs/engine.md, "Shell-aware requests")."""
     refs: set[str] = set()
     forced: set[str] = set()
+    config: list[str] = []
     if command.program == "git":
         subcommand, rest = git_subcommand(command.args)
+        config = exec_config(command.args)
         if subcommand == "push":
-            refs, forced = push_refs(rest)
+            elsewhere = any(a in ("-C", "--git-dir", "--work-tree") or a.startswith(("--git-dir=", "--work-tree="))
+                            for a in command.args[:len(command.args) - len(rest)])
+            refs, forced = push_destinations(rest, None if elsewhere else branches[0])
     line = command.canonical()
     kinds = {_operand_gate_kind(a, command.cwd, cwd, gates) for a in parsed.operands if a}
     kinds.discard("")
@@ -291,6 +303,8 @@ def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None,
                                                            for a in parsed.operands if a}),
         "refs": sorted(refs),
         "forced_refs": sorted(forced),
+        "protected_refs": protected(refs, branches[1]),
+        "git_exec_config": config,
         "sql": command.sql,
         "command": line,
         "command_lower": line.casefold(),

@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-FACTS = ("program", "subcommand", "read_only", "dynamic", "task_type", "output_to_file", "path_kinds", "sent_kinds")
+FACTS = ("program", "subcommand", "read_only", "dynamic", "task_type", "output_to_file", "path_kinds", "sent_kinds",
+         "inline_effects")
 """Facts with few distinct values: answers over them are memoised (sets as sorted tuples)."""
-SET_FACTS = frozenset({"path_kinds", "sent_kinds"})
+SET_FACTS = frozenset({"path_kinds", "sent_kinds", "inline_effects"})
 PATH_FACTS = ("file_path", "file_path_lower", "gate_file")
 """Facts that differ per call: evaluated each time (no memo), only when the memoised answer is yes."""
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()

@@ -37,8 +37,17 @@ class TaskSettings:
     deny writes to "config" and "state" and ask a human for "policy".
     """
 
+    current_branch: str | None = None
+    """The branch checked out in the task's repository (toolkit.shell.git.current_branch(cwd), read at the edge);
+    a bare `git push` or `git push origin HEAD` pushes it. None when unknown (such a push names no branch)."""
+    protected_branches: tuple[str, ...] | None = None
+    """Branch patterns (`main`, `release/*`; shell-style) a push to which is gated; None: the defaults
+    (main, master, prod, production, release/*). Requests carry the matches as `protected_refs`."""
+
     def facts(self) -> TaskFacts:
-        return TaskFacts(self.task_type, self.repo, self.read_only, self.cwd, tuple(sorted(self.gate_files.items())))
+        extra = {} if self.protected_branches is None else {"protected_branches": tuple(self.protected_branches)}
+        return TaskFacts(self.task_type, self.repo, self.read_only, self.cwd, tuple(sorted(self.gate_files.items())),
+                         current_branch=self.current_branch or None, **extra)
 
     @classmethod
     def from_mapping(cls, data: object, where: str = "task settings") -> TaskSettings:
@@ -58,6 +67,8 @@ class TaskSettings:
                 kwargs[key] = tuple(value)
             elif key in ("write_tools", "gate_files"):
                 kwargs[key] = dict(value)
+            elif key == "protected_branches":
+                kwargs[key] = tuple(value) if value is not None else None
             else:
                 kwargs[key] = value
         if problems:
@@ -112,6 +123,12 @@ def _field_problem(key: str, value: object) -> str | None:
     if key == "write_tools":
         ok = isinstance(value, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
         return None if ok else 'must map tool names to the input key holding the path, e.g. {"Patch": "path"}'
+    if key == "current_branch":
+        ok = value is None or isinstance(value, str) and "\x00" not in value and not value.isspace()
+        return None if ok else "must be a branch name such as main (or null when unknown)"
+    if key == "protected_branches":
+        ok = value is None or isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+        return None if ok else 'must be a list of branch patterns, e.g. ["main", "release/*"]'
     if key == "gate_files":
         ok = isinstance(value, Mapping) and all(
             isinstance(k, str) and k and "\x00" not in k and v in GATE_KINDS for k, v in value.items())

@@ -32,6 +32,8 @@ class SimpleCommand:
     sql_dynamic: bool = False
     cwd: str = ""
     """Where an earlier `cd` on the same line moved to, relative to the task's directory ("" = not moved)."""
+    effects: tuple[str, ...] = ()
+    """What interpreter code given inline would do: "delete", "write", "exec" (toolkit.shell.inline)."""
 
     def canonical(self) -> str:
         return " ".join((self.program or "<dynamic>", *self.args))

@@ -11,10 +11,13 @@ from __future__ import annotations
 import posixpath
 
 from toolkit.shell import programs as P
+from toolkit.shell.git import expand_git
+from toolkit.shell.inline import run_inline
 from toolkit.shell.longopts import complete_options, complete_wrapper
 from toolkit.shell.model import Word
 from toolkit.shell.options import OptionSpec
 from toolkit.shell.options import parse as parse_options
+from toolkit.shell.windows import WINDOWS_SHELLS, program_name, run_windows_shell
 from toolkit.shell.words import ASSIGNMENT, DYNAMIC, NO_DATA, Stream, is_dynamic
 
 
@@ -36,7 +39,7 @@ class Nesting:
             if head.dynamic:
                 self.emit("", tuple(w.text for w in argv), True, tuple(writes))
                 return DYNAMIC
-            program = posixpath.basename(head.text.rstrip("/")) or head.text
+            program = program_name(head.text)
             args = [w.text for w in argv[1:]]
             dynamic = dynamic_args or any(w.dynamic for w in argv[1:])
             wrapper = P.WRAPPERS.get(program)
@@ -82,14 +85,18 @@ class Nesting:
                writes: list[Word]) -> Stream:
         sql: list[str] = []
         sql_dynamic = False
+        effects: tuple[str, ...] = ()
         out: Stream = DYNAMIC
         args = list(complete_options(program, args))
         argv = _respelled(argv, args)
         own_writes = [Word(t, is_dynamic(t, argv)) for t in P.writes_of(program, args)]
         if program == "git":
             own_writes += [Word(t) for t in P.git_writes(*P.git_subcommand(args))]
+            expand_git(self, argv, args)
         if program in P.SHELLS:
             self.shell(argv, args, stdin)
+        elif program in WINDOWS_SHELLS:
+            run_windows_shell(self, program, argv, stdin)
         elif program in ("cd", "pushd", "popd"):
             self.change_directory(program, argv)
         elif program in P.STDIN_SCRIPT_READERS and not parse_options(args, OptionSpec("fqtm")).value("-f"):
@@ -124,9 +131,12 @@ class Nesting:
             out = DYNAMIC if dynamic else " ".join(args)
         elif program == "cat" and not parse_options(args).operands:
             out = stdin if stdin is not None else DYNAMIC
+        else:
+            effects, code_writes = run_inline(self, program, args, stdin)
+            own_writes += code_writes
         all_writes = tuple(writes) + tuple(own_writes)
         self.emit(program, tuple(args), dynamic or sql_dynamic or any(w.dynamic for w in all_writes), all_writes,
-                  P.normalise_sql(" ; ".join(sql)) if sql else "", sql_dynamic)
+                  P.normalise_sql(" ; ".join(sql)) if sql else "", sql_dynamic, effects)
         return out
 
     def shell(self, argv: list[Word], args: list[str], stdin: Stream) -> None:

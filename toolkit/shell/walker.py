@@ -34,6 +34,9 @@ class Run:
         self.complete = True
         self.truncated = False
         self.loop_walks = 0
+        self.git_aliases: dict[str, str] = {}
+        """git aliases defined earlier in the call (`git config alias.p 'push -f' && git p`)."""
+        self.git_expansions = 0
 
     def emit(self, command: SimpleCommand) -> None:
         """Past MAX_COMMANDS the rest is not looked at; one unknown, dynamic command stands for all of it,
@@ -98,10 +101,11 @@ class Walker(Expander, Nesting):
         Walker(self.run, self.depth + 1, env, self.cwd, self.cwd_dynamic).script(text, stdin)
 
     def emit(self, program: str, args: tuple[str, ...], dynamic: bool, writes: tuple[Word, ...] = (),
-             sql: str = "", sql_dynamic: bool = False) -> None:
+             sql: str = "", sql_dynamic: bool = False, effects: tuple[str, ...] = ()) -> None:
         if self.cwd_dynamic:
             writes = tuple(Word(w.text, w.dynamic or not w.text.startswith(("/", "~"))) for w in writes)
-        self.run.emit(SimpleCommand(program, args, dynamic or self.cwd_dynamic, writes, sql, sql_dynamic, self.cwd))
+        self.run.emit(SimpleCommand(program, args, dynamic or self.cwd_dynamic, writes, sql, sql_dynamic, self.cwd,
+                                    effects))
 
     def statement(self, node: Any, stdin: Stream) -> Stream:
         kind = node.type
