@@ -208,7 +208,7 @@ def test_policies_list_tier_filter_and_json():
     assert {r["rule_id"] for r in data} == {
         "force_push_any", "force_push_main", "push_to_protected_branch", "write_env_files", "write_credentials",
         "dynamic_command", "dynamic_write", "gate_policy_edit", "destroy_parent", "secret_exfiltration",
-        "secret_to_file",
+        "secret_to_file", "git_config_exec", "git_no_verify",
     }
 
 
