@@ -233,6 +233,7 @@ def create_app(service: ApprovalService | Callable[[], ApprovalService], setting
         Route("/", index, methods=["GET", "HEAD"]),
         Route("/history", history, methods=["GET", "HEAD"]),
         Route("/api/pending", api_pending, methods=["GET"]),
+        Route("/favicon.ico", lambda request: Response(status_code=204), methods=["GET"]),
         Route("/partials/request/{rid}", partial, methods=["GET"]),
         Route("/requests/{rid}/approve", approve_action, methods=["POST"]),
         Route("/requests/{rid}/deny", deny_action, methods=["POST"]),

@@ -6,7 +6,9 @@ it; only GET, HEAD and POST exist; a POST must come from the inbox's own
 origin (`Origin`, and `Sec-Fetch-Site` when the browser sends it); the caller
 must hold the secret token, either in the URL printed at start (`?token=`, then
 exchanged for an HttpOnly, SameSite=Strict session cookie and a redirect that
-drops the token from the address bar) or through that cookie. Each browser
+drops the token from the address bar) or through that cookie. Browsers
+send `Origin: null` on a form post under `Referrer-Policy: no-referrer`; such a
+post passes only with `Sec-Fetch-Site: same-origin`. Each browser
 session has its own CSRF token, which the action endpoints check.
 
 Every response, refusals included, carries the security headers.
@@ -132,12 +134,16 @@ class Guard:
         if method not in ("GET", "HEAD", "POST"):
             return _refuse(405, f"{method} is not used here")
         if method == "POST":
-            origin = headers.get("origin")
-            if origin is not None and origin.strip().lower() not in self.allowed_origins:
-                return _refuse(403, "cross-origin form posts are refused")
-            site = headers.get("sec-fetch-site")
-            if site is not None and site.strip().lower() not in ("same-origin", "none"):
+            origin = (headers.get("origin") or "").strip().lower()
+            site = (headers.get("sec-fetch-site") or "").strip().lower()
+            if site and site not in ("same-origin", "none"):
                 return _refuse(403, "cross-site form posts are refused")
+            # With `Referrer-Policy: no-referrer` a browser sends `Origin: null` even for its own forms; then
+            # only its `Sec-Fetch-Site: same-origin` (which no page can set) vouches for the post.
+            if origin == "null" and site != "same-origin":
+                return _refuse(403, "cross-origin form posts are refused")
+            if origin and origin != "null" and origin not in self.allowed_origins:
+                return _refuse(403, "cross-origin form posts are refused")
         query = QueryParams(scope.get("query_string", b""))
         presented = query.get("token")
         if presented is not None:

@@ -46,7 +46,8 @@ class Inbox:
 
     def __init__(self, service: ApprovalService | Callable[[], ApprovalService], *, host: str = "127.0.0.1",
                  port: int = 0, allow_remote: bool = False, decided_by: str = "web inbox",
-                 extra_hosts: Iterable[str] = (), token: str | None = None, store_name: str = "") -> None:
+                 extra_hosts: Iterable[str] = (), token: str | None = None, store_name: str = "",
+                 poll_ms: int = 2000) -> None:
         if not is_loopback(host) and not allow_remote:
             raise RemoteRefused(f"refusing to serve the inbox on {host}: it is not a loopback address; anyone who "
                                 "can reach it and learns the token can decide asks. Pass --allow-remote to do it "
@@ -74,7 +75,7 @@ class Inbox:
         self.settings = InboxSettings(token=self.token, allowed_hosts=hosts,
                                       allowed_origins=tuple(f"http://{h}" for h in hosts),
                                       decided_by=decided_by, cookie_name=f"cedar_gates_inbox_{self.port}",
-                                      store_name=store_name)
+                                      store_name=store_name, poll_ms=poll_ms)
         self.app = create_app(service, self.settings)
         self._server = None
         self._thread: threading.Thread | None = None
