@@ -57,8 +57,9 @@ def doctor(
     raise typer.Exit(report.exit_code)
 
 
-ShardOption = typer.Option(None, "--shard", metavar="I/N", help="Run only the I-th of N stable slices (by case "
-                           "name), so a CI matrix of N jobs covers every case exactly once.")
+ShardOption = typer.Option(None, "--shard", metavar="I/N", help="Run only the I-th of N slices, so a CI matrix of "
+                           "N jobs covers every case exactly once. Cases sharing a policy text and entity store stay "
+                           "in one slice; slices are balanced by request count.")
 
 
 def _shard(text: Optional[str]):
@@ -86,6 +87,23 @@ TimeoutOption = typer.Option(
     None, "--timeout", callback=_finite_timeout,
     help="Seconds the Node runner may take for one call, 0.1 to 3600 (default 10, or parity.timeout-s).",
 )
+
+
+def _lazy_runner(cfg, timeout: Optional[float]):
+    """A runner checked to be installed but not started: `run_parity` starts it only when this process runs cases
+    (a run split over workers leaves it idle, the workers start their own)."""
+    from toolkit.cedar import wasm
+    from toolkit.cedar.node import RunnerUnavailable
+    from toolkit.parity.gate import make_runner
+
+    runner = make_runner(cfg)
+    if timeout is not None:
+        runner.timeout_s = timeout
+    try:
+        wasm.locate()
+    except RunnerUnavailable as exc:
+        fail(f"the Node runner is not available: {exc}\n  hint: {exc.hint}")
+    return runner
 
 
 @parity_app.command("run")
@@ -119,6 +137,7 @@ def parity_run(
     are classed (decision, reasons, errors, input_error_one_side, runner_crash, timeout, annotations,
     js_integer_precision). Exit 0 when every case passes, 1 on any mismatch or divergence, 2 on unusable input.
     """
+    from toolkit.cedar.wasm import RunnerError
     from toolkit.parity.gate import run_parity
     from toolkit.parity.harness import default_jobs
     from toolkit.parity.render import RENDERERS, render_text
@@ -126,9 +145,12 @@ def parity_run(
     selected = _shard(shard)
     cfg = config_from(config)
     include_policies = policies if policies is not None else (not paths and cfg.parity_policies)
-    with runner_or_exit(cfg, timeout) as runner:
-        report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner, shard=selected,
-                            jobs=jobs or default_jobs())
+    with _lazy_runner(cfg, timeout) as runner:
+        try:
+            report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner, shard=selected,
+                                jobs=jobs or default_jobs())
+        except RunnerError as exc:
+            fail(f"the Node runner does not start: {exc}\n  hint: run `cedar-gates doctor`")
     if output_format is ReportFormat.text:
         emit(render_text(report, verbose=verbose), output)
     else:

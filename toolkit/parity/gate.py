@@ -8,7 +8,6 @@ from typing import Iterator, Sequence
 
 from toolkit.cedar.wasm import WasmRunner
 from toolkit.config import Config
-from toolkit.digest import sha256_hex
 from toolkit.parity.compare import PASS, CaseResult
 from toolkit.parity.corpus import blueprint_cases, builtin_cases, load_corpus
 from toolkit.parity.fixtures import (
@@ -30,6 +29,7 @@ from toolkit.parity.harness import (
     run_batches,
     run_cases,
 )
+from toolkit.parity.shards import Shard, ShardPlan, parse_shard, select
 from toolkit.policies import load_builtins
 from toolkit.resources import parity_fixtures_dir
 
@@ -48,27 +48,7 @@ def make_runner(config: Config) -> WasmRunner:
     return WasmRunner(timeout_s=config.parity_timeout_s)
 
 
-Shard = tuple[int, int]
-"""(i, n): the i-th of n slices, 1-based."""
-
-
-def parse_shard(text: str) -> Shard:
-    """`i/n` with 1 <= i <= n; a ValueError says what is wrong."""
-    left, slash, right = text.partition("/")
-    if not slash or not left.strip().isdigit() or not right.strip().isdigit():
-        raise ValueError(f"--shard takes i/n, e.g. 2/4; got {text!r}")
-    i, n = int(left), int(right)
-    if not 1 <= i <= n:
-        raise ValueError(f"--shard {text}: i must lie in 1..n")
-    return i, n
-
-
-def in_shard(name: str, shard: Shard | None) -> bool:
-    """A stable slice by case name (never by file order): n jobs with shards 1/n … n/n cover every case once."""
-    if shard is None:
-        return True
-    i, n = shard
-    return int(sha256_hex(name.encode("utf-8"))[:12], 16) % n == i - 1
+__all__ = ["Shard", "parse_shard", "run_parity", "record", "policy_cases", "make_runner"]
 
 
 def run_parity(
@@ -83,21 +63,37 @@ def run_parity(
 ) -> ParityReport:
     """Fixtures (and optionally the real policy files) through both engines; only the shard's cases when given.
 
-    With `jobs` > 1 large runs are split over worker processes (one Node runner each); the report is the same.
+    A shard holds whole groups of cases that share a policy text and entity store (`toolkit.parity.shards`), and
+    loads only its own files. With `jobs` > 1 large runs are split over worker processes (one Node runner each)
+    and `runner` is never started: the last worker also runs the policy files. The report is the same for any
+    `jobs`. In one process the runner is started first, so a runner that cannot start raises RunnerError.
     """
     roots = fixture_paths(config, paths)
     files = fixture_files(roots)
     if not files:
         raise FixtureError(", ".join(str(p) for p in roots), "no fixture files (*.json) found")
+    extra = policy_cases(config) if include_policies else []
+    plan: ShardPlan | None = None
+    if shard is not None:
+        files, extra, plan = select(files, extra, shard)
     parts = _split(files, jobs)
     if len(parts) > 1:
-        report = _run_parts(parts, runner, shard, progress, config.max_file_bytes)
+        report = _run_parts(parts, runner, progress, config.max_file_bytes, extra)
+    elif not files and not extra:
+        report = ParityReport(results=[], runner=None, cedarpy_version=cedarpy_version(), duration_s=0.0)
     else:
-        report = _run_files(files, runner, shard, config.max_file_bytes, progress)
-    if include_policies:
-        extra = run_cases([c for c in policy_cases(config) if in_shard(c.name, shard)], runner, progress)
-        report.results.extend(extra.results)
-        report.duration_s += extra.duration_s
+        runner.start()
+        report = _run_files(files, runner, config.max_file_bytes, progress) if files else None
+        if extra:
+            more = run_cases(extra, runner, progress)
+            if report is None:
+                report = more
+            else:
+                report.results.extend(more.results)
+                report.duration_s += more.duration_s
+                report.runner_starts, report.runner_failures = more.runner_starts, more.runner_failures
+        assert report is not None
+    report.shard = plan
     return report
 
 
@@ -115,42 +111,49 @@ BATCH_FILES = 500
 is read) plus the results."""
 
 
-def _batches(files: list[str], loader: FixtureLoader, shard: Shard | None) -> Iterator[list[Case]]:
+def _batches(files: list[str], loader: FixtureLoader) -> Iterator[list[Case]]:
     for start in range(0, len(files), BATCH_FILES):
-        yield [case_from_fixture(f) for f in loader.load(files[start:start + BATCH_FILES]) if in_shard(f.name, shard)]
+        yield [case_from_fixture(f) for f in loader.load(files[start:start + BATCH_FILES])]
 
 
-def _run_files(files: list[str], runner: WasmRunner, shard: Shard | None, max_bytes: int,
+def _run_files(files: list[str], runner: WasmRunner, max_bytes: int,
                progress: Progress | None = None) -> ParityReport:
     """Unusable files do not stop the run early, but the run ends in one FixtureError listing them all."""
     loader = FixtureLoader(max_bytes=max_bytes)
-    report = run_batches(_batches(files, loader, shard), runner, progress)
+    report = run_batches(_batches(files, loader), runner, progress)
     loader.finish()
     return report
 
 
-def _run_part(files: list[str], timeout_s: float, shard: Shard | None, max_bytes: int) -> ParityReport:
+def _run_part(files: list[str], timeout_s: float, max_bytes: int, extra: list[Case]) -> ParityReport:
     """One worker: loads its own files (loading is most of the cost) and runs them on its own Node runner."""
     with WasmRunner(timeout_s=timeout_s) as runner:
-        return _run_files(files, runner, shard, max_bytes)
+        report = _run_files(files, runner, max_bytes)
+        if extra:
+            more = run_cases(extra, runner)
+            report.results.extend(more.results)
+            report.runner_starts, report.runner_failures = more.runner_starts, more.runner_failures
+        return report
 
 
-def _run_parts(parts: list[list[str]], runner: WasmRunner, shard: Shard | None,
-               progress: Progress | None, max_bytes: int) -> ParityReport:
+def _run_parts(parts: list[list[str]], runner: WasmRunner, progress: Progress | None, max_bytes: int,
+               extra: list[Case]) -> ParityReport:
+    """The parent only hands out work and merges: it starts no Node runner of its own (`runner` stays idle)."""
     import multiprocessing
     import time
     from concurrent.futures import ProcessPoolExecutor
 
     started = time.perf_counter()
-    info = runner.start()
-    results, starts, failures = [], 0, []
+    results, starts, failures, info = [], 0, [], None
     with ProcessPoolExecutor(len(parts), mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_run_part, part, runner.timeout_s, shard, max_bytes) for part in parts]
+        futures = [pool.submit(_run_part, part, runner.timeout_s, max_bytes, extra if last else [])
+                   for last, part in ((i == len(parts) - 1, p) for i, p in enumerate(parts))]
         for future in futures:
             part = future.result()
             results.extend(part.results)
             starts += part.runner_starts
             failures += part.runner_failures
+            info = info or part.runner
             if progress:
                 progress(len(part.results))
     seen: dict[str, str] = {}
@@ -158,7 +161,7 @@ def _run_parts(parts: list[list[str]], runner: WasmRunner, shard: Shard | None,
         if result.name in seen:
             raise FixtureError(result.source, f"duplicate case name {result.name!r} (also in {seen[result.name]})")
         seen[result.name] = result.source
-    return ParityReport(results=results, runner=runner.info or info, cedarpy_version=cedarpy_version(),
+    return ParityReport(results=results, runner=info, cedarpy_version=cedarpy_version(),
                         duration_s=time.perf_counter() - started, runner_starts=starts, runner_failures=failures)
 
 

@@ -54,10 +54,14 @@ class ParityReport:
     duration_s: float
     runner_starts: int = 0
     runner_failures: list[str] = field(default_factory=list)
+    shard: Any = None
+    """The `toolkit.parity.shards.ShardPlan` of a sharded run, else None."""
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.results and all(r.passed for r in self.results) else 1
+        if not self.results:
+            return 0 if self.shard is not None else 1  # a shard may be left without a group when n > groups
+        return 0 if all(r.passed for r in self.results) else 1
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)

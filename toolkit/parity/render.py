@@ -45,11 +45,15 @@ def summary_line(report: ParityReport) -> str:
         count = report.count(status)
         if count:
             parts.append(f"{count} {one if count == 1 else many}")
-    return f"{len(report.results)} cases: {', '.join(parts)} ({report.duration_s:.2f} s)"
+    where = f" in shard {report.shard.shard[0]}/{report.shard.shard[1]}" if report.shard is not None else ""
+    return f"{len(report.results)} cases{where}: {', '.join(parts)} ({report.duration_s:.2f} s)"
 
 
 def render_text(report: ParityReport, verbose: bool = False) -> str:
-    lines = [engines_line(report), ""]
+    lines = [engines_line(report)]
+    if report.shard is not None:
+        lines.append(report.shard.describe())
+    lines.append("")
     for result in report.results:
         if verbose or not result.passed:
             lines.extend(_case_lines(result))
@@ -63,7 +67,7 @@ def render_text(report: ParityReport, verbose: bool = False) -> str:
         lines.append("")
         lines.append(f"runner: started {report.runner_starts} time(s); failures:")
         lines.extend(f"  {f}" for f in report.runner_failures)
-    if len(lines) > 2:
+    if len(lines) > 2 + (report.shard is not None):
         lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines)
@@ -77,6 +81,7 @@ def _head(report: ParityReport) -> dict[str, Any]:
             "cedar_wasm_core": report.runner.cedar if report.runner else None,
             "node": report.runner.node if report.runner else None,
         },
+        "shard": report.shard.to_json() if report.shard is not None else None,
         "summary": {
             "cases": len(report.results),
             **{status: report.count(status) for status in (PASS, MISMATCH, DIVERGENCE, KNOWN)},
@@ -125,9 +130,14 @@ def iter_junit(report: ParityReport) -> Iterator[str]:
     """JUnit XML in pieces: a failure element per failing case, written as its case comes."""
     yield "<?xml version='1.0' encoding='utf-8'?>\n"
     failures = len(report.results) - report.count(PASS)
-    yield (f'<testsuite name="cedar-gates parity" tests="{len(report.results)}" failures="{failures}" errors="0" '
+    suite = "cedar-gates parity" + (f" (shard {report.shard.shard[0]}/{report.shard.shard[1]})"
+                                     if report.shard is not None else "")
+    yield (f'<testsuite name="{suite}" tests="{len(report.results)}" failures="{failures}" errors="0" '
            f'time="{report.duration_s:.3f}">\n')
-    yield f'  <properties>\n    <property name="engines" value="{_xml_attr(engines_line(report))}" />\n  </properties>\n'
+    shard = (f'    <property name="shard" value="{_xml_attr(report.shard.describe())}" />\n'
+             if report.shard is not None else "")
+    yield (f'  <properties>\n    <property name="engines" value="{_xml_attr(engines_line(report))}" />\n{shard}'
+           '  </properties>\n')
     for result in report.results:
         head = f'  <testcase classname="{_xml_attr(result.source)}" name="{_xml_attr(result.name)}"'
         if result.passed:
