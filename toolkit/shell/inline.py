@@ -56,6 +56,7 @@ class Findings:
 _METHODS = {"delete": r"\.unlink|\.rmdir", "write": r"\.write_text|\.write_bytes|\.touch|\.mkdir|\.symlink_to",
             "open": r"\.open"}
 """Python pathlib methods: the receiver decides the path (`Path("x").unlink()`), else it is not known."""
+_PY_ALIAS = re.compile(r"\bimport\s+(os|shutil|subprocess|pathlib|io|pty)\s+as\s+(\w+)")
 _MODE = re.compile(r"^[rwxabtU+]{1,4}$")
 _CACHE: dict[tuple[str, str], re.Pattern[str]] = {}
 
@@ -91,6 +92,9 @@ def scan(lang: str, code: str) -> Findings:
     """What `code` would delete, write or run; see the module docstring."""
     found = Findings()
     text = _strip_comments(lang, code)
+    if lang == "python":
+        for module, alias in _PY_ALIAS.findall(text):
+            text = re.sub(rf"(?<![\w.]){re.escape(alias)}\.", module + ".", text)
     for m in _iter(_pattern("shell", lang), text):
         args = _args(text, m.end(), lang)
         found.shells.append(_literal(args[0], lang) if args else None)
