@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from toolkit.engine import soundness as S  # noqa: E402
-from toolkit.engine.policies import load_policies  # noqa: E402
+from toolkit.policyset import load_policies  # noqa: E402
 
 
 def main() -> int:

@@ -40,7 +40,8 @@ import cedarpy
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_lint import build_blueprint, to_yaml  # noqa: E402
 
-from toolkit.engine import Gate, ManualClock, TaskSettings, load_policies  # noqa: E402
+from toolkit.engine import Gate, ManualClock, TaskSettings  # noqa: E402
+from toolkit.policyset import load_policies  # noqa: E402
 from toolkit.toolcall import requests_for  # noqa: E402
 
 CALLS = [

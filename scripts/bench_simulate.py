@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from toolkit.engine import Approve, Gate, ManualClock, TaskSettings, load_policies
+from toolkit.engine import Approve, Gate, ManualClock, TaskSettings
+from toolkit.policyset import load_policies
 from toolkit.simulate import Respond, simulate
 
 MIX = [
@@ -89,7 +90,7 @@ def replayed(path: Path, bundle, constants, out: Path | None) -> float:
 RSS_CHILD = """
 import resource, sys
 from pathlib import Path
-from toolkit.engine import load_policies
+from toolkit.policyset import load_policies
 from toolkit.simulate import Respond, simulate
 bundle, constants = load_policies()
 report = simulate(Path(sys.argv[1]), bundle, constants, default=Respond("approve"))

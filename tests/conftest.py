@@ -27,7 +27,7 @@ ENGINE_FIXTURES = REPO / "fixtures" / "engine"
 @pytest.fixture(scope="session")
 def builtin_bundle():
     """The built-in tiers compiled once: (bundle, constants)."""
-    from toolkit.engine import load_policies
+    from toolkit.policyset import load_policies
 
     return load_policies()
 
@@ -35,6 +35,6 @@ def builtin_bundle():
 @pytest.fixture(scope="session")
 def review_bundle():
     """fixtures/engine/review.yaml on top of the built-ins, compiled once."""
-    from toolkit.engine import load_policies
+    from toolkit.policyset import load_policies
 
     return load_policies(ENGINE_FIXTURES / "review.yaml")

@@ -13,12 +13,12 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.config import Config
-from toolkit.lint.runner import Linter
+from toolkit.policytests.linting import linter as full_linter
 
 from .conftest import FIXTURES
 
 runner = CliRunner()
-LINTER = Linter.from_config(Config(root=Path.cwd()))
+LINTER = full_linter(Config(root=Path.cwd()))
 GOOD = (FIXTURES / "good" / "full.yaml").read_text()
 
 

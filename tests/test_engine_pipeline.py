@@ -288,7 +288,7 @@ def test_decision_record_is_stable_json(review_bundle):
 
 
 def test_policy_hash_changes_with_the_disable_list(builtin_bundle, review_bundle, tmp_path):
-    from toolkit.engine import load_policies
+    from toolkit.policyset import load_policies
 
     bp = (ENGINE_FIXTURES / "review.yaml").read_text().replace("      - force_push_any\n", "      - force_push_main\n")
     (tmp_path / "other.yaml").write_text(bp)
@@ -352,7 +352,7 @@ def test_fast_cedar_path_answers_like_the_public_api_on_the_corpus(review_bundle
 
 def test_gate_falls_back_to_the_public_api_when_the_fast_path_disagrees(monkeypatch):
     from toolkit.cedar import pyengine
-    from toolkit.engine import load_policies
+    from toolkit.policyset import load_policies
 
     monkeypatch.setattr(pyengine, "authorize_fast", lambda *a: [])
     bundle, constants = load_policies()

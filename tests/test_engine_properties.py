@@ -8,7 +8,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from toolkit.engine import Approve, Gate, ManualClock, ScopeError, TaskSettings, TaskSettingsError, load_policies
+from toolkit.engine import Approve, Gate, ManualClock, ScopeError, TaskSettings, TaskSettingsError
+from toolkit.policyset import load_policies
 from toolkit.engine.caches import RateWindow, RecentDecisions
 from toolkit.engine.sanitize import STEERING_DENIED, agent_reason, denial_envelope
 

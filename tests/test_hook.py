@@ -236,7 +236,7 @@ def test_the_policy_bundle_is_cached_and_a_changed_blueprint_is_picked_up(tmp_pa
     def no_linting(*args, **kwargs):
         raise AssertionError("linted again although nothing changed")
 
-    monkeypatch.setattr("toolkit.engine.policies.load_policies", no_linting)
+    monkeypatch.setattr("toolkit.policyset.load_policies", no_linting)
     assert permission(decide(event(tool_input={"command": "terraform plan"}, tool_use_id="t2"), opts)[1]) == "none"
     monkeypatch.undo()
     blueprint.write_text(blueprint.read_text().replace('"apply"', '"plan"'))

@@ -9,6 +9,7 @@ import pytest
 from toolkit.config import Config
 from toolkit.lint.catalogue import all_rules
 from toolkit.lint.runner import Linter
+from toolkit.policytests.linting import linter as full_linter
 
 from .conftest import FIXTURES
 
@@ -64,7 +65,7 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
 
 @pytest.fixture(scope="module")
 def linter() -> Linter:
-    return Linter.from_config(Config(root=Path.cwd()))
+    return full_linter(Config(root=Path.cwd()))
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -8,11 +8,11 @@ import pytest
 
 from toolkit.cedar.document import load_document
 from toolkit.config import Config
-from toolkit.lint.runner import Linter
+from toolkit.policytests.linting import linter as full_linter
 
 from .conftest import FIXTURES
 
-LINTER = Linter.from_config(Config(root=Path.cwd()))
+LINTER = full_linter(Config(root=Path.cwd()))
 POLICY = '@tier("soft") @rule_id("x") @approval_timeout_s("10") forbid (principal, action == Agent::Action::"execute_bash", resource);'
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from toolkit.cli import app
-from toolkit.engine import load_policies
+from toolkit.policyset import load_policies
 from toolkit.jsonschema_check import validate
 from toolkit.simulate import Respond, simulate
 from toolkit.simulate.claude import relativise

@@ -56,7 +56,9 @@ def lint_targets(config: Config, linter: Linter) -> list[Path]:
 
 
 def lint_gate(config: Config, strict: bool) -> GateResult:
-    linter = Linter.from_config(config)
+    from toolkit.policytests.linting import linter as full_linter
+
+    linter = full_linter(config)
     report = linter.lint_paths(lint_targets(config, linter))
     errors, warnings = report.count("error"), report.count("warning")
     detail = f"{len(report.files)} files, {errors} error(s), {warnings} warning(s), {report.count('info')} note(s)"
@@ -85,7 +87,7 @@ def baseline_for(trace: Path) -> Path | None:
 
 
 def simulate_gate(config: Config) -> GateResult:
-    from toolkit.engine import load_policies
+    from toolkit.policyset import load_policies
     from toolkit.simulate import Respond, simulate
 
     from toolkit.errors import InputError

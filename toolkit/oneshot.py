@@ -1,4 +1,8 @@
-"""One tool call through a fresh gate, for `cedar-gates eval` and hooks that run once per call."""
+"""One tool call through a fresh gate, for `cedar-gates eval` and hooks that run once per call.
+
+A service above the engine: it lints and compiles (`toolkit.policyset`) or reads
+the compiled bundle from the hook's cache (`toolkit.hook.bundles`), then decides.
+"""
 
 from __future__ import annotations
 
@@ -90,7 +94,10 @@ def evaluate_once(tool: str, tool_input: Any, blueprint: Path | None, settings: 
     """`cache`: a bundle cache file (toolkit.hook.bundles); the policies are linted only when they changed."""
     task = TaskSettings.from_mapping(settings, "--task-settings") if settings is not None else TaskSettings()
     if cache is None:
-        gate = Gate.from_blueprint(blueprint, config=config, task=task)
+        from toolkit.policyset import load_policies
+
+        bundle, constants = load_policies(blueprint, config)
+        gate = Gate(bundle, constants, task)
     else:
         bundle, constants = _cached(cache, config, blueprint)
         gate = Gate(bundle, constants, task)
@@ -108,7 +115,7 @@ def _cached(cache: Path, config: Config, blueprint: Path | None) -> tuple[Any, A
     try:
         store = StateStore(cache, busy_timeout_s=2.0)
     except StoreError:
-        from toolkit.engine.policies import load_policies
+        from toolkit.policyset import load_policies
 
         return load_policies(blueprint, config)
     try:

@@ -48,7 +48,7 @@ def eval_(
     """
     import json
 
-    from toolkit.engine.oneshot import EXIT_ERROR, evaluate_once, read_json_arg, render_text
+    from toolkit.oneshot import EXIT_ERROR, evaluate_once, read_json_arg, render_text
     from toolkit.errors import InputError
 
     try:

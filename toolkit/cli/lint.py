@@ -47,13 +47,13 @@ def lint(
     --strict), 1 errors, 2 unreadable input or usage error.
     """
     from toolkit.lint.render import renderer
-    from toolkit.lint.runner import Linter
+    from toolkit.policytests.linting import linter as full_linter
 
     cfg = config_from(config)
     targets = list(paths or cfg.blueprints)
     if not targets:
         fail("nothing to lint: pass blueprint or .cedar files, or list `blueprints` in the configuration")
-    linter = Linter.from_config(cfg)
+    linter = full_linter(cfg)
     report = linter.lint_paths(targets)
     if not report.files:
         fail("no blueprint (.yaml, .yml) or .cedar files found in the given directories")

@@ -46,7 +46,7 @@ def _progress(label: str):
 
 
 def _bundle(blueprint: Optional[Path], cfg):
-    from toolkit.engine import load_policies
+    from toolkit.policyset import load_policies
 
     return load_policies(blueprint, cfg)
 

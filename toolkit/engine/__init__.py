@@ -20,7 +20,8 @@ _HOMES = {
     "Decision": "records", "Deny": "records", "Resolution": "records", "Timeout": "records",
     "Scope": "scopes", "ScopeError": "scopes", "parse_scope": "scopes",
     "TaskSettings": "settings", "TaskSettingsError": "settings",
-    "PolicyLoadError": "policies", "compile_bundle": "policies", "load_policies": "policies",
+    "PolicyLoadError": "policies", "compile_bundle": "policies",
+    "load_policies": "toolkit.policyset",  # lint, then compile: lives above the engine; kept here by name only
 }
 
 
@@ -32,7 +33,7 @@ def __getattr__(name: str):
         raise AttributeError(f"module 'toolkit.engine' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f"toolkit.engine.{home}"), name)
+    return getattr(importlib.import_module(home if "." in home else f"toolkit.engine.{home}"), name)
 
 
 __all__ = [

@@ -1,8 +1,8 @@
 """A compiled gate policy set: the rule table and the pre-parsed Cedar handles, and how requests are matched.
 
-Kept apart from compilation (toolkit.engine.policies, which lints and needs the
-YAML loader and the linter) so a process that only evaluates — the Claude Code
-hook — imports nothing it does not use.
+Kept apart from compilation (toolkit.engine.policies; linting first is
+toolkit.policyset, which needs the YAML loader and the linter) so a process
+that only evaluates — the Claude Code hook — imports nothing it does not use.
 """
 
 from __future__ import annotations

@@ -168,8 +168,11 @@ class Gate:
         task: TaskSettings | None = None,
         clock: Clock | None = None,
     ) -> Gate:
-        """Lint, compile and start a task; lint errors raise PolicyLoadError with the findings."""
-        from toolkit.engine.policies import load_policies
+        """Lint, compile and start a task; lint errors raise PolicyLoadError with the findings.
+
+        A convenience for Python callers: linting sits above the engine, so this reaches up to
+        `toolkit.policyset` when called (never at import); code in the toolkit calls that directly."""
+        from toolkit.policyset import load_policies
 
         bundle, constants = load_policies(
             Path(blueprint) if blueprint is not None else None, config, Path(builtins) if builtins else None

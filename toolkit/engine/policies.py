@@ -1,5 +1,8 @@
 """The effective policy set of a gate: built-in tiers plus one blueprint, parsed once.
 
+Compiling only: this module never lints (linting, then compiling, is
+`toolkit.policyset`, above both the linter and the engine).
+
 Everything is concatenated into one Cedar text so a tool call costs one batch
 call into Cedar, and every policy id maps back to the rule it came from. The
 text ends with a comment listing the disabled rules, so the policy hash changes
@@ -10,14 +13,11 @@ decision record still reports them as matched-but-disabled).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from toolkit.blueprint.model import Blueprint, CedarBlock
 from toolkit.cedar import pyengine
 from toolkit.cedar.limits import CedarTooComplex, ensure_within_limits
-from toolkit.config import Config
 from toolkit.contract import Constants
 from toolkit.engine.bundle import (
     NO_MATCH,
@@ -30,20 +30,15 @@ from toolkit.engine.bundle import (
 )
 from toolkit.engine.prefilter import Prefilter
 from toolkit.errors import InputError
-from toolkit.lint.diagnostics import Finding
-from toolkit.lint.runner import Linter
 from toolkit.policies import TIER_FILES, BuiltinSet
 from toolkit.toolcall import TaskFacts, requests_for
 
 
-POLICY_TEST_CODES = ("CG090", "CG091")
-"""A blueprint's own tests do not decide whether a gate can be built from it (`cedar-gates test` reports them)."""
-
-
 class PolicyLoadError(InputError):
-    """The policies do not lint clean; `findings` holds every error-level finding."""
+    """The policies cannot make a gate: they do not compile, or (raised by `toolkit.policyset.load_policies`)
+    they do not lint clean; `findings` then holds every error-level lint finding."""
 
-    def __init__(self, path: str, message: str, findings: Sequence[Finding] = (), hint: str | None = None):
+    def __init__(self, path: str, message: str, findings: Sequence[Any] = (), hint: str | None = None):
         first = findings[0] if findings else None
         super().__init__(path, message, first.line if first else None, first.column if first else None, hint)
         self.findings = list(findings)
@@ -78,7 +73,7 @@ def _rule(origin: str, block: CedarBlock, policy: Any, disabled: set[str], const
 
 
 def compile_bundle(builtins: BuiltinSet, blueprint: Blueprint | None, constants: Constants) -> PolicyBundle:
-    """Join, map and pre-parse; callers are expected to have linted the inputs (see `load_policies`)."""
+    """Join, map and pre-parse; callers are expected to have linted the inputs (`toolkit.policyset.load_policies`)."""
     disabled = {str(item.value) for item in blueprint.disable} if blueprint else set()
     texts: list[str] = []
     rules: dict[str, GateRule] = {}
@@ -140,44 +135,6 @@ def _probe_requests() -> list[dict[str, Any]]:
     return requests + [bare, broken]
 
 
-def load_policies(blueprint: Path | None = None, config: Config | None = None,
-                  builtins: Path | None = None) -> tuple[PolicyBundle, Constants]:
-    """Lint the built-in tiers and the blueprint, refuse on any error, then compile.
-
-    Warnings do not stop a gate from loading; errors do, with the findings in the
-    exception, because a rule that lints with errors may error (and fail closed)
-    on every call or not say what its author meant.
-    """
-    config = config or Config(root=Path.cwd())
-    if builtins is not None:
-        config = replace(config, builtins=builtins)
-    config = replace(config, levels={**config.levels, **{code: "off" for code in POLICY_TEST_CODES}})
-    linter = Linter.from_config(config)
-    loaded = None
-    reports = [linter.lint_blueprint(bp) for bp in linter.builtins.files.values()]
-    if blueprint is not None:
-        from toolkit.blueprint.loader import load_blueprint
-
-        loaded = load_blueprint(blueprint, config.max_file_bytes)
-        reports.append(linter.lint_blueprint(loaded))
-    for report in reports:
-        errors = [f for f in report.findings if f.level == "error"]
-        if report.fatal:
-            first = errors[0]
-            raise PolicyLoadError(report.path, f"cannot load: {first.message}", errors, hint=first.hint)
-        if errors:
-            listing = "\n".join(f"  {f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in errors[:20])
-            more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
-            raise PolicyLoadError(
-                report.path,
-                f"refusing to build a gate: {len(errors)} lint error(s)\n{listing}{more}",
-                errors,
-                hint=f"run `cedar-gates lint {report.path}` and fix the errors",
-            )
-    constants = linter.constants
-    return compile_bundle(linter.builtins, loaded, constants), constants
-
-
 __all__ = [
     "NO_MATCH",
     "Authorizer",
@@ -188,5 +145,4 @@ __all__ = [
     "PolicyBundle",
     "PolicyLoadError",
     "compile_bundle",
-    "load_policies",
 ]

@@ -105,7 +105,7 @@ def compiled(store: StateStore, config: Any, blueprint: Path | None, now: float)
     if cached is not None:
         return load(cached)
     from toolkit.config import Config
-    from toolkit.engine.policies import load_policies
+    from toolkit.policyset import load_policies
 
     bundle, constants = load_policies(blueprint, config if isinstance(config, Config) else Config(root=config.root))
     store.save_bundle(key, dump(bundle, constants), now)

@@ -40,7 +40,7 @@ def parse_args(args: Sequence[str]) -> HookOptions:
         i += 1
     task = None
     if "task_settings" in values:
-        from toolkit.engine.oneshot import read_json_arg
+        from toolkit.oneshot import read_json_arg
 
         task = read_json_arg("--task-settings", values["task_settings"])
     return HookOptions(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from toolkit.blueprint.model import Blueprint, CedarBlock, Location
 from toolkit.cedar.document import Policy
@@ -19,6 +20,8 @@ class LintContext:
     categories: frozenset[str]
     known_codes: frozenset[str]
     error_codes: frozenset[str]
+    policy_tests: Any = None
+    """A `toolkit.lint.rule.PolicyTestChecks`, or None: the policy-test rules then find nothing."""
 
     @property
     def is_builtin_file(self) -> bool:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from toolkit.blueprint.model import Location
@@ -31,3 +31,17 @@ class Rule:
     docs: str
     check: Callable[[LintContext], Iterable[Hit]]
     fatal: bool = False
+
+
+class PolicyTestChecks(Protocol):
+    """What the policy-test rules (CG090, CG091) need and the linter cannot do itself.
+
+    Running a blueprint's tests means compiling it and deciding calls through the
+    engine's gate, both above the linter; `toolkit.policytests.linting` provides
+    this and builds the linter that `lint` and `check` use. Without it those two
+    rules find nothing (as when a gate is loaded: its tests do not decide that).
+    """
+
+    def invalid(self, ctx: LintContext) -> Iterator[Hit]: ...
+
+    def failing(self, ctx: LintContext) -> Iterator[Hit]: ...

@@ -17,7 +17,7 @@ from toolkit.contract import Constants, load_constants
 from toolkit.lint.catalogue import all_rules
 from toolkit.lint.context import LintContext
 from toolkit.lint.diagnostics import FileReport, Finding, LintReport
-from toolkit.lint.rule import Rule
+from toolkit.lint.rule import PolicyTestChecks, Rule
 from toolkit.lint.rules.annotations import parse_lint_allow
 from toolkit.policies import BuiltinSet, load_builtins
 
@@ -31,6 +31,8 @@ class Linter:
     categories: frozenset[str]
     levels: dict[str, str]
     max_file_bytes: int
+    policy_tests: PolicyTestChecks | None = None
+    """Runs blueprints' own tests (CG090, CG091); see `toolkit.policytests.linting.linter`."""
 
     def __post_init__(self) -> None:
         self.rules = all_rules()
@@ -38,7 +40,7 @@ class Linter:
         self.error_codes = frozenset(r.code for r in self.rules if self._level(r) == "error")
 
     @classmethod
-    def from_config(cls, config: Config) -> Linter:
+    def from_config(cls, config: Config, policy_tests: PolicyTestChecks | None = None) -> Linter:
         _check_levels(config)
         constants = load_constants(config.constants)
         return cls(
@@ -47,6 +49,7 @@ class Linter:
             categories=frozenset(constants.categories) | frozenset(config.extra_categories),
             levels=dict(config.levels),
             max_file_bytes=config.max_file_bytes,
+            policy_tests=policy_tests,
         )
 
     def _level(self, rule: Rule) -> str:
@@ -63,6 +66,7 @@ class Linter:
             categories=self.categories,
             known_codes=self.known_codes,
             error_codes=self.error_codes,
+            policy_tests=self.policy_tests,
         )
         findings: list[Finding] = []
         for rule in self.rules:

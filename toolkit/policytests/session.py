@@ -62,7 +62,7 @@ def run_paths(paths: Sequence[Path], config: Config, *, runner: Any = None, cove
               include_builtins: bool = False, traces: Sequence[Path] = (), min_coverage: float | None = None,
               ) -> TestReport:
     """`runner`: a started WasmRunner to decide every test in cedar-wasm too (None: cedarpy only)."""
-    from toolkit.engine.policies import load_policies
+    from toolkit.policyset import load_policies
 
     suites = [load_suite(p, config.max_file_bytes) for p in paths]
     problems = [p for s in suites for p in s.problems]

@@ -3,48 +3,32 @@
 So the pre-commit hook and `check` catch a rule change that breaks what its
 author said the rule must (not) catch. The tests run in cedarpy here;
 `cedar-gates test` also runs them in cedar-wasm and reports coverage.
+
+Reading and running the tests needs the engine's gate, which sits above the
+linter: the linter's context carries the checks (`LintContext.policy_tests`,
+a `toolkit.lint.rule.PolicyTestChecks` provided by
+`toolkit.policytests.linting`), and without them these rules find
+nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from toolkit.blueprint.model import Location
 from toolkit.lint.context import LintContext
 from toolkit.lint.rule import Hit, Rule
 
 
-def _suite(ctx: LintContext):
-    from toolkit.policytests.load import suite_of
-
-    return suite_of(ctx.blueprint)
-
-
 def check_invalid_tests(ctx: LintContext) -> Iterator[Hit]:
-    if not ctx.blueprint.tests:
+    if not ctx.blueprint.tests or ctx.policy_tests is None:
         return
-    for problem in _suite(ctx).problems:
-        yield Hit(problem.message, Location(problem.line, problem.column), hint=problem.hint)
+    yield from ctx.policy_tests.invalid(ctx)
 
 
 def check_failing_tests(ctx: LintContext) -> Iterator[Hit]:
-    if not ctx.blueprint.tests or ctx.is_builtin_file:
+    if not ctx.blueprint.tests or ctx.is_builtin_file or ctx.policy_tests is None:
         return
-    suite = _suite(ctx)
-    if suite.problems or not suite.tests:
-        return
-    from toolkit.engine.policies import compile_bundle
-    from toolkit.policytests.run import run_tests
-
-    try:
-        bundle = compile_bundle(ctx.builtins, ctx.blueprint, ctx.constants)
-    except Exception:  # noqa: BLE001 - policies that do not compile are other rules' findings
-        return
-    for result in run_tests(suite.tests, bundle, ctx.constants):
-        if result.failures:
-            test = result.test
-            yield Hit(f"policy test {test.name!r} fails: {'; '.join(result.failures)}",
-                      Location(test.line, test.column))
+    yield from ctx.policy_tests.failing(ctx)
 
 
 RULES = [
