@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bypass_windows  # noqa: E402  (Windows paths, nul, PowerShell, cmd: issue 21 class 2)
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "bypass" / "corpus.jsonl"
 
@@ -608,6 +612,9 @@ def entries() -> list[dict]:
         add("benign_git", "allow", [], command)
     for command, branch in GIT_CURRENT_BENIGN:
         add("benign_git", "allow", [], command, task={"current_branch": branch})
+    for cls, intent, rules, tool, tool_input, extra in bypass_windows.rows():
+        add(cls, intent, rules, tool=tool, tool_input=tool_input, read_only=extra.get("read_only", False),
+            cwd=extra.get("cwd"))
     return out
 
 

@@ -26,6 +26,7 @@ as `/`. Nothing touches the file system.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from toolkit.shell.paths import normalise
@@ -43,6 +44,8 @@ _SYSTEM_DIRS = frozenset({
     "/system/library", "/library/launchdaemons", "/library/launchagents",
     "c:/windows", "c:/windows/system32", "c:/program files", "c:/program files (x86)", "c:/programdata",
 })
+_MOUNTED_DRIVE = re.compile(r"^/(?:mnt/)?[a-z](?:/|$)")
+"""A drive as Git Bash (`/c/Users`) and WSL (`/mnt/c/Users`) mount it."""
 _ROOTS = frozenset({"/", "/*", "c:", "c:/", "c:/*"})
 
 _SECRET_NAMES = frozenset({
@@ -100,6 +103,8 @@ def kinds_of(path: str, cwd: str | None = None) -> frozenset[str]:
         form = form[:2] + "/" + form[2:]
     if len(form) > 1 and form[1] == ":" and form[0].isalpha():
         form = "c" + form[1:]  # every drive is classed as C: is
+    elif _MOUNTED_DRIVE.match(form):
+        form = "c:" + (form[form.index("/", 1) + 2:] if form.startswith("/mnt/") else form[2:]) or "c:"
     out: set[str] = set()
     if form in _ROOTS:
         out.add(ROOT)

@@ -61,7 +61,8 @@ _SAFE_VERBS = ("get-", "select-", "where-", "sort-", "measure-", "format-", "tes
                "convertfrom-", "compare-", "group-", "join-", "split-", "find-", "search-", "read-", "show-",
                "write-", "out-host", "out-string", "out-null", "trace-", "wait-", "debug-", "confirm-")
 _VERB_NOUN = re.compile(r"^[a-z]+-[a-z][\w.]*$")
-_SWITCH = re.compile(r"^/[a-z?](?::.*)?$", re.I)
+_SWITCH = re.compile(r"^/[a-z?][a-z0-9]*(?::.*)?$", re.I)
+"""A cmd switch (`/s`, `/MIR`, `/a:h`); in PowerShell only one letter long (`/tmp` is a path there)."""
 _PATH_PARAMS = ("path", "literalpath", "lp", "pspath", "filepath", "destination", "outfile", "name")
 _VALUE_PARAMS = ("value", "encoding", "itemtype", "type", "inputobject", "include", "exclude", "filter",
                  "credential", "stream", "delimiter", "width", "uri", "method", "body", "headers", "contenttype",
@@ -197,6 +198,10 @@ def _stage(walker: Any, stage: Stage, ps: bool, depth: int) -> None:
             walker.emit(":", (), any(w.dynamic for w in writes), tuple(writes))
         return
     head = words[0]
+    if ps and not stage.call and head.text.startswith("$") and not any("(" in w.text for w in words):
+        if writes:
+            walker.emit(":", (), any(w.dynamic for w in writes), tuple(writes))
+        return  # an expression (`$_.CPU -gt 100`, `$x`): values only, no method call, nothing runs
     if head.dynamic or ps and head.text.startswith(("$", "(", "[", "@", "{")):
         walker.run.unknown(" ".join(w.text for w in words))
         return
@@ -247,8 +252,8 @@ def _param(word: Word, ps: bool) -> str | None:
     text = word.text
     if len(text) > 1 and text[0] == "-" and not text[1].isdigit() and text != "--%":
         return text[1:].casefold().partition(":")[0]
-    if _SWITCH.match(text):
-        return text[1:].casefold()
+    if _SWITCH.match(text) and (not ps or len(text) == 2):
+        return text[1:].casefold().partition(":")[0]
     return None
 
 
@@ -308,6 +313,8 @@ def _remove(walker: Any, name: str, words: list[Word], writes: list[Word], ps: b
         rest.append(word) if not (param.isalpha() and len(param) <= 2 or param in (
             "recurse", "force", "s", "q")) else None
     paths, _ = _operands(rest, ps)
+    if not paths:
+        paths = [Word("<paths from the pipeline>", True)]
     flags = [Word("-r")] * recurse + [Word("-f")] * force
     walker.resolve([Word("rm"), *flags, Word("--"), *paths], NO_DATA, writes)
 
@@ -315,8 +322,25 @@ def _remove(walker: Any, name: str, words: list[Word], writes: list[Word], ps: b
 def _copy_move(walker: Any, name: str, words: list[Word], writes: list[Word]) -> None:
     from toolkit.shell.words import NO_DATA
 
-    params = {(_param(w, True) or "") for w in words}
-    paths, _ = _operands(words, True)
+    ps = name != "robocopy"
+    params = {(_param(w, ps) or "") for w in words}
+    destination: list[Word] = []
+    rest: list[Word] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        param = _param(word, ps) if word.text.startswith("-") else None
+        if param and "destination".startswith(param):
+            value = word.text.partition(":")[2]
+            if value or i + 1 == len(words):
+                destination.append(Word(value, word.dynamic))
+            else:
+                destination.append(words[i + 1])
+                i += 1
+        else:
+            rest.append(word)
+        i += 1
+    paths = _operands([w for w in rest if not (w.text.startswith("/") and _param(w, ps))], ps)[0] + destination
     if name == "robocopy":
         paths = paths[:2]
         if params & {"mir", "purge"} and len(paths) == 2:
