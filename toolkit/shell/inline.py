@@ -95,23 +95,24 @@ def scan(lang: str, code: str) -> Findings:
     if lang == "python":
         for module, alias in _PY_ALIAS.findall(text):
             text = re.sub(rf"(?<![\w.]){re.escape(alias)}\.", module + ".", text)
-    for m in _iter(_pattern("shell", lang), text):
+    quoted = _quoted(text, lang)
+    for m in _iter(quoted, _pattern("shell", lang), text):
         args = _args(text, m.end(), lang)
         found.shells.append(_literal(args[0], lang) if args else None)
-    for m in _iter(_pattern("argv", lang), text):
+    for m in _iter(quoted, _pattern("argv", lang), text):
         args = _args(text, m.end(), lang)
         if lang == "python" and args and any(a.replace(" ", "") == "shell=True" for a in args[1:]):
             found.shells.append(_literal(args[0], lang))
         else:
             found.argvs.append(_argv(args, lang))
     for kind, recursive in (("rdelete", True), ("delete", False)):
-        for m in _iter(_pattern(kind, lang), text):
+        for m in _iter(quoted, _pattern(kind, lang), text):
             args = _args(text, m.end(), lang)
             target = _receiver(text, m.start(), lang) if m.group(0).startswith(".") else (
                 _literal(args[0], lang) if args else None)
             recursive_call = recursive or bool(args[1:] and re.search(r"recursive\s*:\s*true", " ".join(args[1:])))
             found.deletes.append((target, recursive_call))
-    for m in _iter(_pattern("write", lang), text):
+    for m in _iter(quoted, _pattern("write", lang), text):
         args = _args(text, m.end(), lang)
         if m.group(0).startswith("."):
             found.writes.append(_receiver(text, m.start(), lang))
@@ -119,9 +120,9 @@ def scan(lang: str, code: str) -> Findings:
         destination = args[-1] if re.search(r"copy|move|rename|cp|mv|ln|link|install", m.group(0)) and len(args) > 1 \
             else (args[0] if args else "")
         found.writes.append(_literal(destination, lang))
-    for m in _iter(_pattern("open", lang), text):
+    for m in _iter(quoted, _pattern("open", lang), text):
         _open(found, _args(text, m.end(), lang), lang, text, m)
-    for m in _iter(_pattern("dynamic", lang), text):
+    for m in _iter(quoted, _pattern("dynamic", lang), text):
         if not _SAFE_REQUIRES.match(text[m.start():m.start() + 60]):
             found.dynamic.append(m.group(0))
     if lang in _BACKTICK_LANGS:
@@ -133,8 +134,31 @@ def scan(lang: str, code: str) -> Findings:
     return found
 
 
-def _iter(pattern: re.Pattern[str] | None, text: str):
-    return pattern.finditer(text) if pattern is not None else ()
+def _iter(quoted: bytearray, pattern: re.Pattern[str] | None, text: str):
+    """The matches that start outside string literals (`print("os.system(x)")` runs nothing)."""
+    return (m for m in pattern.finditer(text) if not quoted[m.start()]) if pattern is not None else ()
+
+
+def _quoted(text: str, lang: str) -> bytearray:
+    """1 for each character inside a string literal (backticks run commands in ruby, perl and php)."""
+    marks = bytearray(len(text) + 1)
+    quotes = "'\"" if lang in _BACKTICK_LANGS else "'\"`"
+    quote = ""
+    k = 0
+    while k < len(text):
+        c = text[k]
+        if quote:
+            marks[k] = 1
+            if c == "\\":
+                marks[k + 1] = 1
+                k += 2
+                continue
+            if c == quote:
+                quote = ""
+        elif c in quotes and not (lang == "perl" and text[k - 1:k] == "$"):
+            quote = c
+        k += 1
+    return marks
 
 
 def _strip_comments(lang: str, code: str) -> str:
