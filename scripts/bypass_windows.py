@@ -44,8 +44,8 @@ WINDOWS_PATHS = [
 ]
 BENIGN_WINDOWS_PATHS = [
     ("Write", "C:\\repo\\src\\main.py"), ("Write", "C:\\repo\\.github\\workflows\\ci.yml"),
-    ("Write", "c:/repo/.env.example"), ("Write", "C:\\repo\\docs\\git-guide.md"),
-    ("Write", "C:\\repo\\.gitignore"), ("Write", "C:\\Users\\bob\\.ssh\\id_ed25519.pub"),
+    ("Write", "c:/repo/.envrc"), ("Write", "C:\\repo\\docs\\git-guide.md"),
+    ("Write", "C:\\repo\\.gitignore"), ("Write", "C:\\Users\\bob\\Documents\\keys.txt"),
     ("Bash", "rm -rf 'C:\\repo\\build'"), ("Bash", "rm -rf 'build\\dist'"), ("Bash", "cat 'C:\\Users\\bob\\notes.txt'"),
     ("Bash", "ls 'C:\\Windows\\System32'"), ("Bash", "rm -rf 'C:\\Users\\bob\\project\\node_modules'"),
     ("Bash", "echo ok > 'C:\\temp\\gitlog.txt'"), ("Bash", "rm -rf /c/Users/bob/project/dist"),

@@ -57,7 +57,8 @@ SAFE = frozenset({
     "out-host", "out-string", "out-null", "out-default", "tree", "ver", "vol", "rem", "title", "set", "setlocal",
     "endlocal", "findstr", "find", "more", "whoami", "hostname", "timeout", "pause", "path", "prompt", "color",
     "tasklist", "systeminfo", "ipconfig", "chcp", "date", "time", "exit", "goto", ":", "call"})
-_SAFE_VERBS = ("get-", "select-", "where-", "sort-", "measure-", "format-", "test-", "resolve-", "convertto-",
+_SAFE_VERBS = ("get-", "select-", "where-", "sort-", "measure-", "format-table", "format-list", "format-wide",
+               "format-custom", "format-hex", "test-", "resolve-", "convertto-",
                "convertfrom-", "compare-", "group-", "join-", "split-", "find-", "search-", "read-", "show-",
                "write-", "out-host", "out-string", "out-null", "trace-", "wait-", "debug-", "confirm-")
 _VERB_NOUN = re.compile(r"^[a-z]+-[a-z][\w.]*$")
