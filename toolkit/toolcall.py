@@ -192,8 +192,8 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
 
     `keep(action, facts)` may drop a request before its context is built (the
     gate passes its prefilter); for run_command the facts are the base context
-    plus `program`, `subcommand`, `dynamic`, `output_to_file`, `path_kinds` and
-    `sent_kinds`, for the others the whole context.
+    plus `program`, `subcommand`, `dynamic`, `output_to_file`, `path_kinds`,
+    `sent_kinds`, `inline_effects` and `git_exec_config`, for the others the whole context.
     """
     out: list[dict[str, Any]] = []
     seen_lines = {raw.strip()}
@@ -217,7 +217,8 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
                 sent.add(SECRET)
         facts = {**base, "program": command.program, "subcommand": _subcommand(command, parsed),
                  "dynamic": command.dynamic, "output_to_file": later_write[i], "path_kinds": kinds_all[i],
-                 "sent_kinds": sorted(sent), "inline_effects": list(command.effects)}
+                 "sent_kinds": sorted(sent), "inline_effects": list(command.effects),
+                 "git_exec_config": exec_config(command.args) if command.program == "git" else []}
         if keep is None or keep("run_command", facts):
             out.append({"principal": principal, "action": run_action, "resource": resource,
                         "context": {**facts, **command_context(command, parsed, cwd, gates, paths_all[i], branches)}})
@@ -285,10 +286,8 @@ def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None,
     """The rest of a `run_command` context (see docs/engine.md, "Shell-aware requests")."""
     refs: set[str] = set()
     forced: set[str] = set()
-    config: list[str] = []
     if command.program == "git":
         subcommand, rest = git_subcommand(command.args)
-        config = exec_config(command.args)
         if subcommand == "push":
             elsewhere = any(a in ("-C", "--git-dir", "--work-tree") or a.startswith(("--git-dir=", "--work-tree="))
                             for a in command.args[:len(command.args) - len(rest)])
@@ -304,7 +303,6 @@ def command_context(command: SimpleCommand, parsed: Parsed, cwd: str | None,
         "refs": sorted(refs),
         "forced_refs": sorted(forced),
         "protected_refs": protected(refs, branches[1]),
-        "git_exec_config": config,
         "sql": command.sql,
         "command": line,
         "command_lower": line.casefold(),

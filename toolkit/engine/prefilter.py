@@ -21,9 +21,9 @@ import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 FACTS = ("program", "subcommand", "read_only", "dynamic", "task_type", "output_to_file", "path_kinds", "sent_kinds",
-         "inline_effects")
+         "inline_effects", "git_exec_config")
 """Facts with few distinct values: answers over them are memoised (sets as sorted tuples)."""
-SET_FACTS = frozenset({"path_kinds", "sent_kinds", "inline_effects"})
+SET_FACTS = frozenset({"path_kinds", "sent_kinds", "inline_effects", "git_exec_config"})
 PATH_FACTS = ("file_path", "file_path_lower", "gate_file")
 """Facts that differ per call: evaluated each time (no memo), only when the memoised answer is yes."""
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
