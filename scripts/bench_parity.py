@@ -1,6 +1,6 @@
 """Parity harness cost, reported as ratios to the raw engines measured in the same run.
 
-    python scripts/bench_parity.py [--copies N] [--repeat R] [--fuzz-cases F] [--corpus N]
+    python scripts/bench_parity.py [--copies N] [--repeat R] [--fuzz-cases F] [--corpus N [--shards S]]
 
 1. Harness overhead: `run_cases` on the built-in corpus repeated N times (both tiers),
    against raw `cedarpy.is_authorized_batch` plus raw runner calls for the same
@@ -17,6 +17,11 @@
    with its Node runner, so on 2 cores --jobs 2 has little left to gain.
    Scaling: the command with --jobs <cores> pinned to one core (sched_setaffinity,
    children inherit it) against the same command on every core.
+5. Shards (--shards N with --corpus M): the N commands `--shard 1/N` … `N/N` run one after
+   another, their CPU (children's rusage: Python, workers, Node runners) summed, against
+   one full run of the same corpus; and `--jobs 2` against `--jobs 1` in CPU.
+   Targets: N shards within 1.1x of one run on the full-corpus shape (62,472 files),
+   1.25x on 8,000; --jobs 2 within 1.05x of --jobs 1.
 Medians of R runs; no assertion, the numbers are for people.
 """
 
@@ -188,6 +193,43 @@ def whole_command(n: int, repeat: int) -> None:
           f"first 1,000 ({peak_n / peak_small:.2f}x; target <= 1.5x)")
 
 
+def shards_command(n_files: int, shards: int, repeat: int) -> None:
+    """CPU of N shard commands summed against one full run, and --jobs 2 against --jobs 1, on the same corpus."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    exe = str(Path(sys.executable).parent / "cedar-gates")
+
+    def cpu_of(args: list[str]) -> float:
+        before = cpu_seconds()
+        done = subprocess.run([exe, "parity", *args, "--no-policies", "--format", "json"], capture_output=True)
+        if done.returncode not in (0, 1):
+            raise SystemExit(done.stderr.decode()[-500:])
+        return cpu_seconds() - before
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_corpus(root, n_files)
+        full, split, one, two = [], [], [], []
+        for _ in range(repeat):
+            full.append(cpu_of([str(root), "--jobs", "1"]))
+            split.append(sum(cpu_of([str(root), "--jobs", "1", "--shard", f"{i}/{shards}"])
+                             for i in range(1, shards + 1)))
+            one.append(cpu_of([str(root), "--jobs", "1"]))
+            two.append(cpu_of([str(root), "--jobs", "2"]))
+    med = statistics.median
+    cores = len(os.sched_getaffinity(0))
+    print(f"shards, {n_files} corpus-shaped fixtures (40 shared policy sets, 30 entities each), CPU seconds "
+          f"(children's rusage), median of {repeat}, {cores} cores:")
+    print(f"  one full run --jobs 1           {med(full):7.2f} s")
+    print(f"  {shards} shards --jobs 1, summed       {med(split):7.2f} s  {med(split) / med(full):.3f}x")
+    print(f"  --jobs 1                        {med(one):7.2f} s")
+    print(f"  --jobs 2                        {med(two):7.2f} s  {med(two) / med(one):.3f}x")
+
+
 def cpu_seconds() -> float:
     """This process's CPU time plus that of every finished child (the command, its workers, their Node runners)."""
     import resource
@@ -224,7 +266,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--fuzz-cases", type=int, default=300)
     parser.add_argument("--corpus", type=int, default=0, help="also time the whole command on N corpus-shaped files")
+    parser.add_argument("--shards", type=int, default=0, help="with --corpus: CPU of N shard commands vs one run")
     args = parser.parse_args()
+    if args.corpus and args.shards:
+        shards_command(args.corpus, args.shards, args.repeat)
+        return
     if args.corpus:
         whole_command(args.corpus, max(1, args.repeat // 2))
         return

@@ -238,10 +238,66 @@ function fromModule(fromFile, spec, original, where, seen) {
   return decl ? { ...decl, via: spec } : { kind: "unresolved", ...where, reason: `'${spec}' does not export ${original}` };
 }
 
+// The const value a relative module exports under `original` (through its own imports and re-exports).
+function valueFromModule(fromFile, spec, original, seen) {
+  if (!spec.startsWith(".")) return null;
+  const target = resolveModule(fromFile, spec);
+  if (target === null || seen.has(target)) return null;
+  const inner = describe(target, new Set([...seen, target]));
+  return (inner.values || {})[original] || null;
+}
+
 // References to non-generic type aliases (declared in the file or imported from a relative module) are
 // replaced by what they stand for, so `status: Status` and `status: "a" | "b"` compare equal.
+// The type of one value of a const, as TypeScript infers it: literals under `as const`, widened otherwise.
+function valueType(value, asConst) {
+  if (value === null) return { literal: "null" };
+  switch (typeof value) {
+    case "string":
+      return asConst ? { literal: JSON.stringify(value) } : { kw: "string" };
+    case "number":
+      return asConst ? { literal: String(value) } : { kw: "number" };
+    case "boolean":
+      return asConst ? { literal: String(value) } : { kw: "boolean" };
+  }
+  return null;
+}
+
+function unionOf(parts) {
+  const seen = new Map();
+  for (const p of parts) for (const q of p.union || [p]) seen.set(key(q), q);
+  const sorted = [...seen.keys()].sort().map((k) => seen.get(k));
+  return sorted.length === 1 ? sorted[0] : { union: sorted };
+}
+
+// `typeof X[keyof typeof X]` (parenthesised or not) and `keyof typeof X` over a const object whose value is
+// known: the union of its values' types (literals under `as const`) or of its keys. Null when not resolvable.
+function constIndex(t, lookup) {
+  const valueOf = (q) => (q && q.typeof !== undefined && lookup.value ? lookup.value(q.typeof) : null);
+  const objectOf = (q) => {
+    const v = valueOf(q);
+    return v && v.has_value && v.value !== null && typeof v.value === "object" && !Array.isArray(v.value) ? v : null;
+  };
+  if (t.op === "keyof" && t.type) {
+    const v = objectOf(t.type);
+    return v && Object.keys(v.value).length ? unionOf(Object.keys(v.value).map((k) => ({ literal: JSON.stringify(k) }))) : null;
+  }
+  if (t.index) {
+    const [object, index] = t.index;
+    const v = objectOf(object);
+    if (!v || !(index.op === "keyof" && index.type && index.type.typeof === object.typeof)) return null;
+    const parts = Object.values(v.value).map((x) => valueType(x, v.as_const));
+    return parts.length && parts.every((x) => x !== null) ? unionOf(parts) : null;
+  }
+  return null;
+}
+
 function expandType(t, lookup, depth) {
   if (!t || typeof t !== "object" || depth > 12) return t;
+  if (t.index || t.op === "keyof") {
+    const resolved = constIndex(t, lookup);
+    if (resolved) return resolved;
+  }
   if (t.ref !== undefined && !t.args) {
     const alias = lookup(t.ref);
     return alias ? expandType(alias, lookup, depth + 1) : t;
@@ -307,6 +363,8 @@ function describeFile(file, seen) {
   const imports = new Map();
   const starExports = [];
   const consts = [];
+  const values = new Map(); // const name -> its entry (value known or not), kept apart from a type of the same name
+  const exportedValues = new Map();
 
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) && st.moduleSpecifier.text.endsWith(".json")) {
@@ -367,13 +425,17 @@ function describeFile(file, seen) {
         if (!ts.isIdentifier(d.name)) continue;
         const v = d.initializer ? constValue(d.initializer, jsonImports) : { literal: false, resolved: false };
         const pos = position(sf, d);
-        const entry = { kind: isConst ? "const" : "let", ...pos, literal: v.literal, resolved: !!v.resolved,
+        const asConst = !!d.initializer && ts.isAsExpression(d.initializer) && ts.isTypeReferenceNode(d.initializer.type) &&
+          d.initializer.type.typeName.getText() === "const";
+        const entry = { kind: isConst ? "const" : "let", ...pos, literal: v.literal, resolved: !!v.resolved, as_const: asConst,
           value: v.value === undefined ? null : v.value, has_value: v.literal || !!v.resolved,
           text: d.initializer ? d.initializer.getText().replace(/\s+/g, " ").slice(0, 200) : null,
           type: d.type ? canon(d.type) : null, source: v.source || null, missing: v.missing || null };
         local.set(d.name.text, entry);
+        if (isConst) values.set(d.name.text, entry);
         if (isExported) {
           exported.set(d.name.text, entry);
+          if (isConst) exportedValues.set(d.name.text, { local: d.name.text });
           consts.push({ name: d.name.text, ...entry });
         }
       }
@@ -389,9 +451,11 @@ function describeFile(file, seen) {
         const original = el.propertyName ? el.propertyName.text : name;
         if (spec === null) {
           exported.set(name, { pending: original, ...position(sf, el) });
+          exportedValues.set(name, { local: original });
           continue;
         }
         exported.set(name, fromModule(file, spec, original, position(sf, el), seen));
+        exportedValues.set(name, { spec, original });
       }
       continue;
     } else if (ts.isExportDeclaration(st) && !st.exportClause && st.moduleSpecifier) {
@@ -424,6 +488,9 @@ function describeFile(file, seen) {
       for (const [name, decl] of Object.entries(inner.exports)) {
         if (!exported.has(name)) exported.set(name, { ...decl, via: star.spec });
       }
+      for (const name of Object.keys(inner.values || {})) {
+        if (!exportedValues.has(name)) exportedValues.set(name, { spec: star.spec, original: name });
+      }
     }
   }
   const flatten = (decl, chain) => {
@@ -449,9 +516,22 @@ function describeFile(file, seen) {
     const decl = fromModule(file, imported.spec, imported.original, {}, seen);
     return decl && decl.kind === "type" && !decl.generic ? decl.type : null;
   };
+  // A const by name: declared here, or imported / re-exported from a relative module (followed to any depth).
+  const valueLookup = (name) => {
+    if (values.has(name)) return values.get(name);
+    const imported = imports.get(name);
+    return imported ? valueFromModule(file, imported.spec, imported.original, seen) : null;
+  };
+  lookup.value = valueLookup;
+  const valuesOut = {};
+  for (const [name, how] of exportedValues) {
+    const v = how.local !== undefined ? valueLookup(how.local) : valueFromModule(file, how.spec, how.original, seen);
+    if (v) valuesOut[name] = v;
+  }
   const exportsOut = {};
   for (const [name, decl] of exported) exportsOut[name] = expandDecl(flatten(decl, [name]), lookup);
-  return { errors, exports: exportsOut, consts };
+  const names = [...new Set([...local.keys(), ...imports.keys(), ...jsonImports.keys(), ...exported.keys()])].sort();
+  return { errors, exports: exportsOut, consts, values: valuesOut, names };
 }
 
 function main() {

@@ -172,6 +172,14 @@ def check_constants(settings: SyncSettings, timer=time.perf_counter) -> SyncRepo
                  *([settings.schema] if settings.schema else [])], settings.max_file_bytes)
     values = flatten(read_any_contract(contract, settings.schema))
     names = dict(settings.names) or {owned_name(key): key for key in values}
+    # With [sync.names], a key it leaves out is still owned by its default name: checked and, unused, a CG204.
+    outside: set[str] = set()
+    if settings.names:
+        mapped = set(names.values())
+        for key in values:
+            if key not in mapped and owned_name(key) not in names:
+                names[owned_name(key)] = key
+                outside.add(owned_name(key))
     unknown = sorted(f"{name} -> {key}" for name, key in names.items() if key not in values)
     if unknown:
         raise ConfigError(str(contract), "sync names map to keys the contract does not have: " + ", ".join(unknown),
@@ -213,11 +221,18 @@ def check_constants(settings: SyncSettings, timer=time.perf_counter) -> SyncRepo
                         f"make it read {key} from {contract.name}"))
     text = _read_text(contract)
     for name, key in sorted(names.items(), key=lambda item: item[1]):
-        if name not in defined:
+        if name in defined:
+            continue
+        if name in outside:
             report.findings.append(SyncFinding(
                 "CG204", "warning", str(contract), _top_level_line(text, key), 1, name,
-                message=f"contract key {key} is not used by any consumer (owned name {name})",
-                fix="derive or mirror it in a consumer, map it to another name in sync.names, or drop it"))
+                message=f"contract key {key} is not in sync.names and no consumer binds its default name {name}",
+                fix="map it in sync.names to the name a consumer binds, bind it in a consumer, or drop the key"))
+            continue
+        report.findings.append(SyncFinding(
+            "CG204", "warning", str(contract), _top_level_line(text, key), 1, name,
+            message=f"contract key {key} is not used by any consumer (owned name {name})",
+            fix="derive or mirror it in a consumer, map it to another name in sync.names, or drop it"))
     report.sort()
     report.total_s = timer() - start
     return report

@@ -92,10 +92,34 @@ def _a(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
+def referenced_names(t: Any) -> set[str]:
+    """Names a canonical type refers to (`ref`, `typeof`), by their first segment (`ns.X` -> `ns`)."""
+    out: set[str] = set()
+    if isinstance(t, dict):
+        for key in ("ref", "typeof"):
+            if isinstance(t.get(key), str):
+                out.add(t[key].split(".")[0].split("<")[0])
+        for key, value in t.items():
+            if key not in ("ref", "typeof"):
+                out |= referenced_names(value)
+    elif isinstance(t, list):
+        for value in t:
+            out |= referenced_names(value)
+    return out
+
+
 class _Compare:
-    def __init__(self, report: SyncReport, canonical: Path, mirror: Path):
+    def __init__(self, report: SyncReport, canonical: Path, mirror: Path, mirror_names: set[str] | None = None):
         self.report, self.canonical, self.mirror = report, canonical, mirror
         self.packages: set[tuple[str, str]] = set()
+        self.mirror_names = mirror_names
+
+    def change_to(self, t: Any) -> str:
+        """The fix for a type that differs: the canonical type, unless it names something the mirror lacks."""
+        if self.mirror_names is not None and referenced_names(t) - self.mirror_names:
+            return (f"write the canonical type out in {self.mirror.name} (the canonical side builds it from "
+                    f"declarations {self.mirror.name} does not have)")
+        return f"change it to `{render(t)}`"
 
     def add(self, code: str, decl: dict[str, Any] | None, name: str, message: str, fix: str,
             side: str = "mirror", level: str = "error") -> None:
@@ -135,7 +159,7 @@ class _Compare:
                 self.add("CG308", mirror, name,
                          f"{name} is `{render(mirror['type'])}` in the mirror but `{render(canon['type'])}` in the "
                          f"canonical {self.canonical.name}{union_delta(canon['type'], mirror['type'])}",
-                         f"change it to `{render(canon['type'])}`")
+                         self.change_to(canon["type"]))
         elif kind in ("const", "let"):
             self.const(name, canon, mirror)
         elif kind == "enum" and canon["members"] != mirror["members"]:
@@ -150,9 +174,12 @@ class _Compare:
         origin = f"the canonical {self.canonical.name}"
         for member in a:
             if member not in b:
+                spelled = f"{member}{'?' if a[member]['optional'] else ''}"
+                fix = (f"add `{spelled}: {render(a[member]['type'])}` to {name}"
+                       if self.mirror_names is None or not referenced_names(a[member]["type"]) - self.mirror_names
+                       else f"add `{spelled}` to {name}, with the canonical member's type written out")
                 self.add("CG304", mirror, f"{name}.{member}", f"{name}.{member} is missing from the mirror "
-                         f"({origin} declares it)", f"add `{member}{'?' if a[member]['optional'] else ''}: "
-                         f"{render(a[member]['type'])}` to {name}")
+                         f"({origin} declares it)", fix)
                 continue
             x, y = a[member], b[member]
             if x["optional"] != y["optional"]:
@@ -168,7 +195,7 @@ class _Compare:
             if _strip(x["type"]) != _strip(y["type"]):
                 self.add("CG308", at[member], f"{name}.{member}", f"{name}.{member} is `{render(y['type'])}` in the "
                          f"mirror but `{render(x['type'])}` in {origin}{union_delta(x['type'], y['type'])}",
-                         f"change it to `{render(x['type'])}`")
+                         self.change_to(x["type"]))
         for member in b:
             if member not in a:
                 self.add("CG305", at[member], f"{name}.{member}", f"{name}.{member} exists only in the mirror "
@@ -210,7 +237,8 @@ def check_types(settings: SyncSettings, timer=time.perf_counter) -> SyncReport:
         sides[path] = {name: decl for name, decl in info["exports"].items()
                        if settings.include_functions or decl.get("kind") not in OUTSIDE_CONTRACT}
     a, b = sides[canonical], sides[mirror]
-    compare = _Compare(report, canonical, mirror)
+    names = described.get(mirror).get("names")
+    compare = _Compare(report, canonical, mirror, set(names) if isinstance(names, list) else None)
     for name, decl in a.items():
         if name not in b:
             if decl.get("kind") == "unresolved" and decl.get("package"):
