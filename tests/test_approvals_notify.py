@@ -270,7 +270,7 @@ def test_without_apprise_a_clear_message(monkeypatch):
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_apprise)
-    monkeypatch.setattr("toolkit.approvals.notify.apprise_available", lambda: False)
+    monkeypatch.setattr("toolkit.approvals.notify_config.apprise_available", lambda: False)
     channels = _channels(urls=["slack://T0K/B/C"])
     results = notify(_request(), channels).wait(5)
     assert not results[0]["ok"] and "cedar-gates[notify]" in results[0]["error"] and results[0]["attempts"] == 1
