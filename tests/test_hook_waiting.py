@@ -167,3 +167,38 @@ def test_a_resumed_call_with_another_input_is_not_approved_by_the_old_answer(pro
 def test_defer_in_an_attended_session_prompts(project):
     _defer_mode(project)
     assert permission(json.loads(_hook(project, PUSH, environ={"CLAUDE_CODE_SESSION_ATTENDED": "1"}).stdout)) == "ask"
+
+
+def test_a_parked_ask_is_announced_to_the_configured_webhook_without_the_input(project):
+    import http.server
+
+    received = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (project / "cedar-gates.toml").write_text(
+        '[hook]\napprovals = "wait"\n[approvals]\nstore = "approvals.sqlite3"\n'
+        f'[approvals.notify]\nwebhooks = [{{url = "http://127.0.0.1:{server.server_port}/hook", secret = "a-webhook-secret-of-some-length"}}]\n')
+    pool, waiting = _in_background(_hook, project, PUSH)
+    request = _pending(project)
+    for _ in range(100):
+        if received:
+            break
+        time.sleep(0.05)
+    _service(project).approve(request.id, "this_call", by="alice")
+    assert permission(json.loads(waiting.result(timeout=30).stdout)) == "allow"
+    pool.shutdown()
+    server.shutdown()
+    assert len(received) == 1 and request.id in json.dumps(received[0])
+    assert "git push" not in json.dumps(received)  # never the input
+    log = (project / ".cedar-gates" / "hook-decisions.jsonl").read_text()
+    assert '"approval_notified"' in log

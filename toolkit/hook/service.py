@@ -77,17 +77,17 @@ def blocked(reason: str) -> HookResult:
     return HookResult(BLOCK, stdout=json.dumps({"decision": "block", "reason": text}) + "\n", stderr=text + "\n")
 
 
-_ABSOLUTE = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][^\s'\"`:;,()\\/]+)+[\\/]?")
+_ABSOLUTE = re.compile(r"(?<![\w.~-])(?:[A-Za-z]:)?(?:[\\/][^\s'\"`:;,()\\/]+)+[\\/]?")
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    head = text[0] if text else ""
+    text = [line.strip(" -") for line in str(exc).strip().splitlines() if line.strip()]
+    head = "; ".join(text[:3]).replace(":;", ":")
     where = getattr(exc, "path", None)
     hint = getattr(exc, "hint", None)
     label = type(exc).__name__
     parts = [f"{label}: {where + ': ' if where and where not in head else ''}{head}".rstrip(": ")]
-    if hint:
+    if hint and hint not in head:
         parts.append(f"hint: {hint}")
     return _ABSOLUTE.sub(lambda m: re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1] or "/", " — ".join(parts))[:300]
 
@@ -112,7 +112,7 @@ class _Defaults:
     hook_log_enabled = True
     hook_no_match = "pass"
     hook_approvals = "prompt"
-    approvals_store = None
+    approvals_store = approvals_notify = None
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -219,7 +219,7 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
                                   waited.resolution.outcome), "approval": waited.approval})
         return W.answer_of(waited, constants.agent_reason_max_chars), records
     if decision.outcome == REQUIRE_APPROVAL and defers:
-        approval_id = W.park(decision, event, gate, config, bundle.max_scope, W.log_sink(log_path))
+        approval_id = W.park(decision, event, gate, config, bundle.max_scope, log_path)
         with store.transaction():
             store.add_pending(event.session_id, event.tool_use_id or "",
                               {**decision.to_json(), "started_at": started, "approval_id": approval_id,

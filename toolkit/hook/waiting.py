@@ -82,6 +82,7 @@ def park_and_wait(decision: Decision, event: HookEvent, gate: Any, config: Any, 
                                  max_scope=max_scope)
         if rearm is not None:
             rearm(request.deadline - service.clock() + WAIT_MARGIN_S)
+        _tell_channels(request, config, service.clock, log)
         settled = service.wait(request.id)
     finally:
         service.close()
@@ -90,15 +91,38 @@ def park_and_wait(decision: Decision, event: HookEvent, gate: Any, config: Any, 
 
 
 def park(decision: Decision, event: HookEvent, gate: Any, config: Any, max_scope: str | None,
-         log: Callable[[dict[str, Any]], None] | None) -> str:
-    """Park the ask for a deferred call; the id of its request in the approval store."""
-    service = _service(config, log)
+         log_path: Path | None) -> str:
+    """Park the ask for a deferred call; the id of its request in the approval store.
+
+    The hook answers and exits at once, so channels are told by a detached process that outlives it.
+    """
+    from toolkit.approvals.notify import notify_detached
+    from toolkit.approvals.notify_config import Channels
+
+    service = _service(config, log_sink(log_path))
     try:
-        return service.create(decision, session_id=event.session_id, tool_input=event.tool_input,
-                              tool_use_id=event.tool_use_id, project=event.cwd,
-                              call=gate.state.open_gates[decision.request_id].call, max_scope=max_scope).id
+        request = service.create(decision, session_id=event.session_id, tool_input=event.tool_input,
+                                 tool_use_id=event.tool_use_id, project=event.cwd,
+                                 call=gate.state.open_gates[decision.request_id].call, max_scope=max_scope)
     finally:
         service.close()
+    if Channels.from_config(config).channels:
+        spawned = notify_detached(request, getattr(config, "approvals_notify", None),
+                                  str(log_path) if log_path else None)
+        if log_path is not None:
+            log_sink(log_path)(spawned)  # type: ignore[misc]
+    return request.id
+
+
+def _tell_channels(request: Any, config: Any, clock: Callable[[], float],
+                   log: Callable[[dict[str, Any]], None] | None) -> None:
+    """Notifications go out while the hook waits; a failing or slow channel never blocks or decides anything."""
+    from toolkit.approvals.notify import notify
+    from toolkit.approvals.notify_config import Channels
+
+    channels = Channels.from_config(config)
+    if channels.channels:
+        notify(request, channels, clock=clock, on_result=log)
 
 
 def settled_request(approval_id: str, config: Any, log: Callable[[dict[str, Any]], None] | None) -> Any | None:
