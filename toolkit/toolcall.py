@@ -23,7 +23,7 @@ from toolkit.shell.winpaths import inside, is_absolute, slashes
 from toolkit.shell.programs import NO_SPLIT, git_subcommand
 from toolkit.shell.kinds import SECRET, is_device, kinds_of
 from toolkit.shell.sends import forwards, sent_files, stdin_files
-from toolkit.shell.git import DEFAULT_PROTECTED, exec_config, protected, push_destinations
+from toolkit.shell.git import DEFAULT_PROTECTED, exec_config, protected, push_destinations, skips_checks
 
 NAMESPACE = "Agent"
 WRITE_PATH_KEYS: Mapping[str, str] = {
@@ -193,7 +193,7 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
     `keep(action, facts)` may drop a request before its context is built (the
     gate passes its prefilter); for run_command the facts are the base context
     plus `program`, `subcommand`, `dynamic`, `output_to_file`, `path_kinds`,
-    `sent_kinds`, `inline_effects` and `git_exec_config`, for the others the whole context.
+    `sent_kinds`, `inline_effects`, `git_exec_config` and `git_skips_checks`, for the others the whole context.
     """
     out: list[dict[str, Any]] = []
     seen_lines = {raw.strip()}
@@ -218,7 +218,8 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
         facts = {**base, "program": command.program, "subcommand": _subcommand(command, parsed),
                  "dynamic": command.dynamic, "output_to_file": later_write[i], "path_kinds": kinds_all[i],
                  "sent_kinds": sorted(sent), "inline_effects": list(command.effects),
-                 "git_exec_config": exec_config(command.args) if command.program == "git" else []}
+                 "git_exec_config": exec_config(command.args) if command.program == "git" else [],
+                 "git_skips_checks": command.program == "git" and skips_checks(command.args)}
         if keep is None or keep("run_command", facts):
             out.append({"principal": principal, "action": run_action, "resource": resource,
                         "context": {**facts, **command_context(command, parsed, cwd, gates, paths_all[i], branches)}})

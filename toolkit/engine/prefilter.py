@@ -21,7 +21,7 @@ import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 FACTS = ("program", "subcommand", "read_only", "dynamic", "task_type", "output_to_file", "path_kinds", "sent_kinds",
-         "inline_effects", "git_exec_config")
+         "inline_effects", "git_exec_config", "git_skips_checks")
 """Facts with few distinct values: answers over them are memoised (sets as sorted tuples)."""
 SET_FACTS = frozenset({"path_kinds", "sent_kinds", "inline_effects", "git_exec_config"})
 PATH_FACTS = ("file_path", "file_path_lower", "gate_file")

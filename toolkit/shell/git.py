@@ -224,3 +224,15 @@ def expand_git(walker: Any, argv: list[Word], args: list[str]) -> None:
         return
     head = args[:len(args) - len(rest)]
     walker.resolve([Word("git"), *(Word(a) for a in [*head, *words, *rest[1:]])], None, [])
+
+
+_VERIFYING = frozenset({"commit", "push", "merge", "am", "rebase", "pull"})
+
+
+def skips_checks(args: Sequence[str]) -> bool:
+    """`--no-verify` on a subcommand that runs the repository's hooks, or `git commit -n`."""
+    rest = parse(args, GIT_GLOBAL).rest
+    if not rest or rest[0] not in _VERIFYING:
+        return False
+    flags = parse(rest[1:]).flags
+    return "--no-verify" in flags or rest[0] == "commit" and "-n" in flags
