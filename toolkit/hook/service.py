@@ -43,6 +43,12 @@ class HookOptions:
     """How long to wait for another hook of the session to finish."""
     rearm: Callable[[float], None] | None = None
     """Moves the process's deadline (set by the process entry) when the hook is about to wait for a human."""
+    approvals: str | None = None
+    """Overrides `[hook] approvals` (an in-process integration chooses its own mode)."""
+    no_match: str | None = None
+    """Overrides `[hook] no-match`."""
+    via: str | None = None
+    """Marks the decision log's records with where the event came from (e.g. `claude-agent-sdk`)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ def handle(raw: bytes, options: HookOptions, clock: Clock | None = None,
     try:
         return _handle(raw, options, clock or SystemClock(), os.environ if environ is None else environ)
     except BaseException as exc:  # noqa: BLE001 - fail closed on anything, KeyboardInterrupt included
-        return blocked(_one_line(exc))
+        return blocked(fault_reason(exc))
 
 
 def blocked_message(reason: str) -> str:
@@ -80,7 +86,7 @@ def blocked(reason: str) -> HookResult:
 _ABSOLUTE = re.compile(r"(?<![\w.~-])(?:[A-Za-z]:)?(?:[\\/][^\s'\"`:;,()\\/]+)+[\\/]?")
 
 
-def _one_line(exc: BaseException) -> str:
+def fault_reason(exc: BaseException) -> str:
     text = [line.strip(" -") for line in str(exc).strip().splitlines() if line.strip()]
     head = "; ".join(text[:3]).replace(":;", ":")
     where = getattr(exc, "path", None)
@@ -120,6 +126,11 @@ class _Defaults:
 
 
 def _handle(raw: bytes, options: HookOptions, clock: Clock, environ: Mapping[str, str]) -> HookResult:
+    return HookResult(0, json.dumps(decide_event(raw, options, clock, environ)) + "\n")
+
+
+def decide_event(raw: bytes, options: HookOptions, clock: Clock, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The answer to one hook event (`{}` for none); raises when it cannot decide, and the caller must block."""
     event = parse_event(raw, MAX_EVENT_BYTES)
     config, validated = _config(options, event)
     project = Path(environ.get("CLAUDE_PROJECT_DIR") or (config.root if config.source else None)
@@ -138,8 +149,9 @@ def _handle(raw: bytes, options: HookOptions, clock: Clock, environ: Mapping[str
         store.close()
     if log_path is not None:
         for record in records:  # after the state lock is released: a slow log never holds up other sessions
-            append_line(log_path, json.dumps(record, ensure_ascii=False) + "\n")
-    return HookResult(0, json.dumps(answer) + "\n")
+            tagged = {**record, "via": options.via} if options.via else record
+            append_line(log_path, json.dumps(tagged, ensure_ascii=False) + "\n")
+    return answer
 
 
 def _own_files(state: Path, log: Path | None, default_dir: Path) -> dict[str, str]:
@@ -176,9 +188,9 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
         {**config.hook_task_settings, **(options.task_settings or {}),
          **({"cwd": event.cwd} if event.cwd else {})}, "hook task settings")
     task = replace(task, gate_files={**task.gate_files, **protected})
-    no_match = getattr(config, "hook_no_match", "pass")
+    no_match = options.no_match or getattr(config, "hook_no_match", "pass")
     headless = is_headless(environ)
-    mode = W.approvals_mode(config, headless)
+    mode = W.approvals_mode(config, headless, options.approvals)
     waits = mode == W.WAIT
     defers = mode == W.DEFER and event.tool_use_id is not None
     asked_before = store.peek_pending(event.session_id, event.tool_use_id) if defers else None
@@ -293,4 +305,4 @@ def _record(event: HookEvent, started: float, at: float, decision: dict[str, Any
             "decision": decision, "resolution": resolution}
 
 
-__all__ = ["BLOCK", "HookOptions", "HookResult", "handle", "POST", "PRE"]
+__all__ = ["BLOCK", "HookOptions", "HookResult", "blocked_message", "decide_event", "fault_reason", "handle", "POST", "PRE"]

@@ -29,9 +29,9 @@ WAIT_MARGIN_S = 15.0
 """Time the hook keeps past an ask's deadline to expire it, apply the outcome and answer."""
 
 
-def approvals_mode(config: Any, headless: bool) -> str:
+def approvals_mode(config: Any, headless: bool, override: str | None = None) -> str:
     """`defer` only means something where no human attends (claude -p); `auto` waits there and prompts elsewhere."""
-    mode = getattr(config, "hook_approvals", PROMPT)
+    mode = override or getattr(config, "hook_approvals", PROMPT)
     if mode == AUTO:
         return WAIT if headless else PROMPT
     if mode == DEFER and not headless:

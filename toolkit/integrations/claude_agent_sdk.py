@@ -28,7 +28,6 @@ What the SDK is told:
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import threading
 import time
@@ -96,9 +95,9 @@ def blocked_output(event_name: str, reason: str) -> dict[str, Any]:
 
 
 def _one_line(exc: BaseException) -> str:
-    from toolkit.hook.service import _one_line as short
+    from toolkit.hook.service import fault_reason
 
-    return short(exc)
+    return fault_reason(exc)
 
 
 def _environ(settings: GateSettings, event: Mapping[str, Any]) -> dict[str, str]:
@@ -110,67 +109,20 @@ def _environ(settings: GateSettings, event: Mapping[str, Any]) -> dict[str, str]
     return base
 
 
-def _with_mode(config: Any, settings: GateSettings) -> Any:
-    """The configuration with the SDK's `approvals` (and `no_match`) in place of `[hook]`'s."""
-    changes: dict[str, Any] = {}
-    if settings.approvals in (WAIT, PROMPT):
-        changes["hook_approvals"] = settings.approvals
-    if settings.no_match is not None:
-        changes["hook_no_match"] = settings.no_match
-    if not changes:
-        return config
-    if dataclasses.is_dataclass(config):
-        return dataclasses.replace(config, **changes)
-    for key, value in changes.items():  # the service's defaults object (no configuration file): a fresh instance
-        setattr(config, key, value)
-    return config
-
-
 def evaluate(event: Mapping[str, Any], settings: GateSettings, rearm: Callable[[float], None] | None = None
              ) -> dict[str, Any]:
-    """One SDK hook event, decided by the hook service's own steps; raises when it cannot decide.
-
-    The same sequence as `toolkit.hook.service.handle` (which answers a process
-    on stdin/stdout): parse the event, load the configuration (schema-validated
-    here, so the SDK's `approvals` mode holds for every call), open the session
-    state, run the PreToolUse or post-tool step, append the decision log.
-    """
+    """One SDK hook event, decided by the hook service itself (the same steps as the CLI hook); raises when it
+    cannot decide. The SDK's `approvals` and `no_match` override `[hook]`'s; log records are marked `via`."""
     from toolkit.engine.clock import SystemClock
     from toolkit.hook import service
-    from toolkit.hook.events import PRE, parse_event
-    from toolkit.hook.ownfiles import append_line
-    from toolkit.hook.store import StateStore
 
-    environ = _environ(settings, event)
     options = service.HookOptions(blueprint=settings.blueprint, task_settings=settings.task_settings,
                                   state=settings.state, config=settings.config, log=settings.log,
-                                  busy_timeout_s=settings.busy_timeout_s, rearm=rearm)
-    clock = settings.clock or SystemClock()
-    parsed = parse_event(json.dumps(dict(event), ensure_ascii=False).encode("utf-8"), service.MAX_EVENT_BYTES)
-    config, validated = service._config(options, parsed)
-    if not validated:
-        from toolkit.config import load_config
-
-        config = load_config(options.config, Path(parsed.cwd) if parsed.cwd else None)
-    config = _with_mode(config, settings)
-    project = Path(environ.get("CLAUDE_PROJECT_DIR") or (config.root if config.source else None)
-                   or parsed.cwd or Path.cwd())
-    default_dir = project / service.STATE_DIR
-    state_path = options.state or config.hook_state or default_dir / service.STATE_FILE
-    log_path = options.log or config.hook_log or (default_dir / service.LOG_FILE if config.hook_log_enabled else None)
-    store = StateStore(state_path, options.busy_timeout_s)
-    try:
-        if parsed.name == PRE:
-            answer, records = service._pre(parsed, options, config, True, store, clock, environ,
-                                           service._own_files(state_path, log_path, default_dir), log_path)
-        else:
-            answer, records = service._post(parsed, store, clock.now())
-    finally:
-        store.close()
-    if log_path is not None:
-        for record in records:
-            append_line(log_path, json.dumps({**record, "via": "claude-agent-sdk"}, ensure_ascii=False) + "\n")
-    return answer
+                                  busy_timeout_s=settings.busy_timeout_s, rearm=rearm,
+                                  approvals=settings.approvals if settings.approvals in (WAIT, PROMPT) else None,
+                                  no_match=settings.no_match, via="claude-agent-sdk")
+    raw = json.dumps(dict(event), ensure_ascii=False).encode("utf-8")
+    return service.decide_event(raw, options, settings.clock or SystemClock(), _environ(settings, event))
 
 
 def _sdk_output(event_name: str, answer: Mapping[str, Any]) -> dict[str, Any]:
