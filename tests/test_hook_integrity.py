@@ -390,3 +390,15 @@ def test_a_pending_ask_still_reaches_the_full_path_after_the_quick_check(tmp_pat
     assert done.returncode == 0
     log = tmp_path / ".cedar-gates" / "hook-decisions.jsonl"
     assert json.loads(log.read_text().splitlines()[-1])["resolution"]["response"] == "approve"
+
+
+def test_a_bare_push_of_a_protected_current_branch_is_asked_about(tmp_path):
+    repo = tmp_path / "work"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    opts = HookOptions(state=tmp_path / "s.sqlite3")
+    _, answer = decide(event(tool_input={"command": "git push"}, cwd=str(repo)), opts)
+    assert permission(answer) == "ask" and "push_to_protected_branch" in answer["hookSpecificOutput"][
+        "permissionDecisionReason"]
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "-b", "feature/x"], check=True)
+    _, other = decide(event(tool_input={"command": "git push"}, cwd=str(repo), tool_use_id="t2"), opts)
+    assert permission(other) == "none"

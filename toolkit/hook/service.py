@@ -188,6 +188,10 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
         {**config.hook_task_settings, **(options.task_settings or {}),
          **({"cwd": event.cwd} if event.cwd else {})}, "hook task settings")
     task = replace(task, gate_files={**task.gate_files, **protected})
+    if task.current_branch is None and event.cwd:
+        from toolkit.shell.git import current_branch
+
+        task = replace(task, current_branch=current_branch(event.cwd))  # a bare `git push` pushes this branch
     no_match = options.no_match or getattr(config, "hook_no_match", "pass")
     headless = is_headless(environ)
     mode = W.approvals_mode(config, headless, options.approvals)
