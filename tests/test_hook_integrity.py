@@ -402,3 +402,10 @@ def test_a_bare_push_of_a_protected_current_branch_is_asked_about(tmp_path):
     subprocess.run(["git", "-C", str(repo), "checkout", "-q", "-b", "feature/x"], check=True)
     _, other = decide(event(tool_input={"command": "git push"}, cwd=str(repo), tool_use_id="t2"), opts)
     assert permission(other) == "none"
+
+
+def test_a_windows_working_directory_resolves_the_sessions_paths(opts):
+    write = {"file_path": "C:\\Users\\dev\\shop\\.git\\config", "content": "x"}
+    _, answer = decide(event(tool="Write", tool_input=write, cwd="C:\\Users\\dev\\shop"), opts)
+    assert permission(answer) == "deny" and "write_git_internals" in answer["hookSpecificOutput"][
+        "permissionDecisionReason"]

@@ -14,6 +14,7 @@ stderr. Any other non-zero exit lets the call run, so the hook never uses one.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -26,6 +27,8 @@ POST_FAILURE = "PostToolUseFailure"
 EVENTS = (PRE, POST, POST_FAILURE)
 PERMISSION = {ALLOW: "allow", DENY: "deny", REQUIRE_APPROVAL: "ask"}
 NO_MATCH_STAGE = "no_match"
+_ABSOLUTE_CWD = re.compile(r"/|[A-Za-z]:[\\/]")
+"""A POSIX or a Windows (`C:\\repo`) working directory; anything else is not used to resolve paths."""
 ATTENDED = "CLAUDE_CODE_SESSION_ATTENDED"
 """Claude Code (2.1.332) sets this to "0" in a hook's environment when no human attends the session (`claude -p`),
 where it refuses every `ask` at once; see tests/live/FACTS.md."""
@@ -76,7 +79,7 @@ def parse_event(raw: bytes, max_bytes: int) -> HookEvent:
     mode = data.get("permission_mode")
     return HookEvent(name, session, tool, tool_input,
                      tool_use_id if isinstance(tool_use_id, str) else None,
-                     cwd if isinstance(cwd, str) and cwd.startswith("/") else None,
+                     cwd if isinstance(cwd, str) and _ABSOLUTE_CWD.match(cwd) and "\x00" not in cwd else None,
                      transcript if isinstance(transcript, str) else None,
                      mode if isinstance(mode, str) else None)
 

@@ -9,6 +9,8 @@ paths. Every other line type is skipped.
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -39,7 +41,7 @@ def session_cwd(path: Path, scan_lines: int = 200) -> str | None:
     try:
         for _, (_, obj, _) in zip(range(scan_lines), lines):
             cwd = obj.get("cwd") if isinstance(obj, dict) else None
-            if isinstance(cwd, str) and cwd.startswith("/"):
+            if isinstance(cwd, str) and (cwd.startswith("/") or re.match(r"[A-Za-z]:[\\/]", cwd)):
                 return cwd
     finally:
         lines.close()
