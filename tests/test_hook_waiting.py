@@ -202,3 +202,19 @@ def test_a_parked_ask_is_announced_to_the_configured_webhook_without_the_input(p
     assert "git push" not in json.dumps(received)  # never the input
     log = (project / ".cedar-gates" / "hook-decisions.jsonl").read_text()
     assert '"approval_notified"' in log
+
+
+def test_a_revoked_grant_stops_allowing_at_the_next_call(project):
+    pool, waiting = _in_background(_hook, project, PUSH)
+    request = _pending(project)
+    service = _service(project)
+    service.approve(request.id, "bash_pattern:git push origin *", by="alice")
+    assert permission(json.loads(waiting.result(timeout=30).stdout)) == "allow"
+    pool.shutdown()
+    grant = service.grants("s1")[0]
+    service.revoke(grant.id, by="alice")
+    pool, again = _in_background(_hook, project, {"command": "git push origin release/2"}, "t2")
+    second = _pending(project)  # asked again: the grant no longer holds
+    service.deny(second.id, "revoked", by="alice")
+    assert permission(json.loads(again.result(timeout=30).stdout)) == "deny"
+    pool.shutdown()

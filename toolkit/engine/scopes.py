@@ -189,6 +189,19 @@ class Allowlist:
         elif scope.kind == "write_path":
             self.paths.setdefault(value, (scope, _path_regex(value)))
 
+    def remove(self, text: str) -> bool:
+        """Withdraw a grant by its text (a human revoked it); whether it was there."""
+        if self.all_session is not None and self.all_session.text == text:
+            self.all_session = None
+            return True
+        for table in (self.tools, self.groups, self.commands, self.paths):
+            for key, held in list(table.items()):
+                scope = held[0] if isinstance(held, tuple) else held
+                if scope.text == text:
+                    del table[key]
+                    return True
+        return False
+
     def match(self, call: CallFacts) -> Scope | None:
         if self.all_session is not None:
             return self.all_session

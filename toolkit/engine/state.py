@@ -42,6 +42,12 @@ class TaskState:
         """Seconds a human could still take to answer before the task's cleanup margin."""
         return self.started_at + self.max_lifetime_s - margin_s - now
 
+    def revoke(self, text: str) -> bool:
+        """Withdraw a granted scope (`rule:<id>` or a tool-level one); whether the task held it."""
+        if text.startswith("rule:"):
+            return self.rule_grants.pop(text[len("rule:"):], None) is not None
+        return self.allowlist.remove(text)
+
     def to_json(self) -> dict[str, Any]:
         """Everything but the open gates (they hold live call facts): what a hook process hands to the next."""
         return {

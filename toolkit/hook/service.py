@@ -198,12 +198,17 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
     waits = mode == W.WAIT
     defers = mode == W.DEFER and event.tool_use_id is not None
     asked_before = store.peek_pending(event.session_id, event.tool_use_id) if defers else None
+    saved = store.session(event.session_id)
+    revoked = (W.revoked_scopes(config, event.session_id)
+               if mode != W.PROMPT and saved and (saved.get("grants") or saved.get("rule_grants")) else [])
     if asked_before is not None and asked_before.get("approval_id"):
         return _resume(event, asked_before, store, bundle, constants, task, clock, config, log_path)
     with store.transaction():
         now = clock.now()
         records = [_expired(event, asked, now) for asked in store.expire_pending(event.session_id, now)]
         gate = Gate(bundle, constants, task, clock, saved_state=store.session(event.session_id))
+        for scope in revoked:
+            gate.state.revoke(scope)
         decision = gate.evaluate(event.tool_name, relativise(event.tool_input, event.cwd))
         started = gate.state.started_at
         resolution = None

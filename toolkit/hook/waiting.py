@@ -170,3 +170,13 @@ def log_sink(path: Path | None) -> Callable[[dict[str, Any]], None] | None:
     from toolkit.hook.ownfiles import append_line
 
     return lambda record: append_line(path, json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def revoked_scopes(config: Any, session_id: str) -> list[str]:
+    """Scopes a human revoked for this session in the approval store (they stop allowing at the next call)."""
+    service = _service(config, None)
+    try:
+        return [g.scope for g in service.grants(session_id, include_revoked=True) if g.revoked_at is not None]
+    finally:
+        service.close()
+
