@@ -12,12 +12,12 @@ import posixpath
 
 from toolkit.shell import programs as P
 from toolkit.shell.git import expand_git
-from toolkit.shell.inline import run_inline
 from toolkit.shell.longopts import complete_options, complete_wrapper
 from toolkit.shell.model import Word
 from toolkit.shell.options import OptionSpec
 from toolkit.shell.options import parse as parse_options
-from toolkit.shell.windows import WINDOWS_SHELLS, program_name, run_windows_shell
+from toolkit.shell.interpreters import language
+from toolkit.shell.winpaths import WINDOWS_SHELLS, program_name
 from toolkit.shell.words import ASSIGNMENT, DYNAMIC, NO_DATA, Stream, is_dynamic
 
 
@@ -96,6 +96,8 @@ class Nesting:
         if program in P.SHELLS:
             self.shell(argv, args, stdin)
         elif program in WINDOWS_SHELLS:
+            from toolkit.shell.windows import run_windows_shell  # loaded only when a Windows shell runs
+
             run_windows_shell(self, program, argv, stdin)
         elif program in ("cd", "pushd", "popd"):
             self.change_directory(program, argv)
@@ -131,7 +133,9 @@ class Nesting:
             out = DYNAMIC if dynamic else " ".join(args)
         elif program == "cat" and not parse_options(args).operands:
             out = stdin if stdin is not None else DYNAMIC
-        else:
+        elif language(program) is not None:
+            from toolkit.shell.inline import run_inline  # loaded only when an interpreter runs
+
             effects, code_writes = run_inline(self, program, args, stdin)
             own_writes += code_writes
         all_writes = tuple(writes) + tuple(own_writes)

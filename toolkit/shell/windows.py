@@ -33,12 +33,8 @@ from typing import Any
 
 from toolkit.shell.model import Word
 from toolkit.shell.winlex import Lexed, Stage, lex
-from toolkit.shell.winpaths import slashes
+from toolkit.shell.winpaths import _EXECUTABLE, CMD, POWERSHELLS, WINDOWS_SHELLS, program_name, slashes  # noqa: F401
 
-POWERSHELLS = frozenset({"powershell", "pwsh", "powershell_ise"})
-CMD = frozenset({"cmd"})
-WINDOWS_SHELLS = POWERSHELLS | CMD
-_EXECUTABLE = (".exe", ".com")
 
 REMOVE = frozenset({"remove-item", "rm", "ri", "del", "erase", "rd", "rmdir"})
 COPY = frozenset({"copy-item", "cp", "copy", "cpi", "xcopy"})
@@ -70,16 +66,6 @@ _VALUE_PARAMS = ("value", "encoding", "itemtype", "type", "inputobject", "includ
                  "usebasicparsing", "erroraction", "ea", "warningaction", "wa", "outvariable", "ov")
 _SWITCHES = ("force", "recurse", "nonewline", "append", "noclobber", "passthru", "whatif", "confirm",
              "container", "asbytestream", "notypeinformation", "usebasicparsing")
-
-
-def program_name(text: str) -> str:
-    """argv[0] as the gates name it: basename of either separator, `.exe` dropped, in lower case
-    (Windows file names ignore letter case, so `RM.EXE` and `Git` run rm and git)."""
-    name = posixpath.basename(slashes(text).rstrip("/")) or text
-    folded = name.casefold()
-    if folded.endswith(_EXECUTABLE) and len(folded) > 4:
-        folded = folded[:-4]
-    return folded
 
 
 def run_windows_shell(walker: Any, program: str, argv: list[Word], stdin: Any) -> None:

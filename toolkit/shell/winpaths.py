@@ -14,6 +14,8 @@ written for `/`-separated, case-folded paths. Everything here is lexical.
 
 from __future__ import annotations
 
+import posixpath
+
 import re
 
 _DRIVE_SEGMENT = re.compile(r"(?:^|/)([A-Za-z]:)(?=/|$)")
@@ -67,3 +69,20 @@ def inside(path: str, root: str) -> str | None:
 
 def is_null_device(path: str) -> bool:
     return slashes(path).rstrip("/").rpartition("/")[2].casefold() in NULL_DEVICES
+
+
+POWERSHELLS = frozenset({"powershell", "pwsh", "powershell_ise"})
+CMD = frozenset({"cmd"})
+WINDOWS_SHELLS = POWERSHELLS | CMD
+_EXECUTABLE = (".exe", ".com")
+
+
+def program_name(text: str) -> str:
+    """argv[0] as the gates name it: basename of either separator, `.exe` dropped, in lower case
+    (Windows file names ignore letter case, so `RM.EXE` and `Git` run rm and git)."""
+    name = posixpath.basename(slashes(text).rstrip("/")) or text
+    folded = name.casefold()
+    if folded.endswith(_EXECUTABLE) and len(folded) > 4:
+        folded = folded[:-4]
+    return folded
+
