@@ -26,8 +26,8 @@ def project(tmp_path):
     return root
 
 
-def _hook(project, tool_input, tool_use_id="t1", session="s1", environ=None):
-    raw = event(tool_input=tool_input, tool_use_id=tool_use_id, session=session, cwd=str(project))
+def _hook(project, tool_input, tool_use_id="t1", session="s1", environ=None, **extra):
+    raw = event(tool_input=tool_input, tool_use_id=tool_use_id, session=session, cwd=str(project), **extra)
     return handle(raw, HookOptions(), environ={"CLAUDE_PROJECT_DIR": str(project), **(environ or {})})
 
 
@@ -218,3 +218,13 @@ def test_a_revoked_grant_stops_allowing_at_the_next_call(project):
     service.deny(second.id, "revoked", by="alice")
     assert permission(json.loads(again.result(timeout=30).stdout)) == "deny"
     pool.shutdown()
+
+
+def test_a_sub_agents_ask_carries_its_id_and_type_to_the_human(project):
+    pool, waiting = _in_background(_hook, project, PUSH, agent_id="agent-7", agent_type="code-reviewer")
+    request = _pending(project)
+    assert (request.agent_id, request.agent_type) == ("agent-7", "code-reviewer")
+    _service(project).approve(request.id, "this_call", by="alice")
+    assert permission(json.loads(waiting.result(timeout=30).stdout)) == "allow"
+    pool.shutdown()
+

@@ -48,6 +48,9 @@ class HookEvent:
     cwd: str | None
     transcript_path: str | None
     permission_mode: str | None = None
+    agent_id: str | None = None
+    agent_type: str | None = None
+    """A sub-agent's id and type, when the event names them (kept with an ask in the approval store)."""
 
 
 def parse_event(raw: bytes, max_bytes: int) -> HookEvent:
@@ -81,7 +84,12 @@ def parse_event(raw: bytes, max_bytes: int) -> HookEvent:
                      tool_use_id if isinstance(tool_use_id, str) else None,
                      cwd if isinstance(cwd, str) and _ABSOLUTE_CWD.match(cwd) and "\x00" not in cwd else None,
                      transcript if isinstance(transcript, str) else None,
-                     mode if isinstance(mode, str) else None)
+                     mode if isinstance(mode, str) else None,
+                     _short(data.get("agent_id")), _short(data.get("agent_type")))
+
+
+def _short(value: Any) -> str | None:
+    return clean(value)[:128] or None if isinstance(value, str) else None
 
 
 def is_headless(environ: Mapping[str, str]) -> bool:

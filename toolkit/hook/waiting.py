@@ -78,8 +78,8 @@ def park_and_wait(decision: Decision, event: HookEvent, gate: Any, config: Any, 
     service = _service(config, log)
     try:
         request = service.create(decision, session_id=event.session_id, tool_input=event.tool_input,
-                                 tool_use_id=event.tool_use_id, project=event.cwd, call=open_gate.call,
-                                 max_scope=max_scope)
+                                 tool_use_id=event.tool_use_id, project=event.cwd, agent_id=event.agent_id,
+                                 agent_type=event.agent_type, call=open_gate.call, max_scope=max_scope)
         if rearm is not None:
             rearm(request.deadline - service.clock() + WAIT_MARGIN_S)
         _tell_channels(request, config, service.clock, log)
@@ -102,8 +102,9 @@ def park(decision: Decision, event: HookEvent, gate: Any, config: Any, max_scope
     service = _service(config, log_sink(log_path))
     try:
         request = service.create(decision, session_id=event.session_id, tool_input=event.tool_input,
-                                 tool_use_id=event.tool_use_id, project=event.cwd,
-                                 call=gate.state.open_gates[decision.request_id].call, max_scope=max_scope)
+                                 tool_use_id=event.tool_use_id, project=event.cwd, agent_id=event.agent_id,
+                                 agent_type=event.agent_type, call=gate.state.open_gates[decision.request_id].call,
+                                 max_scope=max_scope)
     finally:
         service.close()
     if Channels.from_config(config).channels:
