@@ -231,8 +231,13 @@ def config_from(config: Optional[Path]):
     return load_config(config)
 
 
-def runner_or_exit(cfg, timeout: Optional[float]):
-    """A started runner, or exit 2 naming what is missing: a parity claim needs both engines."""
+def runner_or_exit(cfg, timeout: Optional[float], start: bool = True):
+    """A runner, or exit 2 naming what is missing: a parity claim needs both engines.
+
+    `start=False` only checks it is installed: `run_parity` starts it when this process runs cases (a run
+    split over workers leaves it idle; the workers start their own).
+    """
+    from toolkit.cedar import wasm
     from toolkit.cedar.node import RunnerUnavailable
     from toolkit.cedar.wasm import RunnerError
     from toolkit.parity.gate import make_runner
@@ -241,7 +246,7 @@ def runner_or_exit(cfg, timeout: Optional[float]):
     if timeout is not None:
         runner.timeout_s = timeout
     try:
-        runner.start()
+        runner.start() if start else wasm.locate()
     except RunnerUnavailable as exc:
         fail(f"the Node runner is not available: {exc}\n  hint: {exc.hint}")
     except RunnerError as exc:

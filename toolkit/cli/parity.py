@@ -89,23 +89,6 @@ TimeoutOption = typer.Option(
 )
 
 
-def _lazy_runner(cfg, timeout: Optional[float]):
-    """A runner checked to be installed but not started: `run_parity` starts it only when this process runs cases
-    (a run split over workers leaves it idle, the workers start their own)."""
-    from toolkit.cedar import wasm
-    from toolkit.cedar.node import RunnerUnavailable
-    from toolkit.parity.gate import make_runner
-
-    runner = make_runner(cfg)
-    if timeout is not None:
-        runner.timeout_s = timeout
-    try:
-        wasm.locate()
-    except RunnerUnavailable as exc:
-        fail(f"the Node runner is not available: {exc}\n  hint: {exc.hint}")
-    return runner
-
-
 @parity_app.command("run")
 @input_errors_exit_2
 def parity_run(
@@ -145,7 +128,7 @@ def parity_run(
     selected = _shard(shard)
     cfg = config_from(config)
     include_policies = policies if policies is not None else (not paths and cfg.parity_policies)
-    with _lazy_runner(cfg, timeout) as runner:
+    with runner_or_exit(cfg, timeout, start=False) as runner:
         try:
             report = run_parity(cfg, paths or [], include_policies=include_policies, runner=runner, shard=selected,
                                 jobs=jobs or default_jobs())
