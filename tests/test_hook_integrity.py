@@ -409,3 +409,8 @@ def test_a_windows_working_directory_resolves_the_sessions_paths(opts):
     _, answer = decide(event(tool="Write", tool_input=write, cwd="C:\\Users\\dev\\shop"), opts)
     assert permission(answer) == "deny" and "write_git_internals" in answer["hookSpecificOutput"][
         "permissionDecisionReason"]
+
+
+def test_a_relative_path_to_the_configured_pyproject_is_judged_against_the_sessions_cwd(project):
+    relative = {"file_path": "pyproject.toml", "old_string": 'log = ""', "new_string": 'log = "x"'}
+    assert _in(project, "Edit", relative) == "deny"

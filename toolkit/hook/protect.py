@@ -21,11 +21,12 @@ FILE_TOOLS = ("Write", "Edit", "MultiEdit")
 MAX_CONFIG_BYTES = 1 << 20
 
 
-def gate_files(config: Any, blueprint: Path | None, tool_name: str, tool_input: Mapping[str, Any]) -> dict[str, str]:
+def gate_files(config: Any, blueprint: Path | None, tool_name: str, tool_input: Mapping[str, Any],
+               cwd: str | None = None) -> dict[str, str]:
     files: dict[str, str] = {}
     source = getattr(config, "source", None)
     if source is not None:
-        if source.name != "pyproject.toml" or _changes_table(source, tool_name, tool_input):
+        if source.name != "pyproject.toml" or _changes_table(source, tool_name, tool_input, cwd):
             files[str(source.resolve())] = CONFIG
     if blueprint is not None:
         files[str(blueprint.resolve())] = POLICY
@@ -35,15 +36,20 @@ def gate_files(config: Any, blueprint: Path | None, tool_name: str, tool_input: 
     return files
 
 
-def _changes_table(pyproject: Path, tool_name: str, tool_input: Mapping[str, Any]) -> bool:
+def _changes_table(pyproject: Path, tool_name: str, tool_input: Mapping[str, Any], cwd: str | None) -> bool:
     """Whether this call could change the `[tool.cedar-gates]` tables; True whenever it cannot be told."""
     if tool_name not in FILE_TOOLS:
         return True
     target = tool_input.get("file_path")
-    if not isinstance(target, str) or Path(target).name != "pyproject.toml":
+    if not isinstance(target, str) or Path(target).name.casefold() != "pyproject.toml":
         return False
     try:
-        if Path(target).resolve() != pyproject.resolve():
+        path = Path(target)
+        if not path.is_absolute():
+            if cwd is None:
+                return True  # relative to a directory the hook was not told: it could be this file
+            path = Path(cwd) / path
+        if path.resolve() != pyproject.resolve():
             return False
         before = read_input(pyproject, MAX_CONFIG_BYTES).decode("utf-8")
         after = _edited(before, tool_name, tool_input)

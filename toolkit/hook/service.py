@@ -183,7 +183,7 @@ def _pre(event: HookEvent, options: HookOptions, config: Any, validated: bool, s
         store.mark_checked(checked, now)
     blueprint = options.blueprint or config.hook_blueprint
     bundle, constants = bundles.compiled(store, config, blueprint, now)
-    protected = {**gate_files(config, blueprint, event.tool_name, event.tool_input), **own}
+    protected = {**gate_files(config, blueprint, event.tool_name, event.tool_input, event.cwd), **own}
     task = TaskSettings.from_mapping(
         {**config.hook_task_settings, **(options.task_settings or {}),
          **({"cwd": event.cwd} if event.cwd else {})}, "hook task settings")
