@@ -7,8 +7,8 @@ trace expects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Mapping
 
 from toolkit.contract import Constants
 from toolkit.engine import Gate, ManualClock, PolicyBundle, ScopeError, TaskSettings, TaskSettingsError, Timeout
@@ -24,6 +24,8 @@ class CallResult:
     decision: Decision
     resolution: Resolution | None
     mismatches: tuple[str, ...] = ()
+    tool_input: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The call's input, for reports that show what a rule stopped; never pinned or recorded."""
 
     @property
     def final(self) -> str:
@@ -109,13 +111,13 @@ class Replay:
                 resolution = self.gate.resolve(decision, Timeout())
         final = resolution.outcome if resolution else decision.outcome
         result = CallResult(call.line, at, call.tool_name, decision, resolution,
-                            check_expect(call.expect, decision, final))
+                            check_expect(call.expect, decision, final), call.tool_input)
         return result, problem
 
 
-def replay(items: Iterable[TraceHeader | TraceCall | BadLine], bundle: PolicyBundle, constants: Constants,
+def replay(items: Iterable[Any], bundle: PolicyBundle, constants: Constants,
            default: Respond) -> Iterator[CallResult | BadLine]:
-    """Results and bad lines in trace order; the caller decides whether a bad line stops the run."""
+    """Results, bad lines and notes in trace order; the caller decides whether a bad line stops the run."""
     run = Replay(bundle, constants, default)
     for item in items:
         if isinstance(item, TraceHeader):
@@ -130,5 +132,5 @@ def replay(items: Iterable[TraceHeader | TraceCall | BadLine], bundle: PolicyBun
             yield result
         else:
             yield item
-            if item.fatal:
+            if getattr(item, "fatal", False):
                 return

@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from toolkit.contract import Constants
 from toolkit.engine import PolicyBundle
@@ -19,10 +19,11 @@ from toolkit.errors import InputError
 from toolkit.safeio import NotRegularFile, open_input
 from toolkit.simulate.replay import CallResult, Replay, replay
 from toolkit.simulate.sources import read_trace
-from toolkit.simulate.summary import LIST_LIMIT, Summary
+from toolkit.simulate.summary import LIST_LIMIT, TABLE_LIMIT, Summary
 from toolkit.simulate.trace import BadLine, Respond, TraceCall, TraceHeader
 
 Progress = Callable[[int], None]
+Observer = Callable[[CallResult], None]
 PINNED = ("tool_name", "outcome", "stage", "rule_ids", "severity", "timeout_s", "final")
 DIFF_KEYS = ("outcome", "rule_ids", "severity", "timeout_s")
 EXAMPLES_PER_RULE = 20
@@ -100,17 +101,42 @@ def simulate(
     skip_bad_lines: bool = False,
     baseline: Path | None = None,
     progress: Progress | None = None,
+    observe: Observer | None = None,
+    list_limit: int | None = LIST_LIMIT,
 ) -> SimulationReport:
-    report = SimulationReport(str(trace), bundle.policy_hash, Summary(), baseline=str(baseline) if baseline else None,
-                              skip_bad_lines=skip_bad_lines)
+    return simulate_items(str(trace), read_trace(trace, constants, fmt), bundle, constants, default=default,
+                          fmt=fmt, out=out, skip_bad_lines=skip_bad_lines, baseline=baseline, progress=progress,
+                          observe=observe, list_limit=list_limit)
+
+
+def simulate_items(
+    label: str,
+    items: Iterable[Any],
+    bundle: PolicyBundle,
+    constants: Constants,
+    *,
+    default: Respond,
+    fmt: str = "auto",
+    out: IO[str] | None = None,
+    skip_bad_lines: bool = False,
+    baseline: Path | None = None,
+    progress: Progress | None = None,
+    observe: Observer | None = None,
+    list_limit: int | None = LIST_LIMIT,
+) -> SimulationReport:
+    """One stream of trace records (a file, or one agent's part of a transcript) through its own gate."""
+    report = SimulationReport(label, bundle.policy_hash, Summary(list_limit=list_limit),
+                              baseline=str(baseline) if baseline else None, skip_bad_lines=skip_bad_lines)
     summary = report.summary
     pinned = _baseline_entries(baseline) if baseline else None
-    for result in _replayed(report, replay(read_trace(trace, constants, fmt), bundle, constants, default)):
+    for result in _replayed(report, replay(items, bundle, constants, default)):
         if pinned is not None:
             for message in _compare_baseline(result, next(pinned, None)):
                 summary.mismatch(result.line, message)
         if out is not None:
             out.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
+        if observe is not None:
+            observe(result)
         if progress is not None:
             progress(summary.calls)
     if pinned is not None and report.stopped is None:
@@ -131,9 +157,12 @@ def _nothing_replayed(report: SimulationReport, fmt: str) -> None:
                                  else "the trace holds no tool calls", hint)
 
 
-def _replayed(report: SimulationReport, items: Iterator[CallResult | BadLine]) -> Iterator[CallResult]:
-    """Count every result and bad line; stop at a bad line unless the report skips them."""
+def _replayed(report: SimulationReport, items: Iterator[Any]) -> Iterator[CallResult]:
+    """Count every result, bad line and note; stop at a bad line unless the report skips them."""
     for item in items:
+        if not isinstance(item, (BadLine, CallResult)):
+            report.summary.note(item)
+            continue
         if isinstance(item, BadLine):
             report.summary.bad(item)
             if item.fatal or not report.skip_bad_lines:
@@ -164,9 +193,29 @@ class Change:
     tool_name: str
     before: dict[str, Any]
     after: dict[str, Any]
+    tool_input: str = ""
+    """A short, single-line rendering of the input (reports show it; it is never parsed back)."""
 
     def to_json(self) -> dict[str, Any]:
         return {"line": self.line, "tool_name": self.tool_name, "before": self.before, "after": self.after}
+
+
+INPUT_TEXT_LIMIT = 160
+
+
+def input_text(tool_input: Any) -> str:
+    """The part of a tool input a reader recognises (a command, a path), cut to one short line."""
+    if isinstance(tool_input, dict):
+        for key in ("command", "file_path", "notebook_path", "path", "url", "pattern", "query"):
+            if isinstance(tool_input.get(key), str):
+                text = tool_input[key]
+                break
+        else:
+            text = json.dumps(tool_input, ensure_ascii=False, sort_keys=True, default=str)
+    else:
+        text = json.dumps(tool_input, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= INPUT_TEXT_LIMIT else text[:INPUT_TEXT_LIMIT - 1] + "…"
 
 
 @dataclass
@@ -179,6 +228,9 @@ class DiffReport:
     by_rule: Counter[str] = field(default_factory=Counter)
     examples: dict[str, list[Change]] = field(default_factory=dict)
     transitions: Counter[str] = field(default_factory=Counter)
+    kinds: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """(rule, transition, tool) of each change: what `simulate diff` over many sessions ranks."""
+    kind_examples: dict[tuple[str, str, str], Change] = field(default_factory=dict)
     stopped: BadLine | None = None
     bad_lines: list[BadLine] = field(default_factory=list)
 
@@ -210,10 +262,19 @@ def _diff_view(result: CallResult) -> dict[str, Any]:
 def diff(trace: Path, baseline: PolicyBundle, candidate: PolicyBundle, constants: Constants, *, default: Respond,
          fmt: str = "auto", skip_bad_lines: bool = False, progress: Progress | None = None) -> DiffReport:
     """Replay the same calls through two policy versions side by side, each with its own task state."""
-    report = DiffReport(str(trace), baseline.policy_hash, candidate.policy_hash)
+    return diff_items(str(trace), read_trace(trace, constants, fmt), baseline, candidate, constants, default=default,
+                      skip_bad_lines=skip_bad_lines, progress=progress)
+
+
+def diff_items(label: str, items: Iterable[Any], baseline: PolicyBundle, candidate: PolicyBundle,
+               constants: Constants, *, default: Respond, skip_bad_lines: bool = False,
+               progress: Progress | None = None) -> DiffReport:
+    report = DiffReport(label, baseline.policy_hash, candidate.policy_hash)
     sides = (Replay(baseline, constants, default), Replay(candidate, constants, default))
     started = False
-    for item in read_trace(trace, constants, fmt):
+    for item in items:
+        if not isinstance(item, (BadLine, TraceHeader, TraceCall)):
+            continue
         if isinstance(item, BadLine):
             if item.fatal or not skip_bad_lines:
                 report.stopped = item
@@ -250,8 +311,13 @@ def _diff_call(report: DiffReport, call: TraceCall, sides: tuple[Replay, Replay]
     report.changed += 1
     report.transitions[f"{old['outcome']} -> {new['outcome']}"] += 1
     rules = sorted(set(old["rule_ids"]) ^ set(new["rule_ids"])) or sorted(set(new["rule_ids"])) or ["(no rule)"]
-    change = Change(call.line, call.tool_name, old, new)
+    change = Change(call.line, call.tool_name, old, new, input_text(call.tool_input))
+    transition = f"{old['outcome']} -> {new['outcome']}"
     for rule in rules:
+        kind = (rule, transition, call.tool_name)
+        if kind in report.kinds or len(report.kinds) < TABLE_LIMIT:
+            report.kinds[kind] += 1
+            report.kind_examples.setdefault(kind, change)
         report.by_rule[rule] += 1
         examples = report.examples.setdefault(rule, [])
         if len(examples) < EXAMPLES_PER_RULE:

@@ -44,6 +44,9 @@ class Summary:
     mismatch_count: int = 0
     bad_lines: list[BadLine] = field(default_factory=list)
     bad_line_count: int = 0
+    notes: Counter[str] = field(default_factory=Counter)
+    list_limit: int | None = LIST_LIMIT
+    """How many mismatches and bad lines are listed; None lists every one (JUnit needs each failure)."""
 
     def add(self, result: CallResult) -> None:
         d, r = result.decision, result.resolution
@@ -70,13 +73,17 @@ class Summary:
 
     def mismatch(self, line: int, message: str) -> None:
         self.mismatch_count += 1
-        if len(self.mismatches) < LIST_LIMIT:
+        if self.list_limit is None or len(self.mismatches) < self.list_limit:
             self.mismatches.append((line, message))
 
     def bad(self, item: BadLine) -> None:
         self.bad_line_count += 1
-        if len(self.bad_lines) < LIST_LIMIT:
+        if self.list_limit is None or len(self.bad_lines) < self.list_limit:
             self.bad_lines.append(item)
+
+    def note(self, item: object) -> None:
+        """A record the reader passed on without a call (an unknown tool replayed generically, a skipped line)."""
+        _bump(self.notes, str(getattr(item, "kind", None) or getattr(item, "message", None) or type(item).__name__))
 
     @property
     def virtual_duration_s(self) -> float:
