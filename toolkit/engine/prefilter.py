@@ -52,15 +52,21 @@ def compile_expr(expr: Any) -> Condition:
         left, right = compile_expr(arg.get("left")), compile_expr(arg.get("right"))
         if op == "&&":
             def conj(facts: Mapping[str, Any]) -> Any:
-                a, b = left(facts), right(facts)
-                if a is False or b is False:
+                a = left(facts)
+                if a is False:
+                    return False
+                b = right(facts)
+                if b is False:
                     return False
                 return True if a is True and b is True else UNKNOWN
             return conj
         if op == "||":
             def disj(facts: Mapping[str, Any]) -> Any:
-                a, b = left(facts), right(facts)
-                if a is True or b is True:
+                a = left(facts)
+                if a is True:
+                    return True
+                b = right(facts)
+                if b is True:
                     return True
                 return False if a is False and b is False else UNKNOWN
             return disj
@@ -79,14 +85,19 @@ def compile_expr(expr: Any) -> Condition:
             return (not v) if isinstance(v, bool) else UNKNOWN
         return negate
     if op == "like" and isinstance(arg, dict):
-        regex = _like_regex(arg.get("pattern"))
+        source = _like_regex(arg.get("pattern"))
         subject = compile_expr(arg.get("left"))
-        if regex is None:
+        if source is None:
             return lambda facts: UNKNOWN
+        compiled: list[re.Pattern[str]] = []
 
         def like(facts: Mapping[str, Any]) -> Any:
             v = subject(facts)
-            return regex.fullmatch(v) is not None if isinstance(v, str) else UNKNOWN
+            if not isinstance(v, str):
+                return UNKNOWN
+            if not compiled:
+                compiled.append(re.compile(source, re.DOTALL))
+            return compiled[0].fullmatch(v) is not None
         return like
     if op in ("contains", "containsAny", "containsAll") and isinstance(arg, dict) and _set_fact(arg.get("left")):
         return _set_test(op, arg["left"]["."]["attr"], arg.get("right"))
@@ -137,8 +148,11 @@ def _set_test(op: str, name: str, right: Any) -> Condition:
     return test
 
 
-def _like_regex(pattern: Any) -> re.Pattern[str] | None:
-    """Cedar's `like`: `Wildcard` matches any run of characters (empty too); the whole string must match."""
+def _like_regex(pattern: Any) -> str | None:
+    """Cedar's `like`: `Wildcard` matches any run of characters (empty too); the whole string must match.
+
+    The source only: a hook process builds the prefilter on every call and usually needs few of its patterns,
+    so each is compiled on first use."""
     if not isinstance(pattern, list):
         return None
     parts = []
@@ -149,7 +163,7 @@ def _like_regex(pattern: Any) -> re.Pattern[str] | None:
             parts.append(re.escape(element["Literal"]))
         else:
             return None
-    return re.compile("".join(parts), re.DOTALL)
+    return "".join(parts)
 
 
 def _literal_set(expr: Any) -> list[Any] | None:
