@@ -40,6 +40,8 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "CG035-invalid-severity.yaml": [("CG035", 7)],
     "CG036-severity-on-hard.yaml": [("CG036", 7)],
     "CG037-unknown-category.yaml": [("CG037", 7)],
+    "CG038-invalid-enforcement.yaml": [("CG038", 7)],
+    "CG039-enforcement-on-permit.yaml": [("CG039", 6)],
     "CG040-disable-builtin-hard.yaml": [("CG040", 10)],
     "CG041-disable-unknown.yaml": [("CG041", 10)],
     "CG042-disable-duplicate.yaml": [("CG042", 10)],

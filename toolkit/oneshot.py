@@ -136,6 +136,11 @@ def render_text(result: EvalResult) -> str:
         lines.append(f"  disabled:  {', '.join(d.disabled_rule_ids)} (matched, dropped by the blueprint)")
     if d.errored_rule_ids:
         lines.append(f"  errored:   {', '.join(d.errored_rule_ids)}")
+    if d.shadow:
+        listed = ", ".join(f"{m.rule_id} ({m.tier}, would {m.would_have}{'; errored' if m.errored else ''})"
+                           for m in d.shadow)
+        lines.append(f"  shadow:    {listed} (log-only, not enforced)")
+        lines.append(f"  would-be:  {_would_be(d)}")
     if d.severity:
         lines.append(f"  severity:  {d.severity}")
     if d.timeout_s is not None:
@@ -147,3 +152,10 @@ def render_text(result: EvalResult) -> str:
     lines.append(f"  policy:    sha256:{d.policy_hash[:16] if d.policy_hash else '-'}   "
                  f"input: sha256:{d.input_sha256[:16] if d.input_sha256 else '-'}   {d.eval_us} µs")
     return "\n".join(lines)
+
+
+def _would_be(d: Decision) -> str:
+    if d.shadow_flip is None:
+        return f"{d.outcome} (enforcing the shadow rules would not change this call)"
+    flipped = REQUIRE_APPROVAL if d.shadow_flip == "ask" else d.shadow_flip
+    return f"{flipped} if the shadow rules were enforced (now {d.outcome})"

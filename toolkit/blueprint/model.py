@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from toolkit.blueprint.source import SourceFile
 from toolkit.cedar.document import CedarDocument
 from toolkit.cedar.scan import LineIndex
+
+
+ENFORCEMENT = "enforcement"
+ENFORCE = "enforce"
+LOG_ONLY = "log_only"
+ENFORCEMENTS = (ENFORCE, LOG_ONLY)
+"""`@enforcement` values: a rule is enforced unless it says exactly `log_only` (a shadow rule)."""
+
+
+def is_log_only(annotations: Mapping[str, str | None]) -> bool:
+    """Only the exact value makes a shadow rule: a misspelt one stays enforced (and is a lint error, CG038)."""
+    return annotations.get(ENFORCEMENT) == LOG_ONLY
 
 
 @dataclass(frozen=True)

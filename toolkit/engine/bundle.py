@@ -39,22 +39,34 @@ class GateRule:
     timeout_s: int | None
     severity: str
     category: str | None
+    shadow: bool = False
+    """`@enforcement("log_only")`: matched and reported, never part of a decision."""
 
 
 @dataclass(frozen=True)
 class Matches:
     hard: tuple[str, ...]
     soft: tuple[str, ...]
+    shadow: tuple[str, ...] = ()
+    """Log-only rules that matched (either tier)."""
+    shadow_errored: tuple[str, ...] = ()
+    """Log-only rules whose evaluation errored: enforced, they would have failed the call closed."""
 
     @staticmethod
     def merge(parts: Iterable[Matches]) -> Matches:
         """All matches of one tool call, each id once, sorted."""
         hard: set[str] = set()
         soft: set[str] = set()
+        shadow: set[str] = set()
+        errored: set[str] = set()
         for part in parts:
             hard.update(part.hard)
             soft.update(part.soft)
-        return Matches(tuple(sorted(hard)), tuple(sorted(soft)))
+            if part.shadow:
+                shadow.update(part.shadow)
+            if part.shadow_errored:
+                errored.update(part.shadow_errored)
+        return Matches(tuple(sorted(hard)), tuple(sorted(soft)), tuple(sorted(shadow)), tuple(sorted(errored)))
 
 
 NO_MATCH = Matches((), ())
@@ -102,16 +114,21 @@ class PolicyBundle:
         for answer in answers:
             if not answer.ok:
                 raise CedarInputError("; ".join(answer.messages) or "Cedar returned no decision")
-            errored.extend(self._rule_id(pid) for pid in answer.errored)
+            shadow_errored: list[str] = []
+            for pid in answer.errored:
+                rule = self.by_policy_id.get(pid)
+                # A log-only rule's error cannot hide an enforced match: Cedar skips the erroring policy only.
+                (shadow_errored if rule is not None and rule.shadow else errored).append(self._rule_id(pid))
             hard: list[str] = []
             soft: list[str] = []
+            shadow: list[str] = []
             if answer.decision == "deny":
                 for pid in answer.reasons:
                     rule = self.by_policy_id.get(pid)
                     if rule is None:
                         raise CedarInputError(f"policy {pid} denied but belongs to no known rule")
-                    (hard if rule.tier == "hard" else soft).append(rule.rule_id)
-            out.append(Matches(tuple(hard), tuple(soft)))
+                    (shadow if rule.shadow else hard if rule.tier == "hard" else soft).append(rule.rule_id)
+            out.append(Matches(tuple(hard), tuple(soft), tuple(shadow), tuple(shadow_errored)))
         if errored:
             raise CedarEvaluationError(sorted(set(errored)))
         return out

@@ -8,13 +8,11 @@ gate then stays open so the caller can answer again.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from toolkit.contract import Constants
-from toolkit.digest import sha256_hex
 from toolkit.engine.bundle import CedarEvaluationError, Matches, PolicyBundle
 from toolkit.engine.caches import RateWindow, RecentDecisions
 from toolkit.engine.clock import Clock, SystemClock
@@ -24,6 +22,7 @@ from toolkit.engine.failures import (
     InvalidToolInput,
     ResolveError,
 )
+from toolkit.engine.inputs import canonical_json, check_json_value, input_digest
 from toolkit.engine.records import (
     ALLOW,
     DENY,
@@ -54,6 +53,7 @@ from toolkit.engine.scopes import (
     tool_group,
 )
 from toolkit.engine.settings import TaskSettings, TaskSettingsError
+from toolkit.engine.shadow import shadow_report
 from toolkit.engine.state import DENIED, TIMED_OUT, OpenGate, TaskState
 from toolkit.scopes import BREADTH, SESSION_KINDS
 from toolkit.shell import ShellAnalyser
@@ -63,51 +63,7 @@ if TYPE_CHECKING:
     from toolkit.config import Config
 
 TOOL_MEMO_MAX = 256
-
-
-def canonical_json(value: Any) -> str:
-    try:
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InputNotSerialisable(str(exc)) from None
-
-
-_MAX_INPUT_DEPTH = 500
-_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
-
-
-def check_json_value(value: Any, depth: int = 0) -> None:
-    """Refuse what canonical JSON cannot hold, without serialising it (the hash is computed lazily).
-
-    It accepts no more than `canonical_json` does, so a hash computed later for a record cannot fail.
-    """
-    if depth > _MAX_INPUT_DEPTH:
-        raise InputNotSerialisable("the tool input is nested too deeply (or refers to itself)")
-    if value is None or isinstance(value, (str, bool)):
-        return
-    if isinstance(value, int):
-        if not _I64_MIN <= value <= _I64_MAX:  # Cedar's Long; a longer int may not even print as JSON text
-            raise InputNotSerialisable("an integer in the tool input is outside the 64-bit range Cedar carries")
-        return
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise InputNotSerialisable(f"out of range float value {value!r}")
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InputNotSerialisable(f"keys must be strings, not {type(key).__name__}")
-            check_json_value(item, depth + 1)
-        return
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            check_json_value(item, depth + 1)
-        return
-    raise InputNotSerialisable(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def input_digest(tool_input: Mapping[str, Any]) -> InputDigest:
-    return InputDigest(lambda: sha256_hex(canonical_json(tool_input).encode("ascii")))
+__all__ = ["Gate", "canonical_json", "check_json_value", "input_digest"]
 
 
 class Gate:
@@ -241,9 +197,10 @@ class Gate:
         matches = Matches.merge(self._match(requests))
 
         def decision(outcome: str, reason: str, stage: str, **extra: Any) -> Decision:
+            shadow, flip = shadow_report(matches, bundle.rules, outcome, stage, state.rule_grants)
             return Decision(request_id, call.tool_name, now, outcome, reason, stage,
                             policy_hash=bundle.policy_hash, input_digest=digest,
-                            eval_us=self._elapsed_us(start), **extra)
+                            eval_us=self._elapsed_us(start), shadow=shadow, shadow_flip=flip, **extra)
 
         disabled = tuple(r for r in matches.soft if bundle.rules[r].disabled)
         soft = tuple(r for r in matches.soft if not bundle.rules[r].disabled)

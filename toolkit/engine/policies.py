@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Iterable, Sequence
 
-from toolkit.blueprint.model import Blueprint, CedarBlock
+from toolkit.blueprint.model import Blueprint, CedarBlock, is_log_only
 from toolkit.cedar import pyengine
 from toolkit.cedar.limits import CedarTooComplex, ensure_within_limits
 from toolkit.contract import Constants
@@ -69,6 +69,7 @@ def _rule(origin: str, block: CedarBlock, policy: Any, disabled: set[str], const
         timeout_s=int(timeout) if tier == "soft" and isinstance(timeout, str) and timeout.isdigit() else None,
         severity=(annotations.get("severity") or constants.default_severity) if tier == "soft" else "high",
         category=annotations.get("category"),
+        shadow=is_log_only(annotations),
     )
 
 

@@ -13,6 +13,9 @@ ALLOW = "allow"
 DENY = "deny"
 REQUIRE_APPROVAL = "require_approval"
 OUTCOMES = (ALLOW, DENY, REQUIRE_APPROVAL)
+WOULD_DENY = "deny"
+WOULD_ASK = "ask"
+"""What a shadow rule would have made of a call (the hook's words: `ask` is `require_approval`)."""
 
 
 class InputDigest:
@@ -36,6 +39,27 @@ class InputDigest:
 
 
 @dataclass(frozen=True)
+class ShadowMatch:
+    """A `@enforcement("log_only")` rule that matched: reported, never enforced.
+
+    `errored` marks a shadow rule whose evaluation failed; enforced, it would
+    have made the gate fail closed, so it would have denied.
+    """
+
+    rule_id: str
+    tier: str
+    would_have: str
+    errored: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule_id, "tier": self.tier, "would_have": self.would_have, "errored": self.errored}
+
+    @classmethod
+    def from_json(cls, data: Any) -> "ShadowMatch":
+        return cls(str(data["rule"]), str(data["tier"]), str(data["would_have"]), bool(data.get("errored")))
+
+
+@dataclass(frozen=True)
 class Decision:
     """One evaluated tool call.
 
@@ -43,6 +67,9 @@ class Decision:
     input_cache, rule_grant, rule_cache, gate_cap, rate_limit, lifetime,
     approval, no_match). `soft_rule_ids` are the soft matches left after
     disabled rules were dropped; those dropped are in `disabled_rule_ids`.
+    `shadow` lists the log-only rules that matched and `shadow_flip` the
+    outcome the call would have had had they been enforced (`deny` or `ask`;
+    None when they would not have changed it). Neither ever decides.
     """
 
     request_id: str
@@ -63,6 +90,8 @@ class Decision:
     policy_hash: str | None = None
     input_digest: InputDigest | None = field(default=None, repr=False, compare=False)
     eval_us: int = 0
+    shadow: tuple[ShadowMatch, ...] = ()
+    shadow_flip: str | None = None
 
     @property
     def input_sha256(self) -> str | None:
@@ -84,7 +113,9 @@ class Decision:
                    cache_hit=data.get("cache_hit"), granted_by=data.get("granted_by"),
                    policy_hash=data.get("policy_hash"),
                    input_digest=InputDigest(lambda: sha) if isinstance(sha, str) else None,
-                   eval_us=int(data.get("eval_us") or 0), **ids)
+                   eval_us=int(data.get("eval_us") or 0),
+                   shadow=tuple(ShadowMatch.from_json(m) for m in data.get("shadow") or ()),
+                   shadow_flip=data.get("shadow_flip"), **ids)
 
     def to_json(self) -> dict[str, Any]:
         """Written out field by field: `dataclasses.asdict` deep-copies and was half of `simulate --out`."""
@@ -95,6 +126,7 @@ class Decision:
             "errored_rule_ids": list(self.errored_rule_ids), "severity": self.severity, "timeout_s": self.timeout_s,
             "fail_closed": self.fail_closed, "cache_hit": self.cache_hit, "granted_by": self.granted_by,
             "policy_hash": self.policy_hash, "input_sha256": self.input_sha256, "eval_us": self.eval_us,
+            "shadow": [m.to_json() for m in self.shadow], "shadow_flip": self.shadow_flip,
         }
 
 

@@ -33,6 +33,8 @@ TIER_FILES = ("hard_deny.cedar", "soft_deny.cedar")
 MAX_INPUT_BYTES = 16 << 20
 """A policy input larger than this (or a FIFO or device in its place) is refused before anything parses it."""
 SCHEMA_FILE = "agent.cedarschema"
+FORMAT = 2
+"""Bumped when the cached form changes meaning (2: rules carry `shadow`), so an older entry is never read."""
 
 
 def inputs(builtins: Path | None, blueprint: Path | None, constants: Path | None, config: Path | None) -> list[Path]:
@@ -45,7 +47,7 @@ def inputs(builtins: Path | None, blueprint: Path | None, constants: Path | None
 
 
 def key_of(paths: list[Path]) -> str:
-    digest = sha256(f"cedar-gates {__version__}\n".encode())
+    digest = sha256(f"cedar-gates {__version__} bundle-format {FORMAT}\n".encode())
     for path in paths:
         digest.update(str(path.resolve()).encode("utf-8", "surrogateescape") + b"\0")
         try:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from toolkit.blueprint.model import ENFORCEMENT, ENFORCEMENTS, LOG_ONLY
 from toolkit.lint.context import LintContext
 from toolkit.lint.rule import Hit, Rule
 
 RULE_ID_FORMAT = re.compile(r"^[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 INTEGER = re.compile(r"^[0-9]+$")
-KNOWN_ANNOTATIONS = ("tier", "rule_id", "approval_timeout_s", "severity", "category", "lint_allow", "id")
+KNOWN_ANNOTATIONS = ("tier", "rule_id", "approval_timeout_s", "severity", "category", "enforcement", "lint_allow",
+                     "id")
 TIERS = ("hard", "soft")
 
 
@@ -168,6 +170,52 @@ def check_category(ctx: LintContext) -> Iterator[Hit]:
                       policy.rule_id, policy)
 
 
+_SHADOW_WORDS = ("shadow", "monitor", "audit", "dry_run", "dry-run", "dryrun", "observe", "report", "report_only",
+                 "warn", "log", "logonly", "log-only", "off", "disabled", "false", "no")
+_ENFORCE_WORDS = ("on", "true", "yes", "enabled", "enforced", "enforcing", "block", "deny")
+
+
+def enforcement_suggestion(value: str | None) -> str | None:
+    """The value the author probably meant, or None."""
+    import difflib
+
+    if value is None:
+        return None
+    folded = value.strip().lower().replace(" ", "_")
+    if folded in ENFORCEMENTS:
+        return folded
+    if folded in _SHADOW_WORDS:
+        return LOG_ONLY
+    if folded in _ENFORCE_WORDS:
+        return "enforce"
+    close = difflib.get_close_matches(folded.replace("-", "_"), ENFORCEMENTS, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def check_enforcement_value(ctx: LintContext) -> Iterator[Hit]:
+    for block, policy in ctx.policies():
+        if block.section == "legacy" or ENFORCEMENT not in policy.annotations:
+            continue
+        value = policy.annotations[ENFORCEMENT]
+        if value in ENFORCEMENTS:
+            continue
+        guess = enforcement_suggestion(value)
+        yield Hit(f"@enforcement is {_value(value)}; it must be \"enforce\" or \"log_only\""
+                  + (f" — did you mean \"{guess}\"?" if guess else "") + " (until fixed, the rule is enforced)",
+                  ctx.annotation(block, policy, ENFORCEMENT), policy.rule_id, policy,
+                  hint=f"write @enforcement(\"{guess or LOG_ONLY}\")" if guess
+                  else "use @enforcement(\"log_only\") to try a rule without enforcing it, or remove the annotation")
+
+
+def check_enforcement_on_permit(ctx: LintContext) -> Iterator[Hit]:
+    for block, policy in ctx.policies():
+        if block.section != "legacy" and policy.effect == "permit" and ENFORCEMENT in policy.annotations:
+            what = "the base permit" if policy.is_base_permit else "a permit"
+            yield Hit(f"@enforcement on {what} has no effect: only forbid rules gate calls, so only they can be "
+                      "log-only", ctx.annotation(block, policy, ENFORCEMENT), policy.rule_id, policy,
+                      hint="remove @enforcement, or put it on the forbid rule you want to try out")
+
+
 def check_lint_allow(ctx: LintContext) -> Iterator[Hit]:
     for block, policy in ctx.policies():
         if "lint_allow" not in policy.annotations:
@@ -243,6 +291,16 @@ RULES = [
          "use destructive, network, filesystem or auth, or add the category in the configuration",
          "The known set is the contract's `categories` plus `[tool.cedar-gates.lint] extra-categories`.",
          check_category),
+    Rule("CG038", "invalid-enforcement", "error", "@enforcement has a value other than \"enforce\" or \"log_only\".",
+         "use @enforcement(\"log_only\") for a shadow rule, or @enforcement(\"enforce\") (the default)",
+         "A rule annotated `@enforcement(\"log_only\")` is a shadow rule: it is evaluated everywhere (eval, "
+         "simulate, test, the hook) and its would-have-been outcome is reported, but it never changes a decision. "
+         "Any other value is a mistake. The runtime treats it as `enforce`, so a misspelt value can never quietly "
+         "switch a rule off; this error makes the author choose.", check_enforcement_value),
+    Rule("CG039", "enforcement-on-permit", "warning", "@enforcement on a permit policy, which gates nothing.",
+         "remove @enforcement from the permit",
+         "Tiers are deny-lists: only `forbid` rules decide deny or ask, so only they can be enforced or log-only. "
+         "On a permit (the base permit included) the annotation does nothing.", check_enforcement_on_permit),
     Rule("CG080", "invalid-lint-allow", "warning", "@lint_allow names an unknown code or an error-level rule.",
          "list only warning or info codes, e.g. @lint_allow(\"CG070,CG071\")",
          "Errors cannot be silenced per policy; change the level in the configuration if a team really "

@@ -1,0 +1,52 @@
+"""What the log-only rules that matched a call would have done, had they been enforced.
+
+Shadow rules come out of the same Cedar evaluation as the enforced ones (one
+batch, their policy ids classified apart), so reporting them costs a dictionary
+look-up per match. This module only describes: the gate computes its decision
+without them and attaches this report afterwards, so no path here can deny or
+ask.
+"""
+
+from __future__ import annotations
+
+from typing import Container, Mapping
+
+from toolkit.engine.bundle import GateRule, Matches
+from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, WOULD_ASK, WOULD_DENY, ShadowMatch
+
+NO_SHADOW: tuple[tuple[ShadowMatch, ...], str | None] = ((), None)
+
+
+def shadow_report(matches: Matches, rules: Mapping[str, GateRule], outcome: str, stage: str,
+                  rule_grants: Container[str]) -> tuple[tuple[ShadowMatch, ...], str | None]:
+    """(the shadow matches, the outcome they would have forced or None).
+
+    A disabled shadow rule is left out: `disable:` wins over `log_only`. An
+    errored shadow rule would have failed the call closed, so it would deny.
+    The flip follows the pipeline's order: a hard rule denies whatever the
+    scopes say; a soft rule asks unless the call was already denied or asked,
+    or allowed by an allowlist scope (which comes before the soft tier), or
+    every soft shadow rule is pre-approved by a `rule:` grant.
+    """
+    if not matches.shadow and not matches.shadow_errored:
+        return NO_SHADOW
+    found: dict[str, ShadowMatch] = {}
+    for rule_id in matches.shadow:
+        rule = rules[rule_id]
+        if rule.disabled:
+            continue
+        found[rule_id] = ShadowMatch(rule_id, rule.tier, WOULD_DENY if rule.tier == "hard" else WOULD_ASK)
+    for rule_id in matches.shadow_errored:
+        rule = rules.get(rule_id)
+        if rule is not None and not rule.disabled:
+            found[rule_id] = ShadowMatch(rule_id, rule.tier, WOULD_DENY, errored=True)
+    shadow = tuple(found[r] for r in sorted(found))
+    if not shadow or outcome == DENY:
+        return shadow, None
+    if any(m.would_have == WOULD_DENY for m in shadow):
+        return shadow, WOULD_DENY
+    if outcome == REQUIRE_APPROVAL or (outcome == ALLOW and stage == "allowlist"):
+        return shadow, None
+    if all(m.rule_id in rule_grants for m in shadow):
+        return shadow, None
+    return shadow, WOULD_ASK
