@@ -35,3 +35,7 @@ class ContractError(InputError):
 
 class ConfigError(InputError):
     """The toolkit configuration is unreadable or invalid."""
+
+
+class MissingExtra(Exception):
+    """An optional part of cedar-gates is not installed; the message names the extra that brings it."""

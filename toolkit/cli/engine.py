@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -34,7 +33,7 @@ def eval_(
     output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
     config: Optional[Path] = ConfigOption,
     no_cache: bool = typer.Option(False, "--no-cache", help="Lint and compile the policies even when the cached "
-                                  "bundle ($XDG_CACHE_HOME/cedar-gates/bundles.sqlite3) is current."),
+                                  "bundle (bundles.sqlite3 in the user cache directory, e.g. ~/.cache/cedar-gates) is current."),
 ) -> None:
     """Run one tool call through the runtime gate and print the decision.
 
@@ -65,7 +64,7 @@ def eval_(
             _regular_blueprint(blueprint)
         from toolkit.hook.bundles import user_cache
 
-        result = evaluate_once(tool, data, blueprint, settings, cfg, None if no_cache else user_cache(os.environ))
+        result = evaluate_once(tool, data, blueprint, settings, cfg, None if no_cache else user_cache())
     except InputError as exc:
         typer.echo(f"cedar-gates: error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from None

@@ -205,8 +205,13 @@ def parity_fuzz(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from toolkit.parity.compare import CLASS_HELP
-    from toolkit.parity.fuzz import run_fuzz, shard_plan
-    from toolkit.parity.fuzz import save_failures as save
+    from toolkit.errors import MissingExtra
+
+    try:
+        from toolkit.parity.fuzz import run_fuzz, shard_plan
+        from toolkit.parity.fuzz import save_failures as save
+    except MissingExtra as exc:
+        fail(str(exc))
 
     selected = _shard(shard)
     if selected is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable
 
 from toolkit import __version__
 from toolkit.cedar import pyengine
@@ -114,7 +114,9 @@ def compiled(store: StateStore, config: Any, blueprint: Path | None, now: float)
     return bundle, constants
 
 
-def user_cache(environ: Mapping[str, str]) -> Path:
-    """Where `cedar-gates eval` keeps compiled bundles: $XDG_CACHE_HOME/cedar-gates (default ~/.cache)."""
-    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cedar-gates" / "bundles.sqlite3"
+def user_cache() -> Path:
+    """Where `cedar-gates eval` keeps compiled bundles: the platform's user cache directory from platformdirs
+    (~/.cache/cedar-gates on Linux unless the XDG variables move it, ~/Library/Caches on macOS, %LOCALAPPDATA%)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("cedar-gates", appauthor=False)) / "bundles.sqlite3"

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from toolkit.errors import MissingExtra
+from toolkit.parity.strategies import FUZZ_EXTRA
+
+try:
+    from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+except ImportError as exc:  # the fuzz extra is optional; say how to get it
+    raise MissingExtra(FUZZ_EXTRA) from exc
 
 from toolkit.cedar import pyengine
 from toolkit.cedar.wasm import WasmRunner

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import strategies as st
+from toolkit.errors import MissingExtra
+
+FUZZ_EXTRA = "parity fuzz needs the fuzz extra: pip install 'cedar-gates[fuzz]'"
+
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:  # the fuzz extra is optional; say how to get it
+    raise MissingExtra(FUZZ_EXTRA) from exc
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 JS_EDGE = 2**53
