@@ -1,24 +1,51 @@
-"""Claude Code session transcripts as traces.
+"""Claude Code session transcripts as traces, one stream per agent.
 
-A transcript is JSONL. Each `tool_use` block inside an assistant message's
-content becomes a call, at virtual time = seconds since the transcript's first
-timestamp. Absolute paths inside the session's `cwd` become relative, because
-the gates' path rules (`.git/*`, `.env`) are written for repository-relative
-paths. Every other line type is skipped.
+A transcript (`~/.claude/projects/<project>/<session>.jsonl`) is JSONL, one
+entry per line. Each `tool_use` block in an assistant entry's `message.content`
+becomes a call, at virtual time = seconds since the stream's first tool use.
+
+Sub-agents (the Task tool) write entries with `isSidechain: true`. Since 2.0
+they sit in their own files (`agent-<id>.jsonl`, later `<session>/subagents/`)
+and carry `agentId`. Claude Code 1.0.x appended them to the main file when
+each sub-agent finished, with no `agentId`: there a sidechain is identified by
+following `parentUuid` back to its first entry. Each agent is its own stream,
+with its own clock, because the interleaving in the file is not the order
+things happened in.
+
+Absolute paths inside the stream's first `cwd` become relative (POSIX or
+Windows, any drive-letter case), because the gates' path rules (`.git/*`,
+`.env`) are written for repository-relative paths. Damaged lines are skipped
+with a note, or are bad lines under `strict`; whoever published a transcript
+may have cut or edited it, and one bad line should not cost the session.
 """
 
 from __future__ import annotations
 
-import re
-
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from toolkit.contract import Constants
 from toolkit.engine.settings import TaskSettings
-from toolkit.simulate.trace import Bad, BadLine, CallChecker, TraceCall, TraceHeader, raw_lines
+from toolkit.shell.winpaths import is_absolute
+from toolkit.simulate.trace import STANDARD_TOOLS, BadLine, Note, TraceCall, TraceHeader, raw_lines
 from toolkit.toolcall import relativise
+
+__all__ = ["Survey", "looks_like_claude", "read_claude", "read_stream", "relativise", "survey"]
+
+_ENTRY_KEYS = frozenset({"sessionId", "uuid", "parentUuid", "leafUuid", "messageId"})
+NOT_A_TRANSCRIPT_HINT = ("a Claude Code transcript is ~/.claude/projects/<project>/<session>.jsonl; for a native trace "
+                         "use --input-format native or auto")
+STRICT_HINT = "drop --strict to skip damaged lines and go on"
+
+
+def looks_like_claude(obj: Any) -> bool:
+    """A transcript entry: a `type` plus one of the keys every entry kind carries (or an assistant/user message)."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("type"), str) or "trace" in obj or "tool_name" in obj:
+        return False
+    return not _ENTRY_KEYS.isdisjoint(obj) or isinstance(obj.get("message"), dict)
 
 
 def _timestamp(value: Any) -> float | None:
@@ -30,36 +57,105 @@ def _timestamp(value: Any) -> float | None:
         return None
 
 
-def looks_like_claude(obj: Any) -> bool:
-    return isinstance(obj, dict) and isinstance(obj.get("type"), str) and not {"trace", "tool_name"} & set(obj)
+def _cwd(obj: Mapping[str, Any]) -> str | None:
+    cwd = obj.get("cwd")
+    return cwd if isinstance(cwd, str) and "\x00" not in cwd and is_absolute(cwd) else None
 
 
-def session_cwd(path: Path, scan_lines: int = 200) -> str | None:
-    """The session's working directory, from the first lines that name one (the live hook resolves paths
-    against it, so the replay must too)."""
-    lines = raw_lines(path)
-    try:
-        for _, (_, obj, _) in zip(range(scan_lines), lines):
-            cwd = obj.get("cwd") if isinstance(obj, dict) else None
-            if isinstance(cwd, str) and (cwd.startswith("/") or re.match(r"[A-Za-z]:[\\/]", cwd)):
-                return cwd
-    finally:
-        lines.close()
-    return None
+class Agents:
+    """Which stream an entry belongs to: None for the main agent, else the sub-agent's id.
+
+    Without `agentId` (Claude Code 1.0.x) a sidechain is named after its first
+    entry's uuid (8 characters, the full uuid if two share a prefix), found by
+    following `parentUuid`. Only those entries' uuids are kept, never the lines.
+    """
+
+    def __init__(self) -> None:
+        self._root: dict[str, str] = {}
+        self._short: dict[str, str] = {}
+
+    def of(self, entry: Mapping[str, Any], number: int) -> str | None:
+        if entry.get("isSidechain") is not True:
+            return None
+        agent = entry.get("agentId")
+        if isinstance(agent, str) and agent:
+            return agent
+        parent, uuid = entry.get("parentUuid"), entry.get("uuid")
+        key = self._root.get(parent) if isinstance(parent, str) else None
+        if key is None:
+            key = self._name(uuid if isinstance(uuid, str) and uuid else f"line{number}")
+        if isinstance(uuid, str):
+            self._root[uuid] = key
+        return key
+
+    def _name(self, uuid: str) -> str:
+        short = uuid[:8]
+        if self._short.setdefault(short, uuid) != uuid:
+            return uuid
+        return short
 
 
-def read_claude(path: Path, constants: Constants) -> Iterator[TraceHeader | TraceCall | BadLine]:
-    yield TraceHeader(0, TaskSettings(cwd=session_cwd(path)))
-    checker = CallChecker(constants)
-    start: float | None = None
-    cwd: str | None = None
+@dataclass
+class Survey:
+    """One pass over a transcript: which agents it holds, in order of first appearance."""
+
+    entries: int = 0
+    main: int = 0
+    agents: list[str] = field(default_factory=list)
+    session: str | None = None
+
+
+def survey(path: Path) -> Survey:
+    out = Survey()
+    agents, seen = Agents(), set()
     for number, obj, problem in raw_lines(path):
-        if problem is not None:
-            yield BadLine(number, problem)
+        if problem is not None or not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
             continue
-        if not isinstance(obj, dict):
+        out.entries += 1
+        if out.session is None and isinstance(obj.get("sessionId"), str):
+            out.session = obj["sessionId"]
+        agent = agents.of(obj, number)
+        if agent is None:
+            out.main += 1
+        elif agent not in seen:
+            seen.add(agent)
+            out.agents.append(agent)
+    return out
+
+
+def _kind(obj: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(obj), "a number")
+
+
+def read_stream(path: Path, constants: Constants, agent: str | None = None,
+                task_settings: Mapping[str, Any] | None = None, *, strict: bool = False,
+                damage: bool = True) -> Iterator[TraceHeader | TraceCall | BadLine | Note]:
+    """The records of one agent's stream (`agent` None: the main agent).
+
+    `damage`: report lines that belong to no stream (unreadable ones); only one
+    stream of a file should, or each would count them again.
+    """
+    base = TaskSettings.from_mapping(task_settings or {}, "--task-settings")
+    known = STANDARD_TOOLS | frozenset(base.write_tools)
+    agents = Agents()
+    cwd: str | None = None
+    start: float | None = None
+    last, entries, calls, headed = 0.0, 0, 0, False
+    ids: set[str] = set()
+
+    def skip(number: int, reason: str) -> BadLine | Note:
+        return BadLine(number, reason, STRICT_HINT) if strict else Note(number, "skipped_line", reason)
+
+    for number, obj, problem in raw_lines(path):
+        if problem is not None or not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+            if damage:
+                yield skip(number, problem or (f"{_kind(obj)} where a transcript entry (an object) belongs"
+                                               if not isinstance(obj, dict) else "an object without a string `type`"))
             continue
-        cwd = obj.get("cwd") if isinstance(obj.get("cwd"), str) else cwd
+        entries += 1
+        if agents.of(obj, number) != agent:
+            continue
+        cwd = cwd or _cwd(obj)
         message = obj.get("message")
         content = message.get("content") if isinstance(message, dict) else None
         if obj.get("type") != "assistant" or not isinstance(content, list):
@@ -69,14 +165,46 @@ def read_claude(path: Path, constants: Constants) -> Iterator[TraceHeader | Trac
             continue
         stamp = _timestamp(obj.get("timestamp"))
         if stamp is None:
-            yield BadLine(number, "assistant message with tool_use has no ISO 8601 `timestamp`")
+            yield BadLine(number, "assistant message with tool_use has no ISO 8601 `timestamp`",
+                          "every transcript entry carries one; restore it, or skip the line with --skip-bad-lines")
             continue
+        if not headed:
+            headed = True
+            yield TraceHeader(0, dataclasses.replace(base, cwd=cwd or base.cwd))
         start = stamp if start is None else start
+        t = round(stamp - start, 6)
+        if t < last:
+            yield Note(number, "clock_backwards", f"{t} s after the first call, the previous was at {last} s")
+            t = last
+        last = t
         for block in blocks:
-            tool_input = block.get("input")
-            call = {"t": round(stamp - start, 6), "tool_name": block.get("name"),
-                    "tool_input": relativise(tool_input, cwd) if isinstance(tool_input, dict) else tool_input}
-            try:
-                yield checker.check(number, call)
-            except Bad as exc:
-                yield BadLine(number, f"tool_use {block.get('id', '?')}: {exc.message}", exc.hint)
+            ident = block.get("id")
+            if isinstance(ident, str) and ident in ids:
+                yield Note(number, "duplicate_call", ident)
+                continue
+            name, tool_input = block.get("name"), block.get("input")
+            if not isinstance(name, str) or not name.strip():
+                yield skip(number, f"tool_use {ident or '?'} has no tool `name`")
+                continue
+            if not isinstance(tool_input, dict):
+                yield skip(number, f"tool_use {ident or '?'} ({name}): `input` is {_kind(tool_input)}, not an object")
+                continue
+            if name not in known and not name.startswith("mcp__"):
+                yield Note(number, "unknown_tool", name)
+            if isinstance(ident, str):
+                ids.add(ident)
+            calls += 1
+            yield TraceCall(number, t, name, relativise(tool_input, cwd or base.cwd))
+    if entries == 0 and damage:
+        yield BadLine(1, "no Claude Code transcript entry in the file", NOT_A_TRANSCRIPT_HINT, fatal=True)
+    elif calls == 0:
+        if not headed:
+            yield TraceHeader(0, dataclasses.replace(base, cwd=cwd or base.cwd))
+        yield Note(0, "no_tool_calls", "the transcript holds messages but no tool call" if agent is None
+                   else f"sub-agent {agent} made no tool call")
+
+
+def read_claude(path: Path, constants: Constants, task_settings: Mapping[str, Any] | None = None,
+                *, strict: bool = False) -> Iterator[TraceHeader | TraceCall | BadLine | Note]:
+    """The main agent's stream (kept for callers that read one stream per file)."""
+    return read_stream(path, constants, None, task_settings, strict=strict)

@@ -1,26 +1,126 @@
-"""Pick the reader for a trace file: native JSONL or a Claude Code transcript."""
+"""What a trace file holds: its format and its streams (one per agent), each read lazily and as often as needed.
+
+A native trace is one stream. A Claude Code transcript is one stream for the
+main agent plus one per sub-agent whose entries it holds; a sub-agent's own
+file (`agent-<id>.jsonl`) is one stream labelled with its session. Each stream
+re-reads its file when asked for its records, so nothing holds a whole file.
+"""
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from toolkit.contract import Constants
-from toolkit.simulate.claude import looks_like_claude, read_claude
-from toolkit.simulate.trace import BadLine, TraceCall, TraceHeader, raw_lines, read_native
+from toolkit.engine.settings import TaskSettings
+from toolkit.simulate.claude import NOT_A_TRANSCRIPT_HINT, looks_like_claude, read_stream, survey
+from toolkit.simulate.trace import BadLine, Note, TraceCall, TraceHeader, raw_lines, read_native
+
+__all__ = ["FORMATS", "Note", "Record", "Stream", "detect", "read_trace", "streams"]
 
 FORMATS = ("auto", "native", "claude")
+DETECT_LINES = 100
+"""Auto-detection looks at up to this many non-blank lines for one that is clearly a trace or a transcript."""
+Record = TraceHeader | TraceCall | BadLine | Note
+_NATIVE_KEYS = frozenset({"trace", "tool_name", "tool_input", "t"})
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One agent's calls from one file. `records()` reads the file again on every call."""
+
+    source: Path
+    label: str
+    """`<file stem>` for a main agent or a native trace, `<file stem or session>/agent-<id>` for a sub-agent."""
+    agent: str | None = None
+    """The sub-agent's id (`agentId`, or the first 8 characters of its first entry's uuid in 1.0.x files)."""
+    reader: Callable[[], Iterator[Record]] = field(default=lambda: iter(()), repr=False, compare=False)
+
+    def records(self) -> Iterator[Record]:
+        return self.reader()
 
 
 def detect(path: Path) -> str:
-    """`claude` when the first readable line looks like a transcript entry, else `native`."""
-    for _, obj, problem in raw_lines(path):
-        if problem is None:
-            return "claude" if looks_like_claude(obj) else "native"
-    return "native"
+    """`native`, `claude`, `empty` (no non-blank line) or `unknown` (JSON, but neither a trace nor a transcript).
+
+    The first line that is clearly one or the other decides. A file whose first
+    lines are all unreadable counts as native, so each is reported by number.
+    """
+    readable = seen = 0
+    for _, obj, problem in itertools.islice(raw_lines(path), DETECT_LINES):
+        seen += 1
+        if problem is not None:
+            continue
+        readable += 1
+        if looks_like_claude(obj):
+            return "claude"
+        if isinstance(obj, dict) and not _NATIVE_KEYS.isdisjoint(obj):
+            return "native"
+    if not seen:
+        return "empty"
+    return "unknown" if readable else "native"
 
 
-def read_trace(path: Path, constants: Constants, fmt: str = "auto") -> Iterator[TraceHeader | TraceCall | BadLine]:
-    if fmt == "auto":
-        fmt = detect(path)
-    return read_claude(path, constants) if fmt == "claude" else read_native(path, constants)
+def _failed(bad: BadLine) -> Iterator[Record]:
+    yield bad
+
+
+def _session_of(path: Path, found: str | None) -> str:
+    """The session a sub-agent file belongs to: `<session>/subagents/agent-x.jsonl`, else its entries' sessionId."""
+    if path.parent.name == "subagents" and path.parent.parent.name:
+        return path.parent.parent.name
+    return found or path.stem
+
+
+def streams(path: Path, constants: Constants, fmt: str = "auto", task_settings: Mapping[str, Any] | None = None,
+            *, strict: bool = False) -> Iterator[Stream]:
+    """The streams in one file, main agent first, then sub-agents in order of first appearance.
+
+    `task_settings`: the --task-settings object; merged over a native header's
+    `task`, and the task of every transcript stream (its `cwd` comes from the
+    transcript when it names one). `strict`: a damaged transcript line is a bad
+    line instead of a skipped one. An empty file, or one that is neither format,
+    is one stream whose only record is a fatal BadLine saying so.
+    """
+    if task_settings is not None:
+        TaskSettings.from_mapping(task_settings, "--task-settings")
+    stem = path.stem
+    kind = detect(path) if fmt == "auto" else fmt
+    if kind == "empty":
+        yield Stream(path, stem, None, partial(_failed, BadLine(
+            1, "the file is empty: no tool calls to replay", "pass a trace or a Claude Code transcript", fatal=True)))
+        return
+    if kind == "unknown":
+        yield Stream(path, stem, None, partial(_failed, BadLine(
+            1, f"neither a native trace nor a Claude Code transcript: none of the first {DETECT_LINES} lines is a "
+            "trace header, a call or a transcript entry", NOT_A_TRANSCRIPT_HINT, fatal=True)))
+        return
+    if kind != "claude":
+        yield Stream(path, stem, None, partial(read_native, path, constants, task_settings))
+        return
+    found = survey(path)
+    damage = True
+    if found.main or not found.agents:
+        yield Stream(path, stem, None, partial(read_stream, path, constants, None, task_settings, strict=strict,
+                                               damage=True))
+        damage = False
+    owner = stem if found.main else _session_of(path, found.session)
+    for agent in found.agents:
+        yield Stream(path, f"{owner}/agent-{agent}", agent,
+                     partial(read_stream, path, constants, agent, task_settings, strict=strict, damage=damage))
+        damage = False
+
+
+def read_trace(path: Path, constants: Constants, fmt: str = "auto", task_settings: Mapping[str, Any] | None = None,
+               *, strict: bool = False, notes: bool = True) -> Iterator[Record]:
+    """Every stream of the file, one after another (each starts with its own header, so its own task).
+
+    `notes=False` leaves notes out, for callers that only know headers, calls and bad lines.
+    """
+    for stream in streams(path, constants, fmt, task_settings, strict=strict):
+        for item in stream.records():
+            if notes or not isinstance(item, Note):
+                yield item

@@ -24,8 +24,10 @@ from toolkit.safeio import NotRegularFile, open_input
 STANDARD_TOOLS = frozenset({
     "Bash", "BashOutput", "KillShell", "Read", "Write", "Edit", "MultiEdit", "NotebookEdit", "NotebookRead",
     "Glob", "Grep", "LS", "WebFetch", "WebSearch", "Task", "TodoWrite", "TodoRead", "ExitPlanMode",
-    "SlashCommand", "AskUserQuestion", "Skill",
+    "SlashCommand", "AskUserQuestion", "Skill", "KillBash", "EnterPlanMode", "TaskOutput", "TaskStop",
+    "ListMcpResourcesTool", "ReadMcpResourceTool",
 })
+"""Claude Code's own tools (old and new names). A transcript may name others: they replay as generic calls."""
 ANSWERS = ("approve", "deny", "timeout")
 FINALS = ("allow", "deny")
 _CALL_KEYS = frozenset({"t", "tool_name", "tool_input", "respond", "expect", "note"})
@@ -83,6 +85,38 @@ class BadLine:
     hint: str | None = None
     fatal: bool = False
     """A bad header: the task itself is unknown, so the replay stops even when skipping bad lines."""
+
+
+NOTE_KINDS = ("unknown_tool", "skipped_line", "duplicate_call", "clock_backwards", "no_tool_calls")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the replay went past without stopping; summaries count them by `kind` (and `detail`).
+
+    unknown_tool: `detail` is the tool name (the call still replays, as a generic tool call);
+    skipped_line: a damaged line, `detail` says why (with `strict` it is a BadLine instead);
+    duplicate_call: a tool_use id seen before in the same stream (`detail`), replayed once;
+    clock_backwards: a timestamp earlier than the stream's previous one, replayed at the previous time;
+    no_tool_calls: the stream holds messages but no tool call (`line` 0), so zero calls is the right answer.
+    """
+
+    line: int
+    kind: str
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        return _NOTE_TEXT[self.kind].format(self.detail)
+
+
+_NOTE_TEXT = {
+    "unknown_tool": "unknown tool {0!r} replayed as a generic tool call",
+    "skipped_line": "skipped: {0}",
+    "duplicate_call": "tool_use {0} appears again; replayed once",
+    "clock_backwards": "timestamp goes backwards ({0}); replayed at the previous call's time",
+    "no_tool_calls": "no tool calls: {0}",
+}
 
 
 class Bad(Exception):
@@ -188,7 +222,7 @@ def parse_expect(value: Any) -> Expect:
     return Expect(outcome, tuple(sorted(rule_ids)) if rule_ids is not None else None, final, stage)
 
 
-def parse_header(number: int, obj: dict[str, Any]) -> TraceHeader:
+def parse_header(number: int, obj: dict[str, Any], overrides: Mapping[str, Any] | None = None) -> TraceHeader:
     unknown = set(obj) - _HEADER_KEYS
     if unknown:
         raise Bad(f"header has unknown field(s) {', '.join(sorted(map(repr, unknown)))}",
@@ -198,8 +232,11 @@ def parse_header(number: int, obj: dict[str, Any]) -> TraceHeader:
     tools = obj.get("tools", [])
     if not (isinstance(tools, list) and all(isinstance(t, str) and t for t in tools)):
         raise Bad("header tools must be a list of tool names")
+    task_map = obj.get("task", {})
+    if overrides and isinstance(task_map, Mapping):
+        task_map = {**task_map, **overrides}
     try:
-        task = TaskSettings.from_mapping(obj.get("task", {}), "header task")
+        task = TaskSettings.from_mapping(task_map, "header task")
     except TaskSettingsError as exc:
         raise Bad(exc.message) from None
     return TraceHeader(number, task, frozenset(tools))
@@ -243,9 +280,11 @@ class CallChecker:
         return TraceCall(number, float(t), tool, tool_input, respond, expect)
 
 
-def read_native(path: Path, constants: Constants) -> Iterator[TraceHeader | TraceCall | BadLine]:
+def read_native(path: Path, constants: Constants,
+                task_settings: Mapping[str, Any] | None = None) -> Iterator[TraceHeader | TraceCall | BadLine]:
+    """`task_settings` (the --task-settings object) is merged over the header's `task`, key by key."""
     checker = CallChecker(constants)
-    first = True
+    first, headed = True, False
     for number, obj, problem in raw_lines(path):
         if problem is not None:
             yield BadLine(number, problem)
@@ -256,13 +295,17 @@ def read_native(path: Path, constants: Constants) -> Iterator[TraceHeader | Trac
                 if not first:
                     raise Bad("a header may only be the first line of a trace")
                 try:
-                    header = parse_header(number, obj)
+                    header = parse_header(number, obj, task_settings)
                 except Bad as exc:
                     yield BadLine(number, exc.message, exc.hint, fatal=True)
                     return
-                checker = CallChecker(constants, header)
+                checker, headed = CallChecker(constants, header), True
                 yield header
             else:
+                if task_settings and not headed:
+                    header = TraceHeader(0, TaskSettings.from_mapping(task_settings, "--task-settings"))
+                    checker, headed = CallChecker(constants, header), True
+                    yield header
                 yield checker.check(number, obj)
         except Bad as exc:
             yield BadLine(number, exc.message, exc.hint)
