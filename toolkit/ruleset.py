@@ -12,7 +12,7 @@ from typing import Any
 from pathlib import Path
 
 from toolkit.blueprint.loader import load_blueprint
-from toolkit.blueprint.model import Blueprint
+from toolkit.blueprint.model import ENFORCE, LOG_ONLY, Blueprint, is_log_only
 from toolkit.config import Config
 from toolkit.contract import Constants, load_constants
 from toolkit.errors import InputError
@@ -30,6 +30,8 @@ class EffectiveRule:
     severity: str | None
     category: str | None
     annotations: dict[str, str | None]
+    enforcement: str = ENFORCE
+    """`log_only` for a shadow rule (reported, never enforced); anything but that exact value is `enforce`."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,7 +52,8 @@ def effective_rules(builtins: BuiltinSet, blueprint: Blueprint | None, constants
         timeout, severity = _soft_fields(annotations, constants) if tier == "soft" else (None, None)
         rules.append(
             EffectiveRule(rule_id, tier, origin, line, tier == "soft" and rule_id in disabled, timeout, severity,
-                          annotations.get("category"), dict(annotations))
+                          annotations.get("category"), dict(annotations),
+                          LOG_ONLY if is_log_only(annotations) else ENFORCE)
         )
 
     for rule in builtins.rules.values():

@@ -22,6 +22,8 @@ class Coverage:
     rules: list[str]
     by_tests: Counter[str] = field(default_factory=Counter)
     by_traces: Counter[str] = field(default_factory=Counter)
+    log_only: frozenset[str] = frozenset()
+    """Rules among `rules` that are shadow rules (reached = matched, though never enforced)."""
 
     @property
     def covered(self) -> list[str]:
@@ -40,7 +42,7 @@ def measure(bundle: PolicyBundle, results: Iterable[TestResult], include_builtin
             trace_hits: Counter[str] | None = None) -> Coverage:
     rules = sorted(r.rule_id for r in bundle.rules.values()
                    if include_builtins or not r.origin.startswith(BUILTIN_ORIGIN))
-    coverage = Coverage(rules)
+    coverage = Coverage(rules, log_only=frozenset(r for r in rules if bundle.rules[r].shadow))
     for result in results:
         coverage.by_tests.update(r for r in result.reached if r in rules)
     if trace_hits:
@@ -61,5 +63,6 @@ def trace_hits(traces: Iterable[Path], bundle: PolicyBundle, constants: Constant
                              hint="fix the trace or leave it out of --trace")
         for line in out.getvalue().splitlines():
             decision = json.loads(line)["decision"]
-            hits.update({*decision["hard_rule_ids"], *decision["soft_rule_ids"], *decision["disabled_rule_ids"]})
+            hits.update({*decision["hard_rule_ids"], *decision["soft_rule_ids"], *decision["disabled_rule_ids"],
+                         *(m["rule"] for m in decision.get("shadow") or ())})
     return hits

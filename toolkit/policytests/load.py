@@ -105,10 +105,11 @@ def _collect(suite: Suite, entries: list[dict[str, Any]], places: list[tuple[int
             suite.problems.append(SuiteProblem(suite.display, line, column, f"test {name!r}: {exc.message}",
                                                "task takes the keys of --task-settings (docs/engine.md)"))
             continue
-        rules = entry.get("rules")
+        rules, shadow = entry.get("rules"), entry.get("shadow")
         suite.tests.append(PolicyTest(name, entry["tool"], entry.get("input", {}), entry.get("task", {}),
                                       entry["expect"], tuple(sorted(rules)) if rules is not None else None,
-                                      suite.display, line, column))
+                                      suite.display, line, column,
+                                      tuple(sorted(shadow)) if shadow is not None else None))
 
 
 def _where(path: tuple[Any, ...]) -> str:

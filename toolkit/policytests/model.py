@@ -20,6 +20,8 @@ class PolicyTest:
     path: str
     line: int
     column: int
+    shadow: tuple[str, ...] | None = None
+    """The exact set of log-only rules the call must match; None leaves them unchecked."""
 
 
 @dataclass(frozen=True)

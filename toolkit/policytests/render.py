@@ -39,7 +39,16 @@ def render_text(report: TestReport) -> str:
             width = max((len(r) for r in cov.rules), default=4)
             lines.append(f"    {'rule':<{width}}  tests  traces")
             for rule in cov.rules:
-                lines.append(f"    {rule:<{width}}  {cov.by_tests[rule]:>5}  {cov.by_traces[rule]:>6}")
+                mark = "  (log-only)" if rule in cov.log_only else ""
+                lines.append(f"    {rule:<{width}}  {cov.by_tests[rule]:>5}  {cov.by_traces[rule]:>6}{mark}")
+    shadowed = [r for r in report.results if r.shadow]
+    if shadowed:
+        lines.append("shadow rules (log-only; matched, never enforced):")
+        for r in shadowed:
+            t = r.test
+            flip = f"; enforced, the call would {r.shadow_flip} instead of {r.outcome}" if r.shadow_flip else ""
+            lines.append(f"  {t.path}:{t.line}:{t.column}: {t.name}: "
+                         f"{', '.join(f'{m.rule_id} (would {m.would_have})' for m in r.shadow)}{flip}")
     for group in report.below_minimum:
         lines.append(f"coverage of {_label(group)} is {group.coverage.percent:.1f}%, below --min-coverage "
                      f"{report.min_coverage:g}%; add tests for: {', '.join(group.coverage.uncovered)}")
@@ -61,11 +70,14 @@ def to_json(report: TestReport) -> dict[str, Any]:
                 "name": r.test.name, "path": r.test.path, "line": r.test.line, "passed": r.passed,
                 "expect": r.test.expect, "expect_rules": list(r.test.rules) if r.test.rules is not None else None,
                 "outcome": r.outcome, "rules": list(r.rules), "stage": r.stage, "reason": r.reason,
+                "expect_shadow": list(r.test.shadow) if r.test.shadow is not None else None,
+                "shadow": [m.to_json() for m in r.shadow], "shadow_flip": r.shadow_flip,
                 "failures": list(r.failures), "wasm_differences": list(r.wasm) if r.wasm is not None else None,
             } for r in g.results],
             "coverage": None if g.coverage is None else {
                 "percent": round(g.coverage.percent, 2), "uncovered": g.coverage.uncovered,
-                "rules": {rule: {"tests": g.coverage.by_tests[rule], "traces": g.coverage.by_traces[rule]}
+                "rules": {rule: {"tests": g.coverage.by_tests[rule], "traces": g.coverage.by_traces[rule],
+                                 "log_only": rule in g.coverage.log_only}
                           for rule in g.coverage.rules},
             },
         } for g in report.groups],

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from toolkit.contract import Constants
 from toolkit.engine.bundle import PolicyBundle
 from toolkit.engine.gate import Gate
-from toolkit.engine.records import Decision
+from toolkit.engine.records import Decision, ShadowMatch
 from toolkit.engine.settings import TaskSettings
 from toolkit.policytests.model import PolicyTest
 
@@ -30,6 +30,10 @@ class TestResult:
     failures: tuple[str, ...]
     wasm: tuple[str, ...] | None = None
     """None when cedar-wasm was not asked; else its disagreements (empty: the engines agree)."""
+    shadow: tuple[ShadowMatch, ...] = ()
+    """The log-only rules the call matched; they never change `outcome`."""
+    shadow_flip: str | None = None
+    """What enforcing them would have made of the call (`deny`, `ask`), when that differs from `outcome`."""
 
     @property
     def passed(self) -> bool:
@@ -52,16 +56,27 @@ def run_tests(tests: Iterable[PolicyTest], bundle: PolicyBundle, constants: Cons
         if decision.outcome != test.expect:
             failures.append(f"expected {test.expect}, the gate said {decision.outcome} at stage {decision.stage} "
                             f"({decision.reason})")
+        shadow = _shadow_ids(decision)
         if test.rules is not None and tuple(decision.rule_ids) != test.rules:
-            failures.append(f"expected rules [{', '.join(test.rules)}], matched [{', '.join(decision.rule_ids)}]")
+            log_only = [r for r in test.rules if bundle.rules.get(r) is not None and bundle.rules[r].shadow]
+            hint = f" ({', '.join(log_only)} is log-only: list it under `shadow:`)" if log_only else ""
+            failures.append(f"expected rules [{', '.join(test.rules)}], matched [{', '.join(decision.rule_ids)}]"
+                            + hint)
+        if test.shadow is not None and shadow != test.shadow:
+            failures.append(f"expected shadow rules [{', '.join(test.shadow)}], matched [{', '.join(shadow)}]")
         wasm = None
         if wasm_bundle is not None:
             other = _decide(wasm_bundle, constants, test)
             wasm = tuple(_differences(decision, other))
-        reached = tuple(sorted({*decision.hard_rule_ids, *decision.soft_rule_ids, *decision.disabled_rule_ids}))
+        reached = tuple(sorted({*decision.hard_rule_ids, *decision.soft_rule_ids, *decision.disabled_rule_ids,
+                                *shadow}))
         results.append(TestResult(test, decision.outcome, tuple(decision.rule_ids), reached, decision.stage,
-                                  decision.reason, tuple(failures), wasm))
+                                  decision.reason, tuple(failures), wasm, decision.shadow, decision.shadow_flip))
     return results
+
+
+def _shadow_ids(decision: Decision) -> tuple[str, ...]:
+    return tuple(m.rule_id for m in decision.shadow)
 
 
 def _differences(py: Decision, js: Decision) -> list[str]:
@@ -72,6 +87,9 @@ def _differences(py: Decision, js: Decision) -> list[str]:
         out.append(f"cedarpy says {py.outcome}, cedar-wasm says {js.outcome}")
     if py.rule_ids != js.rule_ids:
         out.append(f"cedarpy matched [{', '.join(py.rule_ids)}], cedar-wasm [{', '.join(js.rule_ids)}]")
+    if py.shadow != js.shadow:
+        out.append(f"cedarpy matched shadow rules [{', '.join(_shadow_ids(py))}], "
+                   f"cedar-wasm [{', '.join(_shadow_ids(js))}]")
     return out
 
 

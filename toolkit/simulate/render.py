@@ -49,6 +49,11 @@ def render_text(report: SimulationReport) -> str:
         f"  cache hits       input {j['cache_hits']['input']}   rule {j['cache_hits']['rule']}",
         f"  fail-closed      {s.fail_closed}",
     ]
+    if s.shadow_matched:
+        flips = sum(s.shadow_flips.values())
+        lines.append(f"  shadow rules     would have flipped {flips} call(s)"
+                     + (f" ({_table(dict(sorted(s.shadow_flips.items())))})" if flips else "")
+                     + f"; matched {s.shadow_matched} (log-only, never enforced)")
     if report.baseline:
         lines.append(f"  baseline         {report.baseline}")
     if s.mismatches:

@@ -45,6 +45,11 @@ class Summary:
     bad_lines: list[BadLine] = field(default_factory=list)
     bad_line_count: int = 0
     notes: Counter[str] = field(default_factory=Counter)
+    shadow_matched: int = 0
+    """Calls at least one log-only rule matched."""
+    shadow_flips: Counter[str] = field(default_factory=Counter)
+    """Calls the log-only rules would have flipped, by the outcome they would have forced (deny, ask)."""
+    shadow_flips_per_rule: Counter[str] = field(default_factory=Counter)
     list_limit: int | None = LIST_LIMIT
     """How many mismatches and bad lines are listed; None lists every one (JUnit needs each failure)."""
 
@@ -58,6 +63,12 @@ class Summary:
         if d.outcome == "require_approval":
             for rule_id in d.soft_rule_ids:
                 _bump(self.gates_per_rule, rule_id)
+        if d.shadow:
+            self.shadow_matched += 1
+            if d.shadow_flip is not None:
+                self.shadow_flips[d.shadow_flip] += 1
+                for match in d.shadow:
+                    _bump(self.shadow_flips_per_rule, match.rule_id)
         if r is not None:
             if r.response == "approve" and r.outcome == "allow":
                 _bump(self.approvals_by_scope, r.scope or "this_call")
@@ -111,4 +122,7 @@ class Summary:
             "virtual_duration_s": round(self.virtual_duration_s, 3),
             "mismatches": self.mismatch_count,
             "bad_lines": self.bad_line_count,
+            "shadow": {"matched": self.shadow_matched, "flipped": sum(self.shadow_flips.values()),
+                       "flips": dict(sorted(self.shadow_flips.items())),
+                       "flips_per_rule": dict(self.shadow_flips_per_rule.most_common())},
         }
