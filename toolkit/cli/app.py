@@ -14,12 +14,35 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from toolkit import __version__
 
+
+class _WordArgument(TyperArgument):
+    """An argument with a metavar shows only that word in help (typer would add `<list[Path]>` after it)."""
+
+    def display_type_rich(self, ctx):  # type: ignore[no-untyped-def]
+        return None if self.metavar else super().display_type_rich(ctx)
+
+
+class _RootGroup(TyperGroup):
+    """The root command: every argument in the tree beneath it shows its metavar as a plain word."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        pending = list(self.commands.values())
+        while pending:
+            command = pending.pop()
+            pending.extend(getattr(command, "commands", {}).values())
+            for param in command.params:
+                if type(param) is TyperArgument:
+                    param.__class__ = _WordArgument
+
+
 app = typer.Typer(
     name="cedar-gates",
+    cls=_RootGroup,
     help=(
         "Lint, parity-check and inspect Cedar approval gates for AI-agent tool calls.\n\n"
         "Start with `cedar-gates check` (every configured gate), `cedar-gates lint blueprint.yaml` or "
@@ -169,7 +192,8 @@ def _root(
 
 
 def emit(text: str, output: Optional[Path]) -> None:
-    if output is None:
+    """The report to stdout, or to the file `-o` names (`-o -` is stdout)."""
+    if output is None or str(output) == "-":
         typer.echo(text)
         return
     emit_pieces((text,), output)
@@ -182,7 +206,7 @@ def emit_pieces(pieces: Iterable[str], output: Optional[Path]) -> None:
     (toolkit.safeio.AtomicOutput), so a kill, a full disk or an error while
     rendering leaves the old report or the new one, never a torn one.
     """
-    if output is None:
+    if output is None or str(output) == "-":
         for piece in pieces:
             sys.stdout.write(piece)
         sys.stdout.write("\n")
@@ -221,8 +245,23 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def colour() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+def colour(environ=None, stream=None) -> bool:
+    """Colour on a terminal; NO_COLOR (non-empty) turns it off, FORCE_COLOR (non-empty, not 0) on even in a pipe.
+
+    NO_COLOR wins when both are set; FORCE_COLOR=0 turns colour off on a terminal too. A report written
+    with -o never has colour (the callers pass output is None).
+    """
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR", ""):
+        return False
+    force = env.get("FORCE_COLOR", "")
+    if force:
+        return force.strip().lower() not in ("0", "false", "no")
+    stream = sys.stdout if stream is None else stream
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def config_from(config: Optional[Path]):
@@ -324,7 +363,10 @@ def _broken_pipe() -> None:
 
 
 def main() -> None:
+    from toolkit.cli.streams import quiet_stdout
+
     install_signal_handlers()
+    quiet_stdout()
     try:
         try:
             _main()

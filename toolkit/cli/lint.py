@@ -9,8 +9,6 @@ import typer
 
 from toolkit.cli.app import (
     ConfigOption,
-    LintFormat,
-    SimpleFormat,
     Tier,
     app,
     colour,
@@ -20,6 +18,10 @@ from toolkit.cli.app import (
     input_errors_exit_2,
     policies_app,
 )
+from toolkit.cli.options import REPORT_FORMATS, FormatOption, OutputOption, TextFormat, format_option, formats, to_stdout
+
+
+LintFormat = formats("LintFormat", *REPORT_FORMATS)
 
 
 @app.command()
@@ -30,13 +32,9 @@ def lint(
         "`-` reads one blueprint from stdin. "
         "Default: the blueprints named in the configuration.", show_default=False,
     ),
-    output_format: LintFormat = typer.Option(
-        LintFormat.text, "--format", "-f",
-        help="text: findings with the source line; json: one document; sarif: SARIF 2.1.0 for code scanning; "
-        "github: workflow commands that annotate the pull request.",
-    ),
+    output_format: LintFormat = format_option(LintFormat),  # type: ignore[valid-type]
     strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too, not only on errors."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Lint blueprints and .cedar files: annotations, tiers, settings, vocabulary and bypass-prone patterns.
@@ -47,6 +45,7 @@ def lint(
     --strict), 1 errors, 2 unreadable input or usage error.
     """
     from toolkit.lint.render import renderer
+    from toolkit.lint.render.issues import fatal_messages
     from toolkit.policytests.linting import linter as full_linter
 
     cfg = config_from(config)
@@ -56,19 +55,22 @@ def lint(
     linter = full_linter(cfg)
     report = linter.lint_paths(targets)
     if not report.files:
-        fail("no blueprint (.yaml, .yml) or .cedar files found in the given directories")
-    if output_format is LintFormat.text:
+        fail(f"no blueprint (.yaml, .yml) or .cedar files in {', '.join(str(t) for t in targets)}")
+    if output_format.value == "text":
         from toolkit.lint.render.text import render as render_text
 
-        text = render_text(report, colour=colour() and output is None)
+        text = render_text(report, colour=colour() and to_stdout(output))
     else:
-        text = renderer(output_format.value)(report)
+        text = renderer(output_format.value)(report, strict=strict)
     emit(text, output)
+    if output_format.value != "text" or not to_stdout(output):
+        for message in fatal_messages(report):  # the report went to a machine format or a file: say it here too
+            typer.echo(f"cedar-gates: error: {message}", err=True)
     raise typer.Exit(report.exit_code(strict))
 
 
 @app.command()
-def rule(code: Optional[str] = typer.Argument(None, help="A rule code such as CG031. Omit to list every rule.")) -> None:
+def rule(code: Optional[str] = typer.Argument(None, metavar="CODE", help="A rule code such as CG031. Omit to list every rule.")) -> None:
     """Explain a lint rule (or list them all): level, what it catches, and how to fix it."""
     from toolkit.lint.catalogue import all_rules, rule_by_code
 
@@ -96,8 +98,10 @@ def _ruleset(blueprint: Optional[Path], config: Optional[Path]):
 @input_errors_exit_2
 def policies_list(
     tier: Optional[Tier] = typer.Option(None, "--tier", help="Only rules of this tier."),
-    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Add this blueprint's rules and apply its `disable:` list."),
-    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text table or json."),
+    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", metavar="FILE",
+                                             help="Add this blueprint's rules and apply its `disable:` list."),
+    output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """List the effective rules: id, tier, timeout, severity, category, origin, and whether it is disabled.
@@ -107,24 +111,26 @@ def policies_list(
     import json
 
     rules = [r for r in _ruleset(blueprint, config) if tier is None or r.tier == tier.value]
-    if output_format is SimpleFormat.json:
-        typer.echo(json.dumps([r.to_dict() for r in rules], indent=2))
+    if output_format.value == "json":
+        emit(json.dumps([r.to_dict() for r in rules], indent=2), output)
         return
-    header = f"{'RULE ID':<32} {'TIER':<5} {'TIMEOUT':>7} {'SEVERITY':<8} {'CATEGORY':<12} {'STATE':<8} ORIGIN"
-    typer.echo(header)
+    lines = [f"{'RULE ID':<32} {'TIER':<5} {'TIMEOUT':>7} {'SEVERITY':<8} {'CATEGORY':<12} {'STATE':<8} ORIGIN"]
     for r in rules:
         timeout = f"{r.approval_timeout_s}s" if r.approval_timeout_s is not None else "-"
         state = "disabled" if r.disabled else "active"
-        typer.echo(f"{r.rule_id:<32} {r.tier:<5} {timeout:>7} {r.severity or '-':<8} {r.category or '-':<12} "
-                   f"{state:<8} {r.origin}:{r.line}")
+        lines.append(f"{r.rule_id:<32} {r.tier:<5} {timeout:>7} {r.severity or '-':<8} {r.category or '-':<12} "
+                     f"{state:<8} {r.origin}:{r.line}")
+    emit("\n".join(lines), output)
 
 
 @policies_app.command("show")
 @input_errors_exit_2
 def policies_show(
-    rule_id: str = typer.Argument(..., help="The @rule_id to show."),
-    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Also look in this blueprint."),
-    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    rule_id: str = typer.Argument(..., metavar="RULE_ID", help="The @rule_id to show."),
+    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", metavar="FILE",
+                                             help="Also look in this blueprint."),
+    output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Show one rule with all its annotations and where it is defined."""
@@ -134,13 +140,14 @@ def policies_show(
     if not matches:
         fail(f"no rule {rule_id!r}; `cedar-gates policies list` shows the ids")
     rule_ = matches[0]
-    if output_format is SimpleFormat.json:
-        typer.echo(json.dumps(rule_.to_dict(), indent=2))
+    if output_format.value == "json":
+        emit(json.dumps(rule_.to_dict(), indent=2), output)
         return
-    typer.echo(f"{rule_.rule_id}\n  tier:      {rule_.tier}\n  defined:   {rule_.origin}:{rule_.line}")
-    typer.echo(f"  state:     {'disabled by the blueprint' if rule_.disabled else 'active'}")
+    lines = [f"{rule_.rule_id}\n  tier:      {rule_.tier}\n  defined:   {rule_.origin}:{rule_.line}",
+             f"  state:     {'disabled by the blueprint' if rule_.disabled else 'active'}"]
     if rule_.tier == "soft":
-        typer.echo(f"  timeout:   {rule_.approval_timeout_s}s\n  severity:  {rule_.severity}")
-    typer.echo(f"  category:  {rule_.category or '-'}")
+        lines.append(f"  timeout:   {rule_.approval_timeout_s}s\n  severity:  {rule_.severity}")
+    lines.append(f"  category:  {rule_.category or '-'}")
     for key, value in rule_.annotations.items():
-        typer.echo(f"  @{key}({json.dumps(value) if value is not None else ''})")
+        lines.append(f"  @{key}({json.dumps(value) if value is not None else ''})")
+    emit("\n".join(lines), output)

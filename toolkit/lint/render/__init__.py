@@ -6,16 +6,19 @@ from collections.abc import Callable
 
 from toolkit.lint.diagnostics import LintReport
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "junit", "github", "sarif")
 
 
-def renderer(name: str) -> Callable[[LintReport], str]:
+def renderer(name: str) -> Callable[..., str]:
+    """`render(report, strict=False)` for the format; `strict` is what makes a warning fail."""
     if name == "json":
         from toolkit.lint.render.json_format import render
     elif name == "sarif":
         from toolkit.lint.render.sarif import render
     elif name == "github":
         from toolkit.lint.render.github import render
+    elif name == "junit":
+        from toolkit.lint.render.junit import render
     else:
         from toolkit.lint.render.text import render
     return render

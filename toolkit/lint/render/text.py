@@ -8,7 +8,7 @@ _COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "info": "\x1b[36m"}
 _RESET = "\x1b[0m"
 
 
-def render(report: LintReport, colour: bool = False) -> str:
+def render(report: LintReport, colour: bool = False, strict: bool = False) -> str:
     out: list[str] = []
     for file in report.files:
         for f in file.findings:
