@@ -148,8 +148,11 @@ def simulate_items(
 
 
 def _nothing_replayed(report: SimulationReport, fmt: str) -> None:
-    """A replay of no calls proves nothing: it stops the run (exit 2) instead of passing."""
-    if report.stopped is None and report.summary.calls == 0:
+    """A replay of no calls proves nothing: it stops the run (exit 2) instead of passing.
+
+    Except a transcript of messages only (a `no_tool_calls` note): zero calls is its right answer.
+    """
+    if report.stopped is None and report.summary.calls == 0 and not report.summary.notes.get("no_tool_calls"):
         skipped = report.summary.bad_line_count
         hint = ("a native trace read with --input-format claude has no Claude Code tool_use blocks; use --input-format "
                 "native or auto" if fmt == "claude" else "a trace holds one tool call per line after its header")
