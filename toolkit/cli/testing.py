@@ -9,13 +9,15 @@ import typer
 
 from toolkit.cli.app import (
     ConfigOption,
-    ReportFormat,
     app,
     config_from,
     emit,
     input_errors_exit_2,
     runner_or_exit,
 )
+from toolkit.cli.options import REPORT_FORMATS, OutputOption, format_option, formats
+
+TestFormat = formats("TestFormat", *REPORT_FORMATS)
 
 
 @app.command("test")
@@ -34,8 +36,8 @@ def test_(
                                                 "towards coverage (repeatable); gates are answered by timeout."),
     wasm: bool = typer.Option(True, "--wasm/--no-wasm", help="Also decide every test in cedar-wasm and report "
                               "where the engines disagree (default on; needs the Node runner)."),
-    output_format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text, json or junit."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    output_format: TestFormat = format_option(TestFormat),  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Run policy tests: tool calls with the outcome (and rules) the gate must give them.
@@ -47,7 +49,7 @@ def test_(
     Exit codes: 0 every test passes (and coverage is at least --min-coverage), 1 a failure or low coverage,
     2 a test file or blueprint the tool cannot use.
     """
-    from toolkit.policytests.render import render_json, render_junit, render_text
+    from toolkit.policytests.render import RENDERERS, render_text
     from toolkit.policytests.session import default_paths, run_paths
 
     cfg = config_from(config)
@@ -60,8 +62,8 @@ def test_(
     finally:
         if runner is not None:
             runner.close()
-    render = {ReportFormat.json: render_json, ReportFormat.junit: render_junit}.get(output_format, render_text)
-    if report.problems and output_format is ReportFormat.text:
+    render = RENDERERS[output_format.value]
+    if report.problems and output_format.value == "text":
         typer.echo(render(report), err=True)
     else:
         emit(render(report), output)
