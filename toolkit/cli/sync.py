@@ -9,19 +9,22 @@ import typer
 
 from toolkit.cli.app import (
     ConfigOption,
-    SyncFormat,
     SyncMode,
     config_from,
+    emit,
     fail,
     input_errors_exit_2,
     sync_app,
 )
+from toolkit.cli.options import REPORT_FORMATS, OutputOption, format_option, formats
+
+SyncFormat = formats("SyncFormat", *REPORT_FORMATS)
 
 
-def _sync_exit(report, output_format: SyncFormat) -> None:
+def _sync_exit(report, output_format, output: Optional[Path]) -> None:
     from toolkit.sync.findings import RENDERERS
 
-    typer.echo(RENDERERS[output_format.value](report))
+    emit(RENDERERS[output_format.value](report), output)
     raise typer.Exit(report.exit_code)
 
 
@@ -35,17 +38,19 @@ def _sync_settings(config: Optional[Path]):
 @sync_app.command("constants")
 @input_errors_exit_2
 def sync_constants(
-    contract: Optional[Path] = typer.Option(None, "--contract", help="Constants contract: any JSON object (scalars, "
+    contract: Optional[Path] = typer.Option(None, "--contract", metavar="FILE", help="Constants contract: any JSON object (scalars, "
                                             "nested objects, ranges). Default: from [sync] contract, else the "
                                             "bundled contracts/constants.json."),
-    schema: Optional[Path] = typer.Option(None, "--schema", help="Your JSON Schema for the contract (default: "
+    schema: Optional[Path] = typer.Option(None, "--schema", metavar="FILE", help="Your JSON Schema for the contract (default: "
                                           "[sync] schema; without one, JSON syntax and range invariants only)."),
-    python: List[Path] = typer.Option([], "--python", help="A Python consumer (repeatable)."),
-    typescript: List[Path] = typer.Option([], "--typescript", help="A TypeScript consumer (repeatable)."),
+    python: List[Path] = typer.Option([], "--python", metavar="FILE", help="A Python consumer (repeatable)."),
+    typescript: List[Path] = typer.Option([], "--typescript", metavar="FILE",
+                                          help="A TypeScript consumer (repeatable)."),
     mode: SyncMode = typer.Option(SyncMode.mirror, "--mode", help="For consumers given as options: `mirror` "
                                   "(literals allowed, must equal the contract) or `derive` (any literal of an owned "
                                   "name is drift)."),
-    output_format: SyncFormat = typer.Option(SyncFormat.text, "--format", "-f", help="text, json or github."),
+    output_format: SyncFormat = format_option(SyncFormat),  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Check Python and TypeScript consumers against the constants contract.
@@ -83,20 +88,21 @@ def sync_constants(
         settings = replace(settings, schema=schema)
     if not settings.consumers:
         fail("no consumers to check; configure [[sync.consumers]] or pass --python / --typescript")
-    _sync_exit(check_constants(settings), output_format)
+    _sync_exit(check_constants(settings), output_format, output)
 
 
 @sync_app.command("types")
 @input_errors_exit_2
 def sync_types(
-    canonical: Optional[Path] = typer.Option(None, "--canonical", help="The TypeScript file that defines the types."),
-    mirror: Optional[Path] = typer.Option(None, "--mirror", help="The TypeScript file that copies them."),
-    canonical_only: List[str] = typer.Option([], "--canonical-only", help="A name only the canonical side exports "
+    canonical: Optional[Path] = typer.Option(None, "--canonical", metavar="FILE", help="The TypeScript file that defines the types."),
+    mirror: Optional[Path] = typer.Option(None, "--mirror", metavar="FILE", help="The TypeScript file that copies them."),
+    canonical_only: List[str] = typer.Option([], "--canonical-only", metavar="NAME", help="A name only the canonical side exports "
                                              "(repeatable)."),
-    mirror_only: List[str] = typer.Option([], "--mirror-only", help="A name only the mirror exports (repeatable)."),
+    mirror_only: List[str] = typer.Option([], "--mirror-only", metavar="NAME", help="A name only the mirror exports (repeatable)."),
     functions: bool = typer.Option(False, "--functions", help="Also compare exported functions (signatures) and "
                                    "classes; by default they are outside the type contract and never reported."),
-    output_format: SyncFormat = typer.Option(SyncFormat.text, "--format", "-f", help="text, json or github."),
+    output_format: SyncFormat = format_option(SyncFormat),  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Compare the exported declarations of a canonical and a mirror TypeScript file, structurally.
@@ -123,4 +129,4 @@ def sync_types(
         settings = replace(settings, include_functions=True)
     if not settings.has_types:
         fail("nothing to compare; configure [sync.types] or pass --canonical and --mirror")
-    _sync_exit(check_types(settings), output_format)
+    _sync_exit(check_types(settings), output_format, output)

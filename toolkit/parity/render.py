@@ -1,4 +1,4 @@
-"""Parity reports as text, JSON or JUnit XML (for CI test tabs)."""
+"""Parity reports as text, JSON, JUnit XML (for CI test tabs), SARIF or GitHub annotations."""
 
 from __future__ import annotations
 
@@ -163,3 +163,52 @@ def render_junit(report: ParityReport) -> str:
 
 
 RENDERERS = {"json": iter_json, "junit": iter_junit}
+
+
+PARITY_DOCS = "https://github.com/cedar-gates/cedar-gates/blob/main/docs/parity.md"
+
+
+def issues(report: ParityReport) -> list:
+    """Each failing case as a finding on its fixture or policy file (line 1: a case has no line of its own)."""
+    from toolkit.report import Issue
+
+    out = []
+    for result in report.results:
+        if result.passed:
+            continue
+        message = f"{result.name}: {LABEL[result.status]}" + (f" ({', '.join(result.classes)})" if result.classes
+                                                              else "")
+        detail = "; ".join(line.strip() for line in _case_lines(result)[1:])
+        out.append(Issue(code=f"parity-{result.status.replace('_', '-')}", level="error", path=result.source,
+                         line=1, column=1, message=f"{message}: {detail}", title=LABEL[result.status].lower()))
+    return out
+
+
+def rules() -> list:
+    from toolkit.report import RuleInfo
+
+    return [
+        RuleInfo(f"parity-{MISMATCH}", "mismatch", "both engines agree, but not with the fixture's `expected`",
+                 help_uri=PARITY_DOCS),
+        RuleInfo(f"parity-{DIVERGENCE}", "divergence", "cedarpy and cedar-wasm answer the same input differently",
+                 help_uri=PARITY_DOCS),
+        RuleInfo("parity-known-divergence", "known divergence",
+                 "an engine difference of a known class (js_integer_precision)", help_uri=PARITY_DOCS),
+    ]
+
+
+def render_sarif(report: ParityReport) -> Iterator[str]:
+    from toolkit import __version__
+    from toolkit.report import sarif
+
+    yield sarif.render(issues(report), rules(), tool="cedar-gates parity", version=__version__,
+                       information_uri=PARITY_DOCS, exit_code=report.exit_code, successful=True)
+
+
+def render_github(report: ParityReport) -> Iterator[str]:
+    from toolkit.report import github
+
+    yield github.render(issues(report), summary_line(report))
+
+
+RENDERERS.update({"sarif": render_sarif, "github": render_github})

@@ -1,4 +1,4 @@
-"""Policy test reports as text, JSON or JUnit XML."""
+"""Policy test reports as text, JSON, JUnit XML, SARIF or GitHub annotations."""
 
 from __future__ import annotations
 
@@ -52,11 +52,25 @@ def render_text(report: TestReport) -> str:
     for group in report.below_minimum:
         lines.append(f"coverage of {_label(group)} is {group.coverage.percent:.1f}%, below --min-coverage "
                      f"{report.min_coverage:g}%; add tests for: {', '.join(group.coverage.uncovered)}")
-    total = len(report.results)
-    failed = len(report.failed)
-    verdict = "PASS" if report.exit_code == 0 else "FAIL"
-    lines.append(f"{verdict}: {total} test(s), {failed} failed")
+    lines.append(verdict(report))
     return "\n".join(lines)
+
+
+def verdict(report: TestReport) -> str:
+    """The last line: PASS or FAIL with what failed, tests and coverage alike (never "FAIL ... 0 failed" alone)."""
+    total, failed = len(report.results), len(report.failed)
+    line = f"{'PASS' if report.exit_code == 0 else 'FAIL'}: {total} test(s), {failed} failed"
+    low = report.below_minimum
+    if low:
+        line += "; " + "; ".join(coverage_shortfall(report, g) for g in low)
+    return line
+
+
+def coverage_shortfall(report: TestReport, group: Group) -> str:
+    cov = group.coverage
+    assert cov is not None
+    return (f"coverage of {_label(group)} {cov.percent:.1f}% is below the minimum {report.min_coverage:g}% "
+            f"(no test reaches {', '.join(cov.uncovered) or '-'})")
 
 
 def to_json(report: TestReport) -> dict[str, Any]:
@@ -89,7 +103,7 @@ def render_json(report: TestReport) -> str:
 
 
 def render_junit(report: TestReport) -> str:
-    """One <testsuite> per file; failures and errors counted from the elements written."""
+    """One <testsuite> per file (and one for coverage below the minimum); counts from the elements written."""
     suites = ET.Element("testsuites", name="cedar-gates test")
     for problem in report.problems:
         suite = ET.SubElement(suites, "testsuite", name=problem.path, tests="1", failures="0", errors="1")
@@ -108,5 +122,64 @@ def render_junit(report: TestReport) -> str:
                 message = "; ".join((*r.failures, *(f"cedar-wasm: {m}" for m in r.wasm or ())))
                 failure = ET.SubElement(case, "failure", message=message)
                 failure.text = f"{path}:{r.test.line}: {message}"
+    low = report.below_minimum
+    if low:
+        suite = ET.SubElement(suites, "testsuite", name="coverage", tests=str(len(low)), failures=str(len(low)),
+                              errors="0")
+        for group in low:
+            message = coverage_shortfall(report, group)
+            case = ET.SubElement(suite, "testcase", classname="coverage", name=_label(group))
+            ET.SubElement(case, "failure", message=message).text = message
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
+
+
+TESTS_DOCS = "https://github.com/cedar-gates/cedar-gates/blob/main/docs/policy-tests.md"
+
+
+def issues(report: TestReport) -> list:
+    """Unusable entries, failing tests (at their YAML line) and coverage below the minimum, as findings."""
+    from toolkit.report import Issue
+
+    out = [Issue("test-input-error", "error", p.path, p.line, p.column, p.message, "unusable test entry",
+                 p.hint or "") for p in report.problems]
+    for r in report.failed:
+        t = r.test
+        message = "; ".join((*r.failures, *(f"cedar-wasm: {m}" for m in r.wasm or ())))
+        out.append(Issue("test-failed", "error", t.path, t.line, t.column, f"{t.name}: {message}", "policy test failed"))
+    for group in report.below_minimum:
+        where = display_path(group.blueprint) if group.blueprint else (group.suites[0].display if group.suites else "-")
+        out.append(Issue("coverage-below-minimum", "error", str(where), 1, 1, coverage_shortfall(report, group),
+                         "rule coverage below the minimum"))
+    return out
+
+
+def _rules() -> list:
+    from toolkit.report import RuleInfo
+
+    return [
+        RuleInfo("test-failed", "test failed", "the gate's outcome or rules differ from the test's", help_uri=TESTS_DOCS),
+        RuleInfo("test-input-error", "unusable test entry", "a test file or entry the runner cannot use",
+                 help_uri=TESTS_DOCS),
+        RuleInfo("coverage-below-minimum", "coverage below minimum",
+                 "fewer of a blueprint's rules are reached by a test than --min-coverage asks", help_uri=TESTS_DOCS),
+    ]
+
+
+def render_sarif(report: TestReport) -> str:
+    from toolkit import __version__
+    from toolkit.report import sarif
+
+    return sarif.render(issues(report), _rules(), tool="cedar-gates test", version=__version__,
+                        information_uri=TESTS_DOCS, exit_code=report.exit_code, successful=not report.problems,
+                        notifications=[str(p) for p in report.problems])
+
+
+def render_github(report: TestReport) -> str:
+    from toolkit.report import github
+
+    return github.render(issues(report), verdict(report))
+
+
+RENDERERS = {"text": render_text, "json": render_json, "junit": render_junit, "sarif": render_sarif,
+             "github": render_github}

@@ -1,4 +1,4 @@
-"""Drift findings and how they are shown: text, JSON, GitHub workflow commands."""
+"""Drift findings and how they are shown: text, JSON, JUnit, GitHub workflow commands, SARIF."""
 
 from __future__ import annotations
 
@@ -84,17 +84,50 @@ def render_json(report: SyncReport) -> str:
                        "findings": [f.to_dict() for f in report.findings]}, indent=2, ensure_ascii=False)
 
 
+SYNC_DOCS = "https://github.com/cedar-gates/cedar-gates/blob/main/docs/sync.md"
+
+
+def issues(report: SyncReport) -> list:
+    from toolkit.report import Issue
+
+    return [Issue(f.code, "error" if f.level == "error" else "warning", f.path, f.line, f.column, f.message,
+                  CODES[f.code][0], f.fix, failing=f.level == "error") for f in report.findings]
+
+
+def rules() -> list:
+    from toolkit.report import RuleInfo
+
+    return [RuleInfo(code, name, summary, "warning" if code == "CG204" else "error", help_uri=SYNC_DOCS)
+            for code, (name, summary) in CODES.items()]
+
+
 def render_github(report: SyncReport) -> str:
-    from toolkit.lint.render.github import escape_data, escape_property
+    from toolkit.report import github
 
-    lines = []
-    for f in report.findings:
-        props = ",".join(f"{key}={escape_property(str(value))}" for key, value in (
-            ("file", f.path), ("line", f.line), ("col", f.column), ("title", f"{f.code} {CODES[f.code][0]}")))
-        lines.append(f"::{'error' if f.level == 'error' else 'warning'} {props}::"
-                     f"{escape_data(f'{f.message} (fix: {f.fix})')}")
-    lines.append(summary_line(report))
-    return "\n".join(lines)
+    return github.render(issues(report), summary_line(report))
 
 
-RENDERERS = {"text": render_text, "json": render_json, "github": render_github}
+def render_sarif(report: SyncReport) -> str:
+    from toolkit import __version__
+    from toolkit.report import sarif
+
+    return sarif.render(issues(report), rules(), tool=f"cedar-gates sync {report.check}", version=__version__,
+                        information_uri=SYNC_DOCS, exit_code=report.exit_code, successful=True)
+
+
+def render_junit(report: SyncReport) -> str:
+    """A failure per drift error; warnings are passing cases with the finding as output."""
+    from toolkit.report import Case, junit
+
+    suite = f"sync {report.check}"
+    cases = [Case(suite, i.path, f"{i.code} {i.title} at line {i.line}",
+                  failure=f"{i.code}: {i.message}" if i.failing else None,
+                  detail=f"{i.path}:{i.line}:{i.column}: {i.message}\nfix: {i.hint}",
+                  output="" if i.failing else f"{i.path}:{i.line}:{i.column}: {i.message}") for i in issues(report)]
+    if not cases:
+        cases = [Case(suite, suite, f"{report.files} file(s) in sync")]
+    return junit.render(cases, f"cedar-gates sync {report.check}")
+
+
+RENDERERS = {"text": render_text, "json": render_json, "junit": render_junit, "github": render_github,
+             "sarif": render_sarif}
