@@ -165,7 +165,7 @@ def test_diff_lists_changed_calls_grouped_by_rule(tmp_path):
     assert result.exit_code == 0
     assert "2 of 3 call(s) change" in result.stdout and "write_env_files: 2 call(s)" in result.stdout
     assert 'outcome "require_approval" -> "allow"' in result.stdout
-    assert run("simulate", "diff", str(trace), "-c", str(blueprint), "--fail-on-change").exit_code == 1
+    assert run("simulate", "diff", str(trace), "--candidate-blueprint", str(blueprint), "--fail-on-change").exit_code == 1
     same = run("simulate", "diff", str(trace), "--fail-on-change", "--format", "json")
     assert same.exit_code == 0 and json.loads(same.stdout)["changed"] == 0
 
@@ -249,12 +249,12 @@ def test_claude_tool_use_without_timestamp_is_a_bad_line(tmp_path):
 
 
 def test_check_replays_configured_traces_against_baselines(tmp_path):
-    (tmp_path / "cedar-gates.toml").write_text(f'[simulate]\ntraces = ["{TRACES}/*.jsonl"]\n')
+    (tmp_path / "cedar-gates.toml").write_text(f'blueprints = []\n[simulate]\ntraces = ["{TRACES}/*.jsonl"]\n')
     result = run("check", "--config", str(tmp_path / "cedar-gates.toml"))
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.stdout
     assert re.search(r"simulate +PASS +5 trace\(s\) \(2 with a baseline\)", result.stdout)
     broken = write_trace(tmp_path / "b.jsonl", call(0, "Read", {"file_path": "x"}, expect={"outcome": "deny"}))
-    (tmp_path / "cedar-gates.toml").write_text(f'[simulate]\ntraces = ["{broken}"]\n')
+    (tmp_path / "cedar-gates.toml").write_text(f'blueprints = []\n[simulate]\ntraces = ["{broken}"]\n')
     result = run("check", "--config", str(tmp_path / "cedar-gates.toml"))
     assert result.exit_code == 1 and "outcome is allow, expected deny" in result.stdout
 

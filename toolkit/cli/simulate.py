@@ -1,28 +1,20 @@
-"""`simulate run|record|diff`: trace replay on virtual time."""
+"""`simulate run|record|diff`: trace replay on virtual time, over one trace or whole directories."""
 
 from __future__ import annotations
 
-import shutil
-import sys
-import tempfile
-from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, List, Optional
 
 import typer
 
-from toolkit.cli.app import (
-    Answer,
-    ConfigOption,
-    ReportFormat,
-    SimpleFormat,
-    TraceFormat,
-    config_from,
-    emit,
-    fail,
-    input_errors_exit_2,
-    simulate_app,
-)
+from toolkit.cli.app import Answer, ConfigOption, TraceFormat, config_from, emit, fail, input_errors_exit_2, simulate_app
+from toolkit.cli.options import format_help, formats, output_option, stdin_as_file
+
+RunFormat = formats("RunFormat", "text", "json", "junit", "github", "sarif")
+DiffFormat = formats("DiffFormat", "text", "json")
+HTML_HELP = ("Also write the report as one self-contained HTML page (inline charts, no script, nothing loaded from "
+             "the network) to FILE; the text summary names it.")
 
 RespondOption = typer.Option(
     Answer.timeout, "--respond", "-r",
@@ -30,19 +22,56 @@ RespondOption = typer.Option(
     "(the gate waits its full timeout, then denies). Default: timeout.",
 )
 TraceFormatOption = typer.Option(TraceFormat.auto, "--input-format", help="auto, native or claude (Claude Code "
-                                 "transcript). auto looks at the first line.")
+                                 "transcript). auto looks at the first lines.")
 SkipBadOption = typer.Option(False, "--skip-bad-lines", help="Report bad lines and go on instead of stopping "
                              "(the run then exits 1).")
+StrictOption = typer.Option(False, "--strict", help="A damaged transcript line is a bad line (it stops the replay "
+                            "unless --skip-bad-lines) instead of a skipped line with a note.")
+TaskSettingsOption = typer.Option(
+    None, "--task-settings", "-s", metavar="JSON",
+    help='Task settings as JSON (or @file): task_type, repo, read_only, approval_timeout_s, initial_approvals, '
+    'gate_cap, max_lifetime_s, write_tools. Applies to every trace and transcript (over a native header\'s task).',
+)
+JobsOption = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Worker processes for a run over many files "
+                          "(each loads the policies once); 0 means one per CPU. Default 1.")
+HtmlOption = typer.Option(None, "--html", metavar="FILE", dir_okay=False, help=HTML_HELP)
+PathsArgument = typer.Argument(..., metavar="PATH", help="Trace files, directories (searched for *.jsonl, "
+                               "e.g. ~/.claude/projects) or quoted globs; `-` reads one trace from stdin.")
 
 
-def _progress(label: str):
+def _jobs(jobs: int) -> int:
+    import os
+
+    return jobs or os.cpu_count() or 1
+
+
+def _task_settings(raw: Optional[str], cfg) -> Optional[dict[str, Any]]:
+    if raw is None:
+        return None
+    from toolkit.oneshot import read_json_arg
+
+    value = read_json_arg("--task-settings", raw, cfg.max_file_bytes)
+    if not isinstance(value, dict):
+        fail("--task-settings: must be a JSON object, e.g. '{\"read_only\": true}'")
+    return value
+
+
+def _counter(label: str):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    bar = Progress(SpinnerColumn(), TextColumn(label + " {task.completed} calls"), TimeElapsedColumn(),
-                   console=console, transient=True, disable=not console.is_terminal)
-    return bar
+    return Progress(SpinnerColumn(), TextColumn(label + " {task.completed} calls"), TimeElapsedColumn(),
+                    console=console, transient=True, disable=not console.is_terminal)
+
+
+def _bar(label: str):
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeRemainingColumn(),
+                    console=console, transient=True, disable=not console.is_terminal)
 
 
 def _bundle(blueprint: Optional[Path], cfg):
@@ -51,70 +80,179 @@ def _bundle(blueprint: Optional[Path], cfg):
     return load_policies(blueprint, cfg)
 
 
+def _write_html(path: Optional[Path], page: str) -> None:
+    if path is None:
+        return
+    from toolkit.safeio import write_output
+
+    try:
+        write_output(path, page)
+    except OSError as exc:
+        fail(f"{path}: cannot write the HTML report: {exc.strerror or exc}; the old file (if any) is unchanged")
+
+
+def _one_file(paths: list[str]) -> bool:
+    """One path that is not a directory or a glob: replayed alone, with its own report (and errors) as before."""
+    from toolkit.simulate.corpus import GLOB_CHARS
+
+    return len(paths) == 1 and (paths[0] == "-" or not (Path(paths[0]).expanduser().is_dir()
+                                                        or GLOB_CHARS & set(paths[0])))
+
+
+def _records_option(records: Optional[Path], out: Optional[Path]) -> Optional[Path]:
+    if records is not None and out is not None and records != out:
+        fail("--records and --out name two files; --out is the old name of --records, pass one")
+    return records or out
+
+
 @simulate_app.command("run")
 @input_errors_exit_2
 def simulate_run(
-    trace: Path = typer.Argument(..., metavar="TRACE", help="Trace file: native JSONL or a Claude Code transcript; "
-                                 "`-` reads it from stdin.", dir_okay=False, allow_dash=True),
-    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Blueprint whose policies join the "
-                                             "built-in tiers. Default: built-ins only."),
+    paths: List[str] = PathsArgument,
+    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", metavar="FILE", help="Blueprint whose "
+                                             "policies join the built-in tiers. Default: built-ins only."),
     respond: Answer = RespondOption,
-    out: Optional[Path] = typer.Option(None, "--out", metavar="RECORDS", help="Write one decision record per call "
-                                       "(JSONL) to RECORDS."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file."),
-    output_format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text, json or junit."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Check every call against a baseline from "
-                                            "`simulate record`."),
+    records: Optional[Path] = typer.Option(None, "--records", metavar="FILE", help="Write one decision record per "
+                                           "call (JSONL) to FILE (one trace only)."),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="FILE", hidden=True, help="Old name of --records."),
+    output: Optional[Path] = output_option(),
+    output_format: RunFormat = typer.Option(RunFormat("text"), "--format", "-f",  # type: ignore[valid-type]
+                                            help=format_help(RunFormat)),
+    html: Optional[Path] = HtmlOption,
+    baseline: Optional[Path] = typer.Option(None, "--baseline", metavar="FILE", help="Check every call against a "
+                                            "baseline from `simulate record` (one trace only)."),
+    jobs: int = JobsOption,
     skip_bad_lines: bool = SkipBadOption,
+    strict: bool = StrictOption,
+    task_settings: Optional[str] = TaskSettingsOption,
     input_format: TraceFormat = TraceFormatOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
-    """Replay TRACE through the gate: every call, every approval gate, cap and rate-limit hit, on virtual time.
+    """Replay traces through the gate: every call, every approval gate, cap and rate-limit hit, on virtual time.
 
-    Gates are answered by each call's `respond` or by --respond; answers change later decisions exactly as in
-    the engine (scopes, caches, counters, rate window, lifetime). Each call's `expect` is checked.
+    One PATH that is a file replays that trace (its expectations and --baseline checked, as before). Directories,
+    globs or several paths replay every trace and Claude Code transcript found (main and sub-agent files), each
+    session with its own gate, and report calls, asks and denies per 100 calls per rule, tool and session, the
+    asks repeated most, what each rule stopped and what shadow rules would have flipped.
 
     Exit codes: 0 every expectation (and the baseline) holds, 1 mismatches or skipped bad lines,
-    2 bad input (the line is named) or an unusable blueprint.
+    2 bad input (the file and line are named; over many files, any file that did not replay) or an
+    unusable blueprint.
     """
-    with stdin_as_file(trace) as trace:
-        from toolkit.simulate import Respond, simulate
-        from toolkit.simulate.render import render_json, render_junit, render_text
+    from toolkit.simulate.corpus import discover
 
-        cfg = config_from(config)
-        bundle, constants = _bundle(blueprint, cfg)
-        from contextlib import nullcontext
+    records = _records_option(records, out)
+    cfg = config_from(config)
+    settings = _task_settings(task_settings, cfg)
+    single = _one_file(paths)
+    if not single:
+        if baseline is not None or records is not None:
+            fail(f"{'--baseline' if baseline is not None else '--records'} goes with one trace file; a run over "
+                 "many files reports the aggregate (use --format json for the figures)")
+        files = discover(paths)
+        if not files:
+            fail(f"{' '.join(paths)}: no trace files (*.jsonl) found\n  hint: pass a directory of traces or "
+                 "transcripts, e.g. ~/.claude/projects")
+        _run_many(files, paths, blueprint, config, cfg, respond, output, output_format, html, jobs, skip_bad_lines,
+                  strict, settings, input_format)
+        return
+    with stdin_as_file(Path(paths[0]), "stdin.jsonl", "trace") as trace:
+        _run_one(trace, blueprint, cfg, respond, records, output, output_format, html, baseline, skip_bad_lines,
+                 strict, settings, input_format)
 
-        from toolkit.safeio import AtomicOutput
 
-        try:
-            writer = AtomicOutput(out) if out is not None else nullcontext()
-            with writer as handle, _progress("replay") as bar:
-                task = bar.add_task("replay", total=None)
-                report = simulate(trace, bundle, constants, default=Respond(respond.value), fmt=input_format.value,
-                                  out=handle, skip_bad_lines=skip_bad_lines, baseline=baseline,
-                                  progress=lambda n: n % 1000 or bar.update(task, completed=n))
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            fail(f"{out}: cannot write the decisions: {exc.strerror or exc}; nothing written")
-        render = {ReportFormat.json: render_json, ReportFormat.junit: render_junit}.get(output_format, render_text)
-        emit(render(report), output)
-        if report.stopped is not None and output_format is ReportFormat.text:
-            bad = report.stopped
-            typer.echo(f"cedar-gates: error: {trace}:{bad.line}: {bad.message}" + (f"\n  hint: {bad.hint}" if bad.hint
-                       else ""), err=True)
-        raise typer.Exit(report.exit_code)
+def _run_one(trace: Path, blueprint, cfg, respond: Answer, records, output, output_format, html, baseline,
+             skip_bad_lines: bool, strict: bool, settings, input_format: TraceFormat) -> None:
+    from toolkit.simulate import Respond, simulate
+    from toolkit.simulate.ci import render_github, render_junit, render_sarif
+    from toolkit.simulate.render import render_json, render_text
+    from toolkit.safeio import AtomicOutput
+
+    bundle, constants = _bundle(blueprint, cfg)
+    facts = None
+    if html is not None:
+        from toolkit.simulate.report import SessionFacts
+
+        facts = SessionFacts(str(trace), str(trace))
+    listing = output_format.value in ("junit", "github", "sarif")
+    try:
+        writer = AtomicOutput(records) if records is not None else nullcontext()
+        with writer as handle, _counter("replay") as bar:
+            task = bar.add_task("replay", total=None)
+            report = simulate(trace, bundle, constants, default=Respond(respond.value), fmt=input_format.value,
+                              out=handle, skip_bad_lines=skip_bad_lines, baseline=baseline,
+                              progress=lambda n: n % 1000 or bar.update(task, completed=n),
+                              observe=facts.observe if facts else None, list_limit=None if listing else 200,
+                              task_settings=settings, strict=strict)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        fail(f"{records}: cannot write the decisions: {exc.strerror or exc}; nothing written")
+    if facts is not None:
+        from toolkit.simulate.page import render_corpus
+        from toolkit.simulate.report import Corpus
+
+        corpus = Corpus(bundle.policy_hash, files=1)
+        corpus.add(facts.finish(report))
+        _write_html(html, render_corpus(corpus.to_json()))
+    renderers = {"json": render_json, "junit": render_junit, "github": render_github, "sarif": render_sarif}
+    text = renderers.get(output_format.value, render_text)(report)
+    if html is not None and output_format.value == "text":
+        text += f"\nHTML report: {html}"
+    emit(text, output)
+    if report.stopped is not None and output_format.value == "text":
+        bad = report.stopped
+        typer.echo(f"cedar-gates: error: {trace}:{bad.line}: {bad.message}" + (f"\n  hint: {bad.hint}" if bad.hint
+                   else ""), err=True)
+    raise typer.Exit(report.exit_code)
+
+
+def _run_many(files: list[Path], roots: list[str], blueprint, config, cfg, respond: Answer, output, output_format,
+              html, jobs: int, skip_bad_lines: bool, strict: bool, settings, input_format: TraceFormat) -> None:
+    from toolkit.simulate import corpus as runner
+    from toolkit.simulate.ci import render_github, render_junit, render_sarif
+    from toolkit.simulate.report_render import render_text
+
+    listing = output_format.value in ("junit", "github", "sarif")
+    job = runner.Settings(str(blueprint) if blueprint else None, str(config) if config else None, respond.value,
+                          input_format.value, skip_bad_lines, list_limit=None if listing else 20,
+                          task_settings=settings, strict=strict)
+    bundle, constants = _bundle(blueprint, cfg)
+    loaded = runner.Loaded(job, bundle, constants)
+    with _bar("replay") as bar:
+        task = bar.add_task("replay", total=len(files))
+        report = runner.run(files, roots, job, jobs=_jobs(jobs), loaded=loaded,
+                            advance=lambda n: bar.update(task, completed=n))
+    data = report.to_json()
+    if html is not None:
+        from toolkit.simulate.page import render_corpus
+
+        _write_html(html, render_corpus(data))
+    if output_format.value == "json":
+        import json
+
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+    elif listing:
+        text = {"junit": render_junit, "github": render_github, "sarif": render_sarif}[output_format.value](report)
+    else:
+        text = render_text(report, str(html) if html else None)
+    emit(text, output)
+    raise typer.Exit(report.exit_code)
 
 
 @simulate_app.command("record")
 @input_errors_exit_2
 def simulate_record(
-    trace: Path = typer.Argument(..., metavar="TRACE", help="Trace file to replay.", dir_okay=False),
-    output: Path = typer.Option(..., "--output", "-o", help="Baseline file to write, e.g. TRACE.expected.jsonl."),
-    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", help="Blueprint on top of the built-ins."),
+    trace: Path = typer.Argument(..., metavar="TRACE", help="Trace file to replay; `-` reads it from stdin.",
+                                 dir_okay=False, allow_dash=True),
+    output: Path = typer.Option(..., "--output", "-o", metavar="FILE", help="Baseline file to write, e.g. "
+                                "TRACE.expected.jsonl."),
+    blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", metavar="FILE",
+                                             help="Blueprint on top of the built-ins."),
     respond: Answer = RespondOption,
     skip_bad_lines: bool = SkipBadOption,
+    strict: bool = StrictOption,
+    task_settings: Optional[str] = TaskSettingsOption,
     input_format: TraceFormat = TraceFormatOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
@@ -128,12 +266,14 @@ def simulate_record(
     from toolkit.simulate import Respond, record
 
     cfg = config_from(config)
+    settings = _task_settings(task_settings, cfg)
     bundle, constants = _bundle(blueprint, cfg)
     buffer = io.StringIO()
-    with _progress("record") as bar:
+    with stdin_as_file(trace, "stdin.jsonl", "trace") as path, _counter("record") as bar:
         task = bar.add_task("record", total=None)
-        report = record(trace, bundle, constants, buffer, default=Respond(respond.value), fmt=input_format.value,
-                        skip_bad_lines=skip_bad_lines, progress=lambda n: n % 1000 or bar.update(task, completed=n))
+        report = record(path, bundle, constants, buffer, default=Respond(respond.value), fmt=input_format.value,
+                        skip_bad_lines=skip_bad_lines, progress=lambda n: n % 1000 or bar.update(task, completed=n),
+                        task_settings=settings, strict=strict)
     if report.stopped is not None:
         fail(f"{trace}:{report.stopped.line}: {report.stopped.message}; nothing written")
     from toolkit.safeio import write_output
@@ -150,20 +290,28 @@ def simulate_record(
 @simulate_app.command("diff")
 @input_errors_exit_2
 def simulate_diff(
-    trace: Path = typer.Argument(..., metavar="TRACE", help="Trace file to replay under both policy versions.", dir_okay=False),
-    baseline_blueprint: Optional[Path] = typer.Option(None, "--baseline-blueprint", "-a",
+    paths: List[str] = typer.Argument(..., metavar="PATH", help="Trace files, directories or quoted globs to "
+                                      "replay under both policy versions; `-` reads one trace from stdin."),
+    baseline_blueprint: Optional[Path] = typer.Option(None, "--baseline-blueprint", metavar="FILE",
                                                       help="The current blueprint. Default: built-ins only."),
-    candidate_blueprint: Optional[Path] = typer.Option(None, "--candidate-blueprint", "-c",
+    candidate_blueprint: Optional[Path] = typer.Option(None, "--candidate-blueprint", metavar="FILE",
                                                        help="The proposed blueprint. Default: built-ins only."),
     respond: Answer = RespondOption,
     fail_on_change: bool = typer.Option(False, "--fail-on-change", help="Exit 1 when any call changes (for CI)."),
-    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    output_format: DiffFormat = typer.Option(DiffFormat("text"), "--format", "-f",  # type: ignore[valid-type]
+                                             help=format_help(DiffFormat)),
+    output: Optional[Path] = output_option(),
+    html: Optional[Path] = HtmlOption,
+    jobs: int = JobsOption,
     skip_bad_lines: bool = SkipBadOption,
+    strict: bool = StrictOption,
+    task_settings: Optional[str] = TaskSettingsOption,
     input_format: TraceFormat = TraceFormatOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """What a policy change would have done to real traffic: every call whose outcome, rule ids, severity or
-    timeout changes between two blueprints, grouped by rule, with counts.
+    timeout changes between two blueprints, grouped by rule, with counts; over many sessions, the changes
+    ranked by how often they happen.
 
     Each side keeps its own task state, so a changed gate also changes what follows (caches, cap, rate window).
     Exit codes: 0 done (or no change with --fail-on-change), 1 changes with --fail-on-change or skipped bad
@@ -171,52 +319,46 @@ def simulate_diff(
     """
     import json
 
-    from toolkit.simulate import Respond, diff
-    from toolkit.simulate.render import render_diff_text
+    from toolkit.simulate.corpus import discover
 
     cfg = config_from(config)
+    settings = _task_settings(task_settings, cfg)
+    single = _one_file(paths) and html is None
+    if single:
+        from toolkit.simulate import Respond, diff
+        from toolkit.simulate.render import render_diff_text
+
+        base, constants = _bundle(baseline_blueprint, cfg)
+        candidate, _ = _bundle(candidate_blueprint, cfg)
+        with stdin_as_file(Path(paths[0]), "stdin.jsonl", "trace") as trace, _counter("diff") as bar:
+            task = bar.add_task("diff", total=None)
+            report = diff(trace, base, candidate, constants, default=Respond(respond.value), fmt=input_format.value,
+                          skip_bad_lines=skip_bad_lines, progress=lambda n: n % 1000 or bar.update(task, completed=n),
+                          task_settings=settings, strict=strict)
+        emit(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if output_format.value == "json"
+             else render_diff_text(report), output)
+        raise typer.Exit(report.exit_code(fail_on_change))
+    from toolkit.simulate import corpus as runner
+    from toolkit.simulate.report_render import render_diff_text as render_many
+
+    files = discover(paths)
+    if not files:
+        fail(f"{' '.join(paths)}: no trace files (*.jsonl) found")
+    job = runner.Settings(str(baseline_blueprint) if baseline_blueprint else None, str(config) if config else None,
+                          respond.value, input_format.value, skip_bad_lines,
+                          str(candidate_blueprint) if candidate_blueprint else None, diff=True,
+                          task_settings=settings, strict=strict)
     base, constants = _bundle(baseline_blueprint, cfg)
     candidate, _ = _bundle(candidate_blueprint, cfg)
-    with _progress("diff") as bar:
-        task = bar.add_task("diff", total=None)
-        report = diff(trace, base, candidate, constants, default=Respond(respond.value), fmt=input_format.value,
-                      skip_bad_lines=skip_bad_lines, progress=lambda n: n % 1000 or bar.update(task, completed=n))
-    if output_format is SimpleFormat.json:
-        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        typer.echo(render_diff_text(report))
-    raise typer.Exit(report.exit_code(fail_on_change))
+    with _bar("diff") as bar:
+        task = bar.add_task("diff", total=len(files))
+        many = runner.run(files, paths, job, jobs=_jobs(jobs), loaded=runner.Loaded(job, base, constants, candidate),
+                          advance=lambda n: bar.update(task, completed=n))
+    data = many.to_json()
+    if html is not None:
+        from toolkit.simulate.page import render_diff
 
-
-STDIN_TRACE_MAX_BYTES = 256 << 20
-"""A trace read from stdin is spooled to a temporary file up to this size; pass a larger trace as a file."""
-
-
-@contextmanager
-def stdin_as_file(trace: Path) -> Iterator[Path]:
-    """`-` spooled to a temporary `stdin.jsonl` (a trace is read more than once: format detection, replay).
-
-    The spool is bounded (STDIN_TRACE_MAX_BYTES) and stdin that is a directory is refused.
-    """
-    if str(trace) != "-":
-        yield trace
-        return
-    from toolkit.safeio import NotRegularFile, read_stdin
-
-    with tempfile.TemporaryDirectory(prefix="cedar-gates-") as tmp:
-        spooled = Path(tmp) / "stdin.jsonl"
-        left = STDIN_TRACE_MAX_BYTES + 1
-        with spooled.open("wb") as handle:
-            while left > 0:
-                try:
-                    chunk = read_stdin(min(left, 1 << 20) - 1)  # reads up to min(left, 1 MiB) bytes
-                except NotRegularFile as exc:
-                    fail(f"-: {exc.strerror}\n  hint: pipe a trace into stdin, or pass the trace file's path")
-                if not chunk:
-                    break
-                handle.write(chunk)
-                left -= len(chunk)
-        if left <= 0:
-            fail(f"-: the trace on stdin is over {STDIN_TRACE_MAX_BYTES:,} bytes; refused\n"
-                 "  hint: pass a trace this large as a file (files stream with bounded memory)")
-        yield spooled
+        _write_html(html, render_diff(data))
+    emit(json.dumps(data, indent=2, ensure_ascii=False) if output_format.value == "json"
+         else render_many(many, str(html) if html else None), output)
+    raise typer.Exit(many.exit_code(fail_on_change))

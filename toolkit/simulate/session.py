@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 
 from toolkit.contract import Constants
 from toolkit.engine import PolicyBundle
@@ -103,8 +103,11 @@ def simulate(
     progress: Progress | None = None,
     observe: Observer | None = None,
     list_limit: int | None = LIST_LIMIT,
+    task_settings: Mapping[str, Any] | None = None,
+    strict: bool = False,
 ) -> SimulationReport:
-    return simulate_items(str(trace), read_trace(trace, constants, fmt), bundle, constants, default=default,
+    items = read_trace(trace, constants, fmt, task_settings, strict=strict)
+    return simulate_items(str(trace), items, bundle, constants, default=default,
                           fmt=fmt, out=out, skip_bad_lines=skip_bad_lines, baseline=baseline, progress=progress,
                           observe=observe, list_limit=list_limit)
 
@@ -177,12 +180,14 @@ def _replayed(report: SimulationReport, items: Iterator[Any]) -> Iterator[CallRe
 
 
 def record(trace: Path, bundle: PolicyBundle, constants: Constants, out: IO[str], *, default: Respond,
-           fmt: str = "auto", skip_bad_lines: bool = False, progress: Progress | None = None) -> SimulationReport:
+           fmt: str = "auto", skip_bad_lines: bool = False, progress: Progress | None = None,
+           task_settings: Mapping[str, Any] | None = None, strict: bool = False) -> SimulationReport:
     """Pin the current decisions; a bad line stops it unless skipped, so a baseline never hides one."""
     report = SimulationReport(str(trace), bundle.policy_hash, Summary(), skip_bad_lines=skip_bad_lines)
     out.write(json.dumps({"baseline": 1, "trace": trace.name, "policy_hash": bundle.policy_hash,
                           "respond": default.answer}) + "\n")
-    for result in _replayed(report, replay(read_trace(trace, constants, fmt), bundle, constants, default)):
+    for result in _replayed(report, replay(read_trace(trace, constants, fmt, task_settings, strict=strict), bundle,
+                                                  constants, default)):
         out.write(json.dumps(result.pinned(), ensure_ascii=False) + "\n")
         if progress is not None:
             progress(report.summary.calls)
@@ -263,9 +268,11 @@ def _diff_view(result: CallResult) -> dict[str, Any]:
 
 
 def diff(trace: Path, baseline: PolicyBundle, candidate: PolicyBundle, constants: Constants, *, default: Respond,
-         fmt: str = "auto", skip_bad_lines: bool = False, progress: Progress | None = None) -> DiffReport:
+         fmt: str = "auto", skip_bad_lines: bool = False, progress: Progress | None = None,
+         task_settings: Mapping[str, Any] | None = None, strict: bool = False) -> DiffReport:
     """Replay the same calls through two policy versions side by side, each with its own task state."""
-    return diff_items(str(trace), read_trace(trace, constants, fmt), baseline, candidate, constants, default=default,
+    items = read_trace(trace, constants, fmt, task_settings, strict=strict)
+    return diff_items(str(trace), items, baseline, candidate, constants, default=default,
                       skip_bad_lines=skip_bad_lines, progress=progress)
 
 

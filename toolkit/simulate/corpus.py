@@ -1,0 +1,227 @@
+"""Replay many sessions: find the trace files under directories and globs, replay each, fold the reports.
+
+Each file is replayed on its own (its own gate, clock and task state, as a
+single-file replay would), by this process or by worker processes that each
+load the policy set once. Results come back in discovery order, so `--jobs 4`
+reports exactly what `--jobs 1` does. A file that cannot be replayed is a
+failure in the report, named with its reason; the others go on.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+from toolkit.contract import Constants
+from toolkit.engine import PolicyBundle
+from toolkit.errors import InputError
+from toolkit.simulate.report import Corpus, DiffCorpus, SessionFacts
+from toolkit.simulate.session import diff_items, simulate_items
+from toolkit.simulate.sources import streams
+from toolkit.simulate.summary import LIST_LIMIT
+from toolkit.simulate.trace import Respond
+
+TRACE_SUFFIX = ".jsonl"
+BASELINE_SUFFIX = ".expected.jsonl"
+GLOB_CHARS = frozenset("*?[")
+
+
+class DiscoveryError(InputError):
+    """A path on the command line that names no trace."""
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Trace files under `root`, depth first in name order; symlinked directories are not followed."""
+    for here, dirs, files in os.walk(root, onerror=None, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(TRACE_SUFFIX) and not name.endswith(BASELINE_SUFFIX) and not name.startswith("."):
+                yield Path(here) / name
+
+
+def discover(paths: Sequence[str]) -> list[Path]:
+    """Every trace file named by `paths` (files, directories, globs), each once, in a stable order.
+
+    Claude Code keeps `<project>/<session>.jsonl` and the session's sub-agents in
+    `<project>/<session>/subagents/agent-*.jsonl` (older versions: `agent-*.jsonl`
+    beside it); a walk in name order finds them all. Baselines (`*.expected.jsonl`)
+    are never replayed.
+    """
+    found: dict[Path, None] = {}
+    for raw in paths:
+        if raw == "-":
+            raise DiscoveryError("-", "stdin holds one trace; it cannot be replayed with other paths",
+                                 hint="pass `-` alone, or save it to a file first")
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            found.update(dict.fromkeys(_walk(path)))
+        elif path.exists():
+            found[path] = None
+        elif GLOB_CHARS & set(raw):
+            matches = sorted(glob.glob(str(path), recursive=True))
+            if not matches:
+                raise DiscoveryError(raw, "the pattern matches no file", hint="check the pattern; quote it so the "
+                                     "shell does not expand it first")
+            for match in map(Path, matches):
+                if match.is_dir():
+                    found.update(dict.fromkeys(_walk(match)))
+                elif not match.name.endswith(BASELINE_SUFFIX):
+                    found[match] = None
+        else:
+            raise DiscoveryError(raw, "no such file or directory", hint="pass trace files, directories or globs")
+    return list(found)
+
+
+def label_of(path: Path, roots: Sequence[str]) -> tuple[str, str | None]:
+    """A short name for the report (the path under the directory given) and the sub-agent, if the file is one."""
+    label = str(path)
+    for raw in roots:
+        root = Path(raw).expanduser()
+        if root.is_dir():
+            try:
+                label = str(path.relative_to(root))
+                break
+            except ValueError:
+                continue
+    agent = path.stem if path.stem.startswith("agent-") else None
+    return label, agent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a worker needs to replay a file as this process would: picklable, no loaded state."""
+
+    blueprint: str | None
+    config: str | None
+    respond: str
+    fmt: str = "auto"
+    skip_bad_lines: bool = False
+    candidate: str | None = None
+    diff: bool = False
+    list_limit: int | None = 20
+    task_settings: Mapping[str, Any] | None = None
+    strict: bool = False
+    """Mismatches and bad lines each session lists (None: every one, for JUnit and annotations)."""
+
+
+@lru_cache(maxsize=4)
+def _policies(blueprint: str | None, config: str | None) -> tuple[PolicyBundle, Constants]:
+    """The policy set, loaded once per process (per blueprint), never per session."""
+    from toolkit.config import load_config
+    from toolkit.policyset import load_policies
+
+    cfg = load_config(Path(config) if config else None)
+    return load_policies(Path(blueprint) if blueprint else None, cfg)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    settings: Settings
+    bundle: PolicyBundle
+    constants: Constants
+    candidate: PolicyBundle | None = None
+
+
+def load(settings: Settings) -> Loaded:
+    bundle, constants = _policies(settings.blueprint, settings.config)
+    candidate = _policies(settings.candidate, settings.config)[0] if settings.diff else None
+    return Loaded(settings, bundle, constants, candidate)
+
+
+def replay_file(loaded: Loaded, path: Path, label: str, agent: str | None = None) -> list[Any]:
+    """The facts (or diff reports) of every stream in one file, each replayed with its own gate.
+
+    A file that cannot be read at all is one `Unreadable`; the run goes on.
+    """
+    s = loaded.settings
+    out: list[Any] = []
+    try:
+        for stream in streams(path, loaded.constants, s.fmt, s.task_settings, strict=s.strict):
+            name = label if stream.agent is None or path.stem == f"agent-{stream.agent}" else \
+                f"{label} [agent-{stream.agent}]"
+            if s.diff:
+                assert loaded.candidate is not None
+                out.append((str(path), name, diff_items(name, stream.records(), loaded.bundle, loaded.candidate,
+                                                        loaded.constants, default=Respond(s.respond),
+                                                        skip_bad_lines=s.skip_bad_lines)))
+                continue
+            facts = SessionFacts(str(path), name, stream.agent or agent)
+            report = simulate_items(name, stream.records(), loaded.bundle, loaded.constants,
+                                    default=Respond(s.respond), fmt=s.fmt, skip_bad_lines=s.skip_bad_lines,
+                                    observe=facts.observe, list_limit=s.list_limit)
+            out.append(facts.finish(report))
+    except InputError as exc:
+        out.append(Unreadable(str(path), label, _reason(exc), exc.line))
+    except Exception as exc:  # noqa: BLE001 - one broken file must not end a run over thousands
+        out.append(Unreadable(str(path), label, f"internal error while replaying: {type(exc).__name__}: {exc}"))
+    return out
+
+
+def _reason(exc: InputError) -> str:
+    return exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    source: str
+    label: str
+    reason: str
+    line: int | None = None
+
+
+def _work(task: tuple[Settings, str, str, str | None]) -> list[Any]:
+    settings, path, label, agent = task
+    return replay_file(load(settings), Path(path), label, agent)
+
+
+def _warm(settings: Settings) -> None:
+    load(settings)
+
+
+Advance = Callable[[int], None]
+
+
+def run(paths: Sequence[Path], roots: Sequence[str], settings: Settings, *, jobs: int = 1,
+        loaded: Loaded | None = None, advance: Advance | None = None) -> Corpus | DiffCorpus:
+    """Replay every file and fold the results in discovery order; with jobs > 1, in worker processes."""
+    loaded = loaded or load(settings)
+    if settings.diff:
+        assert loaded.candidate is not None
+        report: Corpus | DiffCorpus = DiffCorpus(loaded.bundle.policy_hash, loaded.candidate.policy_hash)
+    else:
+        report = Corpus(loaded.bundle.policy_hash, list_limit=None if settings.list_limit is None else LIST_LIMIT)
+    report.files = len(paths)
+    tasks = ((settings, str(p), *label_of(p, roots)) for p in paths)
+    for done, results in enumerate(_results(tasks, loaded, jobs), start=1):
+        for item in results:
+            _fold(report, item)
+        if advance is not None:
+            advance(done)
+    return report
+
+
+def _results(tasks: Iterable[tuple[Settings, str, str, str | None]], loaded: Loaded, jobs: int
+             ) -> Iterator[list[Any]]:
+    if jobs <= 1:
+        for _, path, label, agent in tasks:
+            yield replay_file(loaded, Path(path), label, agent)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(jobs, initializer=_warm, initargs=(loaded.settings,)) as pool:
+        yield from pool.imap(_work, tasks, chunksize=4)
+
+
+def _fold(report: Corpus | DiffCorpus, item: Any) -> None:
+    if isinstance(item, Unreadable):
+        report.fail(item.source, item.reason, item.line)
+    elif isinstance(report, DiffCorpus):
+        source, label, diff_report = item
+        report.add(diff_report, label, source)
+    else:
+        report.add(item)
