@@ -9,19 +9,24 @@ import typer
 
 from toolkit.cli.app import (
     ConfigOption,
-    SimpleFormat,
     app,
     colour,
     config_from,
+    emit,
     input_errors_exit_2,
 )
+from toolkit.cli.options import REPORT_FORMATS, OutputOption, format_option, formats, print_to_output, to_stdout
+
+CheckFormat = formats("CheckFormat", *REPORT_FORMATS)
 
 
 @app.command()
 @input_errors_exit_2
 def check(
+    ctx: typer.Context,
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as failures."),
-    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text summary or json."),
+    output_format: CheckFormat = format_option(CheckFormat),  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Run every configured gate and print a summary (the main CI/pre-commit job).
@@ -48,16 +53,19 @@ def check(
 
     results = run_check(config_from(config), strict)
     worst = max(r.exit_code for r in results)
-    if output_format is SimpleFormat.json:
-        typer.echo(json.dumps({
+    if output_format.value in ("junit", "github", "sarif"):
+        _ci_report(results, output_format.value, strict, worst, output)
+    if output_format.value == "json":
+        emit(json.dumps({
             "gates": [{"name": r.name, "exit_code": r.exit_code, "detail": r.detail,
                        "findings": r.findings_json()} for r in results],
             "exit_code": worst,
-        }, indent=2))
+        }, indent=2), output)
     else:
+        print_to_output(ctx, output)
         for result in results:
             if isinstance(result.report, LintReport) and result.report.findings:
-                typer.echo(render_text(result.report, colour=colour()))
+                typer.echo(render_text(result.report, colour=colour() and to_stdout(output)))
                 typer.echo("")
             elif isinstance(result.report, ParityReport) and result.exit_code:
                 typer.echo(render_parity(result.report))
@@ -79,4 +87,23 @@ def check(
         for result in results:
             status = {0: "PASS", 1: "FAIL", 2: "ERROR"}[result.exit_code]
             typer.echo(f"  {result.name:<14} {status:<6} {result.detail}")
+    raise typer.Exit(worst)
+
+
+def _ci_report(results, fmt: str, strict: bool, worst: int, output: Optional[Path]) -> None:
+    """junit, github or sarif over every gate; a gate that could not run is also said on stderr. Exits."""
+    from toolkit.cli import reports
+
+    if fmt == "junit":
+        text = reports.render_junit(results, strict)
+    elif fmt == "github":
+        states = {0: "PASS", 1: "FAIL", 2: "ERROR"}
+        summary = "cedar-gates check: " + ", ".join(
+            f"{r.name} {'SKIP' if getattr(r, 'skipped', False) else states[r.exit_code]}" for r in results)
+        text = reports.render_github(results, strict, summary)
+    else:
+        text = reports.render_sarif(results, strict, worst)
+    emit(text, output)
+    for message in reports.not_run(results):
+        typer.echo(f"cedar-gates: error: {message}", err=True)
     raise typer.Exit(worst)

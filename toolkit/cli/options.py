@@ -97,3 +97,26 @@ def stdin_as_file(path: Path, name: str, what: str = "input") -> Iterator[Path]:
             fail(f"-: the {what} on stdin is over {STDIN_MAX_BYTES:,} bytes; refused\n"
                  f"  hint: pass an {what} this large as a file")
         yield spooled
+
+
+def print_to_output(ctx: typer.Context, output: Optional[Path]) -> None:
+    """From here on, what the command prints on stdout goes to the report file `-o` names instead.
+
+    For commands that print their text report line by line: stdout is collected and written to the file
+    (atomically, as `emit` does) when the command ends, whatever its exit code. No-op for stdout.
+    """
+    if to_stdout(output):
+        return
+    import io
+    import sys
+
+    from toolkit.cli.app import emit
+
+    saved, buffer = sys.stdout, io.StringIO()
+    sys.stdout = buffer
+
+    def finish() -> None:
+        sys.stdout = saved
+        emit(buffer.getvalue().removesuffix("\n"), output)
+
+    ctx.call_on_close(finish)

@@ -154,7 +154,7 @@ def issues(report: TestReport) -> list:
     return out
 
 
-def _rules() -> list:
+def rules() -> list:
     from toolkit.report import RuleInfo
 
     return [
@@ -170,7 +170,7 @@ def render_sarif(report: TestReport) -> str:
     from toolkit import __version__
     from toolkit.report import sarif
 
-    return sarif.render(issues(report), _rules(), tool="cedar-gates test", version=__version__,
+    return sarif.render(issues(report), rules(), tool="cedar-gates test", version=__version__,
                         information_uri=TESTS_DOCS, exit_code=report.exit_code, successful=not report.problems,
                         notifications=[str(p) for p in report.problems])
 

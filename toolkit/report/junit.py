@@ -31,14 +31,17 @@ def render(cases: Iterable[Case], name: str) -> str:
             if message is not None:
                 child = ET.SubElement(element, tag, message=xml_text(message))
                 child.text = xml_text(case.detail or message)
+        if case.skipped is not None:
+            ET.SubElement(element, "skipped", message=xml_text(case.skipped))
         if case.output:
             ET.SubElement(element, "system-out").text = xml_text(case.output)
-    totals = {"tests": 0, "failures": 0, "errors": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for suite in suites.values():
         counts = {
             "tests": len(suite.findall("testcase")),
             "failures": len(suite.findall("testcase/failure")),
             "errors": len(suite.findall("testcase/error")),
+            "skipped": len(suite.findall("testcase/skipped")),
         }
         for key, value in counts.items():
             suite.set(key, str(value))

@@ -47,13 +47,14 @@ class RuleInfo:
 
 @dataclass(frozen=True)
 class Case:
-    """One JUnit test case; `failure` and `error` are the message lines (None when it passed)."""
+    """One JUnit test case; `failure`, `error` and `skipped` are messages (None when it passed)."""
 
     suite: str
     classname: str
     name: str
     failure: str | None = None
     error: str | None = None
+    skipped: str | None = None
     detail: str = ""
     output: str = ""
     time_s: float | None = None
