@@ -53,7 +53,7 @@ from toolkit.engine.scopes import (
     tool_group,
 )
 from toolkit.engine.settings import TaskSettings, TaskSettingsError
-from toolkit.engine.shadow import shadow_report
+from toolkit.engine.shadow import disabled_matches, shadow_report
 from toolkit.engine.state import DENIED, TIMED_OUT, OpenGate, TaskState
 from toolkit.scopes import BREADTH, SESSION_KINDS
 from toolkit.shell import ShellAnalyser
@@ -202,7 +202,7 @@ class Gate:
                             policy_hash=bundle.policy_hash, input_digest=digest,
                             eval_us=self._elapsed_us(start), shadow=shadow, shadow_flip=flip, **extra)
 
-        disabled = tuple(r for r in matches.soft if bundle.rules[r].disabled)
+        disabled = disabled_matches(matches, bundle.rules)
         soft = tuple(r for r in matches.soft if not bundle.rules[r].disabled)
         ids = {"soft_rule_ids": soft, "disabled_rule_ids": disabled}
         if matches.hard:

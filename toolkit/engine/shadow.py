@@ -17,11 +17,20 @@ from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, WOULD_ASK, WOU
 NO_SHADOW: tuple[tuple[ShadowMatch, ...], str | None] = ((), None)
 
 
+def disabled_matches(matches: Matches, rules: Mapping[str, GateRule]) -> tuple[str, ...]:
+    """Matched rules the blueprint's `disable:` drops, log-only ones included (disable wins), sorted."""
+    disabled = tuple(r for r in matches.soft if rules[r].disabled)
+    if matches.shadow:
+        disabled = tuple(sorted({*disabled, *(r for r in matches.shadow if rules[r].disabled)}))
+    return disabled
+
+
 def shadow_report(matches: Matches, rules: Mapping[str, GateRule], outcome: str, stage: str,
                   rule_grants: Container[str]) -> tuple[tuple[ShadowMatch, ...], str | None]:
     """(the shadow matches, the outcome they would have forced or None).
 
-    A disabled shadow rule is left out: `disable:` wins over `log_only`. An
+    A disabled shadow rule is left out (`disable:` wins over `log_only`; the
+    decision lists it with the other disabled matches). An
     errored shadow rule would have failed the call closed, so it would deny.
     The flip follows the pipeline's order: a hard rule denies whatever the
     scopes say; a soft rule asks unless the call was already denied or asked,
