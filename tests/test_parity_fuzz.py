@@ -83,7 +83,7 @@ def test_fuzz_command_reports_throughput_and_classes():
     result = cli.invoke(app, ["parity", "fuzz", "--cases", "25", "--seed", "2"], catch_exceptions=False)
     assert result.exit_code == 0, result.stdout
     assert "seed 2: 25 cases" in result.stdout and "cases/s" in result.stdout
-    data = json.loads(cli.invoke(app, ["parity", "fuzz", "-n", "10", "-s", "2", "-f", "json"]).stdout)
+    data = json.loads(cli.invoke(app, ["parity", "fuzz", "-n", "10", "--seed", "2", "-f", "json"]).stdout)
     assert data["cases_generated"] == 10 and data["exit_code"] == 0
 
 
@@ -92,7 +92,7 @@ def test_fuzz_command_prints_and_saves_the_shrunk_divergence(tmp_path, monkeypat
 
     monkeypatch.setattr(gate, "make_runner", lambda config: FlipsForbidDecisions(timeout_s=config.parity_timeout_s))
     out = tmp_path / "saved"
-    result = cli.invoke(app, ["parity", "fuzz", "-n", "100", "-s", "3", "--save-failures", str(out)])
+    result = cli.invoke(app, ["parity", "fuzz", "-n", "100", "--seed", "3", "--save-failures", str(out)])
     assert result.exit_code == 1
     assert "DIVERGENCE decision" in result.stdout and "replay with --seed 3" in result.stdout
     assert list(out.glob("fuzz-3-*.json"))

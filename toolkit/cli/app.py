@@ -174,7 +174,7 @@ class Tier(str, Enum):
 ConfigOption = typer.Option(
     None, "--config", help="Configuration file (cedar-gates.toml or a pyproject.toml with [tool.cedar-gates]). "
     "Default: the nearest one from the working directory up to the repository root.",
-    dir_okay=False,
+    dir_okay=False, metavar="FILE",
 )
 
 

@@ -9,8 +9,6 @@ import typer
 
 from toolkit.cli.app import (
     ConfigOption,
-    ReportFormat,
-    SimpleFormat,
     app,
     config_from,
     emit,
@@ -20,11 +18,24 @@ from toolkit.cli.app import (
     parity_app,
     runner_or_exit,
 )
+from toolkit.cli.options import (
+    REPORT_FORMATS,
+    FormatOption,
+    OutputOption,
+    TextFormat,
+    format_option,
+    formats,
+    print_to_output,
+)
+
+ParityFormat = formats("ParityFormat", *REPORT_FORMATS)
 
 
 @app.command()
 def doctor(
-    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    ctx: typer.Context,
+    output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
 ) -> None:
     """Report the engines and the runner: cedarpy and its Cedar core, cedar-wasm and its core, Node, runner state.
 
@@ -36,9 +47,10 @@ def doctor(
     from toolkit.doctor import diagnose
 
     report = diagnose()
-    if output_format is SimpleFormat.json:
-        typer.echo(json.dumps(report.to_json(), indent=2))
+    if output_format.value == "json":
+        emit(json.dumps(report.to_json(), indent=2), output)
         raise typer.Exit(report.exit_code)
+    print_to_output(ctx, output)
     rows = [
         ("cedarpy", f"{report.cedarpy_version} (pinned {report.cedarpy_pin}), Cedar core {report.cedarpy_core or '?'}"),
         ("cedar-wasm", f"{report.wasm_version or '-'} (pinned {report.wasm_pin}), Cedar core {report.wasm_core or '?'}"
@@ -84,7 +96,7 @@ def _finite_timeout(value: Optional[float]) -> Optional[float]:
 
 
 TimeoutOption = typer.Option(
-    None, "--timeout", callback=_finite_timeout,
+    None, "--timeout", callback=_finite_timeout, metavar="SECONDS",
     help="Seconds the Node runner may take for one call, 0.1 to 3600 (default 10, or parity.timeout-s).",
 )
 
@@ -101,11 +113,9 @@ def parity_run(
         help="Also run the built-in tiers and configured blueprints over the bundled tool-call corpus. "
         "Default: on when no PATH is given.",
     ),
-    output_format: ReportFormat = typer.Option(
-        ReportFormat.text, "--format", "-f", help="text: failing cases and a summary; json: every case; junit: JUnit XML."
-    ),
+    output_format: ParityFormat = format_option(ParityFormat),  # type: ignore[valid-type]
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List passing cases too (text format)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    output: Optional[Path] = OutputOption,
     timeout: Optional[float] = TimeoutOption,
     shard: Optional[str] = ShardOption,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes, each with "
@@ -134,7 +144,7 @@ def parity_run(
                                 jobs=jobs or default_jobs())
         except RunnerError as exc:
             fail(f"the Node runner does not start: {exc}\n  hint: run `cedar-gates doctor`")
-    if output_format is ReportFormat.text:
+    if output_format.value == "text":
         emit(render_text(report, verbose=verbose), output)
     else:
         emit_pieces(RENDERERS[output_format.value](report), output)
@@ -156,6 +166,9 @@ def parity_record(
     """
     from toolkit.parity.gate import record
 
+    if any(str(p) == "-" for p in paths):
+        fail("-: record writes `expected` back into each fixture file, and stdin has no file to write to; "
+             "pass the fixture's path")
     cfg = config_from(config)
     with runner_or_exit(cfg, timeout) as runner:
         report = record(paths, runner, dry_run=dry_run)
@@ -178,13 +191,15 @@ def parity_record(
 @parity_app.command("fuzz")
 @input_errors_exit_2
 def parity_fuzz(
-    cases: int = typer.Option(500, "--cases", "-n", min=1, help="How many generated cases to run."),
-    seed: int = typer.Option(0, "--seed", "-s", help="Seed; the same seed replays the same cases."),
+    ctx: typer.Context,
+    cases: int = typer.Option(500, "--cases", "-n", min=1, metavar="N", help="How many generated cases to run."),
+    seed: int = typer.Option(0, "--seed", metavar="N", help="Seed; the same seed replays the same cases."),
     save_failures: Optional[Path] = typer.Option(
-        None, "--save-failures", file_okay=False,
+        None, "--save-failures", file_okay=False, metavar="DIR",
         help="Write each shrunk divergence here as parity fixtures (re-run them with `cedar-gates parity DIR`).",
     ),
-    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
     timeout: Optional[float] = TimeoutOption,
     shard: Optional[str] = typer.Option(None, "--shard", metavar="I/N", help="Run the I-th of N slices of the seed "
                                         "space: this job fuzzes its share of --cases from its own seed, so N jobs "
@@ -230,9 +245,10 @@ def parity_fuzz(
             save(report, save_failures)
         except OSError as exc:
             fail(f"{save_failures}: cannot save the failing cases: {exc.strerror or exc}")
-    if output_format is SimpleFormat.json:
-        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    if output_format.value == "json":
+        emit(json.dumps(report.to_json(), indent=2, ensure_ascii=False), output)
         raise typer.Exit(report.exit_code)
+    print_to_output(ctx, output)
     typer.echo(
         f"seed {report.seed}: {report.generated} cases ({report.requests} requests) in {report.duration_s:.1f} s, "
         f"{report.cases_per_s:.0f} cases/s"
