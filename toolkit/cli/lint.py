@@ -104,7 +104,8 @@ def policies_list(
     output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
-    """List the effective rules: id, tier, timeout, severity, category, origin, and whether it is disabled.
+    """List the effective rules: id, tier, timeout, severity, category, origin, and whether it is disabled or
+    log-only (a shadow rule: reported, never enforced).
 
     These ids are what `disable:` entries and `rule:<id>` approval scopes refer to.
     """
@@ -117,7 +118,7 @@ def policies_list(
     lines = [f"{'RULE ID':<32} {'TIER':<5} {'TIMEOUT':>7} {'SEVERITY':<8} {'CATEGORY':<12} {'STATE':<8} ORIGIN"]
     for r in rules:
         timeout = f"{r.approval_timeout_s}s" if r.approval_timeout_s is not None else "-"
-        state = "disabled" if r.disabled else "active"
+        state = "disabled" if r.disabled else "log-only" if r.enforcement == "log_only" else "active"
         lines.append(f"{r.rule_id:<32} {r.tier:<5} {timeout:>7} {r.severity or '-':<8} {r.category or '-':<12} "
                      f"{state:<8} {r.origin}:{r.line}")
     emit("\n".join(lines), output)
