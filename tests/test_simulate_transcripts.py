@@ -109,7 +109,28 @@ def test_sidechains_in_a_1_0_main_file_are_streams_of_their_own_each_in_time_ord
         assert times == sorted(times) and times[0] == 0.0
         assert not [r for r in items if isinstance(r, BadLine) or isinstance(r, Note) and r.kind != "no_tool_calls"]
         assert isinstance(items[0], TraceHeader) and items[0].task.cwd == "/home/dev/shop"
-    assert [c.t for c in calls(found["sidechains-1.0/agent-cccc2221"])] == [0.0, 21.0, 46.0]
+    assert [(c.line, c.t) for c in calls(found["sidechains-1.0/agent-cccc2221"])] == [(11, 0.0), (13, 21.0), (15, 46.0)]
+    assert [c.line for c in calls(found["sidechains-1.0"])] == [3, 3, 19]
+
+
+def test_a_damaged_line_among_sub_agents_is_counted_once_with_its_number(tmp_path, policies):
+    _, constants = policies
+    lines = (SHAPES / "sidechains-1.0.jsonl").read_bytes().splitlines(keepends=True)
+    damaged = tmp_path / "s.jsonl"
+    damaged.write_bytes(b"".join(lines[:9] + [b"\x89PNG garbage\n", b"\n"] + lines[9:]))
+    found = records(damaged, constants)
+    assert len(found) == 3
+    skipped = [(label, n.line) for label, items in found.items() for n in notes(items, "skipped_line")]
+    assert skipped == [("s", 10)]
+    assert [c.line for c in calls(found["s/agent-cccc2221"])] == [13, 15, 17]
+    agents_only = tmp_path / "agents.jsonl"
+    agents_only.write_bytes(b"".join(lines[3:9] + [b"{broken\n"] + lines[9:17]))
+    found = records(agents_only, constants)
+    assert list(found) == ["0e6b1a7d-52c4-4d8e-b1f3-9a2c6d4e8f10/agent-bbbb1111",
+                           "0e6b1a7d-52c4-4d8e-b1f3-9a2c6d4e8f10/agent-cccc2221"]
+    skipped = [(label, n.line) for label, items in found.items() for n in notes(items, "skipped_line")]
+    assert skipped == [("0e6b1a7d-52c4-4d8e-b1f3-9a2c6d4e8f10/agent-bbbb1111", 7)]
+    assert [c.line for c in calls(found["0e6b1a7d-52c4-4d8e-b1f3-9a2c6d4e8f10/agent-cccc2221"])] == [9, 11, 13]
 
 
 def test_the_whole_1_0_session_replays_with_each_agent_gated_on_its_own(policies):
@@ -213,7 +234,8 @@ def test_task_settings_merge_over_a_native_header(tmp_path, policies):
     _, constants = policies
     call = {"t": 0, "tool_name": "Write", "tool_input": {"file_path": "a.py", "content": ""}}
     headed = tmp_path / "h.jsonl"
-    headed.write_text(json.dumps({"trace": 1, "task": {"repo": "a/b", "read_only": False}}) + "\n" + json.dumps(call) + "\n")
+    header = {"trace": 1, "task": {"repo": "a/b", "read_only": False}}
+    headed.write_text(json.dumps(header) + "\n" + json.dumps(call) + "\n")
     [items] = records(headed, constants, task_settings={"read_only": True}).values()
     assert (items[0].task.repo, items[0].task.read_only) == ("a/b", True)
     bare = tmp_path / "n.jsonl"
@@ -278,7 +300,8 @@ ENTRY = st.fixed_dictionaries(
     optional={"parentUuid": st.sampled_from(["a", "b", "c", "d", None]), "isSidechain": st.booleans(),
               "agentId": st.sampled_from(["x1", "x2", ""]), "timestamp": STAMP,
               "cwd": st.sampled_from(["/r", "C:\\r", "relative", 3]),
-              "message": st.fixed_dictionaries({"content": st.one_of(st.lists(BLOCK, max_size=3), st.text(max_size=4))})})
+              "message": st.fixed_dictionaries({"content": st.one_of(st.lists(BLOCK, max_size=3),
+                                                                      st.text(max_size=4))})})
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -22,6 +22,7 @@ may have cut or edited it, and one bad line should not cost the session.
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any, Iterator, Mapping
 from toolkit.contract import Constants
 from toolkit.engine.settings import TaskSettings
 from toolkit.shell.winpaths import is_absolute
-from toolkit.simulate.trace import STANDARD_TOOLS, BadLine, Note, TraceCall, TraceHeader, raw_lines
+from toolkit.simulate.trace import STANDARD_TOOLS, BadLine, Note, Span, TraceCall, TraceHeader, located_lines, raw_lines
 from toolkit.toolcall import relativise
 
 __all__ = ["Survey", "looks_like_claude", "read_claude", "read_stream", "relativise", "survey"]
@@ -97,29 +98,49 @@ class Agents:
 
 @dataclass
 class Survey:
-    """One pass over a transcript: which agents it holds, in order of first appearance."""
+    """One pass over a transcript: which agents it holds, in order of first appearance, and where their lines are.
+
+    `runs` maps each agent (None: the main agent, plus lines that are no entry)
+    to its runs of consecutive lines as flat (first byte, end byte, first line)
+    triples, so a stream of a many-agent file reads only its own lines.
+    """
 
     entries: int = 0
     main: int = 0
     agents: list[str] = field(default_factory=list)
     session: str | None = None
+    runs: dict[str | None, array[int]] = field(default_factory=dict)
+
+    def spans(self, *agents: str | None) -> list[Span]:
+        out: list[Span] = []
+        for agent in agents:
+            flat = self.runs.get(agent, array("q"))
+            out.extend((flat[i], flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3))
+        return sorted(out)
 
 
 def survey(path: Path) -> Survey:
     out = Survey()
     agents, seen = Agents(), set()
-    for number, obj, problem in raw_lines(path):
-        if problem is not None or not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-            continue
-        out.entries += 1
-        if out.session is None and isinstance(obj.get("sessionId"), str):
-            out.session = obj["sessionId"]
-        agent = agents.of(obj, number)
-        if agent is None:
-            out.main += 1
-        elif agent not in seen:
-            seen.add(agent)
-            out.agents.append(agent)
+    previous: object = out
+    for number, span, obj, problem in located_lines(path):
+        agent = None
+        if problem is None and isinstance(obj, dict) and isinstance(obj.get("type"), str):
+            out.entries += 1
+            if out.session is None and isinstance(obj.get("sessionId"), str):
+                out.session = obj["sessionId"]
+            agent = agents.of(obj, number)
+            if agent is None:
+                out.main += 1
+            elif agent not in seen:
+                seen.add(agent)
+                out.agents.append(agent)
+        flat = out.runs.setdefault(agent, array("q"))
+        if agent == previous:
+            flat[-2] = span[1]
+        else:
+            flat.extend(span)
+        previous = agent
     return out
 
 
@@ -129,11 +150,13 @@ def _kind(obj: Any) -> str:
 
 def read_stream(path: Path, constants: Constants, agent: str | None = None,
                 task_settings: Mapping[str, Any] | None = None, *, strict: bool = False,
-                damage: bool = True) -> Iterator[TraceHeader | TraceCall | BadLine | Note]:
+                spans: list[Span] | None = None) -> Iterator[TraceHeader | TraceCall | BadLine | Note]:
     """The records of one agent's stream (`agent` None: the main agent).
 
-    `damage`: report lines that belong to no stream (unreadable ones); only one
-    stream of a file should, or each would count them again.
+    Without `spans` the whole file is read and other agents' entries passed
+    over; with them (Survey.spans) only those lines, all the stream's own. A
+    damaged line belongs to no agent: the spans give it to one stream only,
+    so it is counted once.
     """
     base = TaskSettings.from_mapping(task_settings or {}, "--task-settings")
     known = STANDARD_TOOLS | frozenset(base.write_tools)
@@ -146,14 +169,13 @@ def read_stream(path: Path, constants: Constants, agent: str | None = None,
     def skip(number: int, reason: str) -> BadLine | Note:
         return BadLine(number, reason, STRICT_HINT) if strict else Note(number, "skipped_line", reason)
 
-    for number, obj, problem in raw_lines(path):
+    for number, obj, problem in raw_lines(path, spans=spans):
         if problem is not None or not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-            if damage:
-                yield skip(number, problem or (f"{_kind(obj)} where a transcript entry (an object) belongs"
-                                               if not isinstance(obj, dict) else "an object without a string `type`"))
+            yield skip(number, problem or (f"{_kind(obj)} where a transcript entry (an object) belongs"
+                                           if not isinstance(obj, dict) else "an object without a string `type`"))
             continue
         entries += 1
-        if agents.of(obj, number) != agent:
+        if spans is None and agents.of(obj, number) != agent:
             continue
         cwd = cwd or _cwd(obj)
         message = obj.get("message")
@@ -195,7 +217,7 @@ def read_stream(path: Path, constants: Constants, agent: str | None = None,
                 ids.add(ident)
             calls += 1
             yield TraceCall(number, t, name, relativise(tool_input, cwd or base.cwd))
-    if entries == 0 and damage:
+    if entries == 0:
         yield BadLine(1, "no Claude Code transcript entry in the file", NOT_A_TRANSCRIPT_HINT, fatal=True)
     elif calls == 0:
         if not headed:

@@ -102,16 +102,22 @@ def streams(path: Path, constants: Constants, fmt: str = "auto", task_settings: 
         yield Stream(path, stem, None, partial(read_native, path, constants, task_settings))
         return
     found = survey(path)
-    damage = True
-    if found.main or not found.agents:
+    if len(found.agents) + bool(found.main) <= 1:
+        agent = found.agents[0] if found.agents and not found.main else None
+        label = stem if agent is None else f"{_session_of(path, found.session)}/agent-{agent}"
+        yield Stream(path, label, agent, partial(read_stream, path, constants, agent, task_settings, strict=strict))
+        return
+    first = True
+    if found.main:
         yield Stream(path, stem, None, partial(read_stream, path, constants, None, task_settings, strict=strict,
-                                               damage=True))
-        damage = False
+                                               spans=found.spans(None)))
+        first = False
     owner = stem if found.main else _session_of(path, found.session)
     for agent in found.agents:
+        spans = found.spans(agent, None) if first else found.spans(agent)
         yield Stream(path, f"{owner}/agent-{agent}", agent,
-                     partial(read_stream, path, constants, agent, task_settings, strict=strict, damage=damage))
-        damage = False
+                     partial(read_stream, path, constants, agent, task_settings, strict=strict, spans=spans))
+        first = False
 
 
 def read_trace(path: Path, constants: Constants, fmt: str = "auto", task_settings: Mapping[str, Any] | None = None,

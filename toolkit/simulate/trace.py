@@ -12,7 +12,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from toolkit.contract import Constants
 from toolkit.engine import Approve, Deny, ScopeError, TaskSettings, TaskSettingsError, Timeout, parse_scope
@@ -109,6 +109,11 @@ class Note:
     def message(self) -> str:
         return _NOTE_TEXT[self.kind].format(self.detail)
 
+    @property
+    def key(self) -> str:
+        """What a summary counts: the kind, and for an unknown tool its name (`unknown_tool:HoloDeploy`)."""
+        return f"{self.kind}:{self.detail}" if self.kind == "unknown_tool" else self.kind
+
 
 _NOTE_TEXT = {
     "unknown_tool": "unknown tool {0!r} replayed as a generic tool call",
@@ -129,8 +134,20 @@ MAX_LINE_BYTES = 1 << 20
 """One trace line (one tool call) larger than this is a bad line; the trace itself may be any size."""
 
 
-def raw_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, Any, str | None]]:
+Span = tuple[int, int, int]
+"""(first byte, end byte, number of the first line): a run of whole lines of a file."""
+
+
+def raw_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
+              spans: Iterable[Span] | None = None) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed JSON or None, problem) for every non-blank line, streaming with bounded memory."""
+    for number, _, parsed, problem in located_lines(path, max_line_bytes, spans):
+        yield number, parsed, problem
+
+
+def located_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
+                  spans: Iterable[Span] | None = None) -> Iterator[tuple[int, Span, Any, str | None]]:
+    """As raw_lines, with each line's span; only the lines inside `spans` when given (in the order given)."""
     try:
         handle = open_input(path)
     except NotRegularFile as exc:
@@ -138,39 +155,49 @@ def raw_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tupl
     except OSError as exc:
         raise TraceError(str(path), f"cannot read the trace: {exc.strerror}", hint="check the path") from None
     with handle:
-        number = 0
-        while True:
-            raw = handle.readline(max_line_bytes + 1)
-            if not raw:
-                return
-            number += 1
-            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
-                while raw and not raw.endswith(b"\n"):
-                    raw = handle.readline(max_line_bytes + 1)
-                yield number, None, f"longer than {max_line_bytes} bytes; refused unread"
-                continue
-            if not raw.strip():
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, None, f"not UTF-8 (byte {exc.start + 1})"
-                continue
-            try:
-                parsed = jsontext.loads(text)
-            except RecursionError:
-                yield number, None, "nested too deeply to read"
-                continue
-            except jsontext.JsonValueError as exc:
-                yield number, None, f"column {exc.column}: {exc.message}" if exc.column else exc.message
-                continue
-            except json.JSONDecodeError as exc:
-                if not raw.endswith(b"\n"):
-                    yield number, None, "the last line is cut off (no newline at the end and not valid JSON)"
-                else:
-                    yield number, None, f"not valid JSON at column {exc.colno}: {exc.msg}"
-                continue
-            yield number, parsed, None
+        for start, end, first in spans if spans is not None else ((0, -1, 1),):
+            if start:
+                handle.seek(start)
+            yield from _read(handle, start, end, first, max_line_bytes)
+
+
+def _read(handle: Any, offset: int, end: int, number: int,
+          max_line_bytes: int) -> Iterator[tuple[int, Span, Any, str | None]]:
+    number -= 1
+    while end < 0 or offset < end:
+        raw = handle.readline(max_line_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        start = offset
+        offset += len(raw)
+        if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = handle.readline(max_line_bytes + 1)
+                offset += len(raw)
+            yield number, (start, offset, number), None, f"longer than {max_line_bytes} bytes; refused unread"
+            continue
+        if not raw.strip():
+            continue
+        parsed, problem = _parse(raw)
+        yield number, (start, offset, number), parsed, problem
+
+
+def _parse(raw: bytes) -> tuple[Any, str | None]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 (byte {exc.start + 1})"
+    try:
+        return jsontext.loads(text), None
+    except RecursionError:
+        return None, "nested too deeply to read"
+    except jsontext.JsonValueError as exc:
+        return None, f"column {exc.column}: {exc.message}" if exc.column else exc.message
+    except json.JSONDecodeError as exc:
+        if not raw.endswith(b"\n"):
+            return None, "the last line is cut off (no newline at the end and not valid JSON)"
+        return None, f"not valid JSON at column {exc.colno}: {exc.msg}"
 
 
 def _number(value: Any) -> bool:
