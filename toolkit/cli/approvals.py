@@ -16,13 +16,15 @@ from typing import Any, Optional
 
 import typer
 
-from toolkit.cli.app import ConfigOption, SimpleFormat, approvals_app
+from toolkit.cli.app import ConfigOption, approvals_app
+from toolkit.cli.options import FormatOption, OutputOption, TextFormat, print_to_output
 
-StoreOption = typer.Option(None, "--store", help="SQLite file or postgresql:// DSN. Default: "
+SimpleFormat = TextFormat
+StoreOption = typer.Option(None, "--store", metavar="STORE", help="SQLite file or postgresql:// DSN. Default: "
                            "$CEDAR_GATES_APPROVALS_STORE, else [approvals] store, else the user's state directory.")
-FormatOption = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json.")
-SessionOption = typer.Option(None, "--session", help="Only this session.")
-ByOption = typer.Option(None, "--by", help="Who decides (recorded). Default: user@host.")
+SessionOption = typer.Option(None, "--session", metavar="SESSION", help="Only this session.")
+ByOption = typer.Option(None, "--by", metavar="NAME", help="Who decides (recorded). Default: user@host.")
+RequestOption = typer.Argument(..., metavar="ID", help="Request id (from `approvals list`).")
 PREVIEW_COLUMNS = 60
 
 
@@ -135,7 +137,7 @@ def _grant_row(g) -> str:
 
 
 def _listing(items, fmt: SimpleFormat, key: str, render, empty: str, store_name: str) -> None:
-    if fmt is SimpleFormat.json:
+    if fmt.value == "json":
         _json({"store": store_name, key: [i.to_json() for i in items]})
         return
     typer.echo("\n".join(render(i) for i in items) if items else empty)
@@ -143,25 +145,28 @@ def _listing(items, fmt: SimpleFormat, key: str, render, empty: str, store_name:
 
 @approvals_app.command("list")
 @_errors
-def approvals_list(session: Optional[str] = SessionOption, store: Optional[str] = StoreOption,
-                   config: Optional[Path] = ConfigOption, fmt: SimpleFormat = FormatOption) -> None:
+def approvals_list(ctx: typer.Context, session: Optional[str] = SessionOption, store: Optional[str] = StoreOption,
+                   config: Optional[Path] = ConfigOption, fmt: SimpleFormat = FormatOption,
+                   output: Optional[Path] = OutputOption) -> None:
     """Pending asks, nearest deadline first."""
+    print_to_output(ctx, output)
     svc = _service(store, config)
     _listing(svc.pending(session), fmt, "requests", _row, "no pending approval requests", svc.store_name)
 
 
 @approvals_app.command("show")
 @_errors
-def approvals_show(request_id: str = typer.Argument(..., help="Request id (from `approvals list`)."),
+def approvals_show(ctx: typer.Context, request_id: str = RequestOption,
                    store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
-                   fmt: SimpleFormat = FormatOption) -> None:
+                   fmt: SimpleFormat = FormatOption, output: Optional[Path] = OutputOption) -> None:
     """One request in full, with the input sha256 an approval binds to and the scopes allowed."""
     from toolkit.approvals.scoping import allowed_kinds
 
+    print_to_output(ctx, output)
     svc = _service(store, config)
     r = svc.get(request_id)
     allowed = allowed_kinds(r)
-    if fmt is SimpleFormat.json:
+    if fmt.value == "json":
         _json({**r.to_json(), "allowed_scope_kinds": allowed})
     else:
         typer.echo(_detail(r, allowed))
@@ -170,15 +175,16 @@ def approvals_show(request_id: str = typer.Argument(..., help="Request id (from 
 @approvals_app.command("approve")
 @_errors
 def approvals_approve(
-    request_id: str = typer.Argument(..., help="Request id."),
-    scope: str = typer.Option("this_call", "--scope", help="this_call (default), rule:<id>, bash_pattern:<glob>, "
+    ctx: typer.Context,
+    request_id: str = RequestOption,
+    scope: str = typer.Option("this_call", "--scope", metavar="SCOPE", help="this_call (default), rule:<id>, bash_pattern:<glob>, "
                               "write_path:<glob>, tool_type:<Tool>, tool_group:<group>, tool_type_session, "
                               "tool_group_session, all_session."),
-    input_sha256: Optional[str] = typer.Option(None, "--input-sha256", help="The input hash you reviewed "
+    input_sha256: Optional[str] = typer.Option(None, "--input-sha256", metavar="SHA256", help="The input hash you reviewed "
                                                "(`approvals show`); refused if the request's differs."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Confirm a session-wide scope without a prompt."),
     by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
-    fmt: SimpleFormat = FormatOption,
+    fmt: SimpleFormat = FormatOption, output: Optional[Path] = OutputOption,
 ) -> None:
     """Approve a pending ask with a scope; a scope other than this_call becomes a session grant."""
     from toolkit.approvals.scoping import needs_confirmation
@@ -189,9 +195,10 @@ def approvals_approve(
         r = svc.get(request_id)
         confirmed = typer.confirm(f"{scope} lets every later matching call of session {_c(r.session)} through "
                                   "without asking. Grant it?", default=False)
+    print_to_output(ctx, output)  # after the prompt, which is for the terminal
     r = svc.approve(request_id, scope, by=_by(by), input_sha256=input_sha256, confirmed=confirmed)
     grants = [g for g in svc.grants(r.session) if g.request_id == r.id]
-    if fmt is SimpleFormat.json:
+    if fmt.value == "json":
         _json({**r.to_json(), "grant": grants[0].to_json() if grants else None})
     else:
         extra = f"; session grant {grants[0].id} ({_c(grants[0].scope)})" if grants else ""
@@ -202,16 +209,19 @@ def approvals_approve(
 @approvals_app.command("deny")
 @_errors
 def approvals_deny(
-    request_id: str = typer.Argument(..., help="Request id."),
-    reason: str = typer.Option(..., "--reason", "-r", help="What the model reads (redacted for secrets, capped)."),
+    ctx: typer.Context,
+    request_id: str = RequestOption,
+    reason: str = typer.Option(..., "--reason", metavar="TEXT", help="What the model reads (redacted for secrets, "
+                               "capped)."),
     by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
-    fmt: SimpleFormat = FormatOption,
+    fmt: SimpleFormat = FormatOption, output: Optional[Path] = OutputOption,
 ) -> None:
     """Deny a pending ask with a reason; the model receives it inside the denial envelope."""
+    print_to_output(ctx, output)
     svc = _service(store, config)
     r = svc.deny(request_id, reason, by=_by(by))
     answer = svc.answer(r)
-    if fmt is SimpleFormat.json:
+    if fmt.value == "json":
         _json({**r.to_json(), "agent_reason": answer.reason, "envelope": answer.envelope})
     else:
         typer.echo(f"denied {r.id}: {_c(r.deny_reason)}")
@@ -219,13 +229,14 @@ def approvals_deny(
 
 @approvals_app.command("cancel")
 @_errors
-def approvals_cancel(request_id: str = typer.Argument(..., help="Request id."), by: Optional[str] = ByOption,
+def approvals_cancel(ctx: typer.Context, request_id: str = RequestOption, by: Optional[str] = ByOption,
                      store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
-                     fmt: SimpleFormat = FormatOption) -> None:
+                     fmt: SimpleFormat = FormatOption, output: Optional[Path] = OutputOption) -> None:
     """Withdraw a pending ask (the call is denied)."""
+    print_to_output(ctx, output)
     svc = _service(store, config)
     r = svc.cancel(request_id, by=_by(by))
-    if fmt is SimpleFormat.json:
+    if fmt.value == "json":
         _json(r.to_json())
     else:
         typer.echo(f"cancelled {r.id}")
@@ -235,11 +246,14 @@ def approvals_cancel(request_id: str = typer.Argument(..., help="Request id."), 
 @_errors
 def approvals_watch(
     session: Optional[str] = SessionOption,
-    interval: float = typer.Option(1.0, "--interval", min=0.05, help="Seconds between polls."),
-    exit_after: Optional[float] = typer.Option(None, "--exit-after", min=0.0, help="Stop after this many seconds."),
+    interval: float = typer.Option(1.0, "--interval", min=0.05, metavar="SECONDS", help="Seconds between polls."),
+    exit_after: Optional[float] = typer.Option(None, "--exit-after", min=0.0, metavar="SECONDS",
+                                               help="Stop after this many seconds."),
     store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption, fmt: SimpleFormat = FormatOption,
 ) -> None:
     """Print each new pending ask, and each outcome of one seen pending, as it happens (Ctrl-C stops)."""
+    from toolkit.cli.streams import reader_gone
+
     svc = _service(store, config)
     seen: dict[str, Any] = {}
     stop = None if exit_after is None else time.monotonic() + exit_after
@@ -255,13 +269,13 @@ def approvals_watch(
                 pass
             del seen[rid]
         seen.update(current)
-        if stop is not None and time.monotonic() >= stop:
+        if (stop is not None and time.monotonic() >= stop) or reader_gone():
             return
         time.sleep(interval if stop is None else max(0.0, min(interval, stop - time.monotonic())))
 
 
 def _event(kind: str, r, fmt: SimpleFormat) -> None:
-    if fmt is SimpleFormat.json:
+    if fmt.value == "json":
         typer.echo(json.dumps({"event": kind, **r.to_json()}, sort_keys=True))
     else:
         typer.echo(f"[{kind}] {_row(r)}")
@@ -269,35 +283,40 @@ def _event(kind: str, r, fmt: SimpleFormat) -> None:
 
 @approvals_app.command("history")
 @_errors
-def approvals_history(session: Optional[str] = SessionOption,
-                      limit: int = typer.Option(50, "--limit", min=1, help="At most this many, newest first."),
+def approvals_history(ctx: typer.Context, session: Optional[str] = SessionOption,
+                      limit: int = typer.Option(50, "--limit", min=1, metavar="N",
+                                                help="At most this many, newest first."),
                       store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
-                      fmt: SimpleFormat = FormatOption) -> None:
+                      fmt: SimpleFormat = FormatOption, output: Optional[Path] = OutputOption) -> None:
     """Settled requests (approved, denied, timed out, cancelled), newest first."""
+    print_to_output(ctx, output)
     svc = _service(store, config)
     _listing(svc.history(session, limit), fmt, "requests", _row, "no settled approval requests", svc.store_name)
 
 
 @approvals_app.command("grants")
 @_errors
-def approvals_grants(session: Optional[str] = SessionOption,
+def approvals_grants(ctx: typer.Context, session: Optional[str] = SessionOption,
                      show_all: bool = typer.Option(False, "--all", help="Include revoked grants."),
                      store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
-                     fmt: SimpleFormat = FormatOption) -> None:
+                     fmt: SimpleFormat = FormatOption, output: Optional[Path] = OutputOption) -> None:
     """Session grants created by approvals (active ones unless --all)."""
+    print_to_output(ctx, output)
     svc = _service(store, config)
     _listing(svc.grants(session, show_all), fmt, "grants", _grant_row, "no session grants", svc.store_name)
 
 
 @approvals_app.command("revoke")
 @_errors
-def approvals_revoke(grant_id: str = typer.Argument(..., help="Grant id (from `approvals grants`)."),
+def approvals_revoke(ctx: typer.Context,
+                     grant_id: str = typer.Argument(..., metavar="GRANT", help="Grant id (from `approvals grants`)."),
                      by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
-                     fmt: SimpleFormat = FormatOption) -> None:
+                     fmt: SimpleFormat = FormatOption, output: Optional[Path] = OutputOption) -> None:
     """Revoke a session grant: the session's next matching call asks again."""
+    print_to_output(ctx, output)
     svc = _service(store, config)
     g = svc.revoke(grant_id, by=_by(by))
-    if fmt is SimpleFormat.json:
+    if fmt.value == "json":
         _json(g.to_json())
     else:
         typer.echo(f"revoked {g.id} ({_c(g.scope)}, session {_c(g.session)})")
@@ -317,11 +336,11 @@ def _warn_sink(svc) -> None:
 @approvals_app.command("serve")
 @_errors
 def approvals_serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind. Loopback only unless --allow-remote."),
-    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port (0: any free port)."),
+    host: str = typer.Option("127.0.0.1", "--host", metavar="HOST", help="Address to bind. Loopback only unless --allow-remote."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, metavar="PORT", help="Port (0: any free port)."),
     allow_remote: bool = typer.Option(False, "--allow-remote", help="Allow a non-loopback --host (anyone who can "
                                       "reach it and has the token can decide; prefer an SSH tunnel)."),
-    allowed_host: list[str] = typer.Option([], "--allowed-host", help="Another name browsers use for this host "
+    allowed_host: list[str] = typer.Option([], "--allowed-host", metavar="HOST", help="Another name browsers use for this host "
                                            "(Host/Origin allow-list; repeatable)."),
     by: Optional[str] = ByOption, store: Optional[str] = StoreOption, config: Optional[Path] = ConfigOption,
 ) -> None:

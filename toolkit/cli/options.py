@@ -117,6 +117,7 @@ def print_to_output(ctx: typer.Context, output: Optional[Path]) -> None:
 
     def finish() -> None:
         sys.stdout = saved
-        emit(buffer.getvalue().removesuffix("\n"), output)
+        if buffer.getvalue():  # nothing printed (an error before the report): the old file stays as it was
+            emit(buffer.getvalue().removesuffix("\n"), output)
 
     ctx.call_on_close(finish)
