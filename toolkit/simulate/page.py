@@ -118,7 +118,7 @@ def render_corpus(j: dict[str, Any]) -> str:
                       ("shadow flips", j["shadow"]["would_have_flipped"]), ("failed files", j["failed"]),
                       ("verdict", verdict)])
     outcome_chart = bars([("decisions", [(k, v) for k, v in j["outcomes"].items()])])
-    sessions = [dict(r, name=r["session"] + (f" [{r['agent']}]" if r["agent"] else "")) for r in j["sessions_top"]]
+    sessions = [dict(r, name=r["session"]) for r in j["sessions_top"]]
     stopped = []
     for rule in j["rules"]:
         if rule["stopped"]:

@@ -149,7 +149,8 @@ class SessionFacts:
 
     def finish(self, report: SimulationReport) -> SessionFacts:
         s = report.summary
-        self.mismatches, self.bad_lines = s.mismatch_count, s.bad_line_count
+        counted_stop = report.stopped is not None and any(b is report.stopped for b in s.bad_lines)
+        self.mismatches, self.bad_lines = s.mismatch_count, s.bad_line_count - counted_stop
         self.notes.update(s.notes)
         self.problems = [Problem(self.source, line, message, "mismatch") for line, message in s.mismatches]
         stopped_line = report.stopped.line if report.stopped is not None else None

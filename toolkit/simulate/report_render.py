@@ -62,8 +62,7 @@ def render_text(report: Corpus, html: str | None = None) -> str:
         lines += ["per rule:", *_table(j["rules"])]
     if j["tools"]:
         lines += ["per tool:", *_table(j["tools"])]
-    sessions = [{**row, "name": row["session"] + (f" [{row['agent']}]" if row["agent"] else "")}
-                for row in j["sessions_top"]]
+    sessions = [{**row, "name": row["session"]} for row in j["sessions_top"]]
     if len(sessions) > 1:
         lines += ["sessions with the most asks and denies:", *_table(sessions)]
     if j["repeated_asks"]:
