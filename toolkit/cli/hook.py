@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -17,20 +16,17 @@ from toolkit.cli.app import (
     hook_uninstall_app,
     input_errors_exit_2,
 )
-
-class CheckFormat(str, Enum):
-    text = "text"
-    json = "json"
+from toolkit.cli.options import FormatOption, OutputOption, TextFormat, print_to_output
 
 
-HookBlueprintOption = typer.Option(None, "--blueprint", "-b", help="Blueprint whose policies join the built-in "
+HookBlueprintOption = typer.Option(None, "--blueprint", "-b", metavar="FILE", help="Blueprint whose policies join the built-in "
                                    "tiers. Default: [hook] blueprint, else built-ins only.")
-HookTaskOption = typer.Option(None, "--task-settings", "-s", help="Task settings as JSON or @file (task_type, repo, "
+HookTaskOption = typer.Option(None, "--task-settings", "-s", metavar="JSON", help="Task settings as JSON or @file (task_type, repo, "
                               "read_only, approval_timeout_s, initial_approvals, gate_cap, max_lifetime_s, "
                               "write_tools); merged over [hook] task-settings. cwd comes from the event.")
-HookStateOption = typer.Option(None, "--state", help="SQLite state file. Default: [hook] state, else "
+HookStateOption = typer.Option(None, "--state", metavar="FILE", help="SQLite state file. Default: [hook] state, else "
                                "$CLAUDE_PROJECT_DIR/.cedar-gates/hook-state.sqlite3.", dir_okay=False)
-HookLogOption = typer.Option(None, "--log", help="Decision log (JSONL). Default: [hook] log, else "
+HookLogOption = typer.Option(None, "--log", metavar="FILE", help="Decision log (JSONL). Default: [hook] log, else "
                              ".cedar-gates/hook-decisions.jsonl next to the state.", dir_okay=False)
 
 
@@ -180,7 +176,9 @@ def hook_uninstall_claude_code(
 @hook_app.command("check")
 @input_errors_exit_2
 def hook_check(
-    output_format: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="text or json."),
+    ctx: typer.Context,
+    output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
 ) -> None:
     """Send probe events through the exact hook command in this project's Claude Code settings.
 
@@ -197,7 +195,8 @@ def hook_check(
     from toolkit.hook.check import check
 
     report = check(Path.cwd(), Path.home())
-    if output_format == CheckFormat.json:
+    print_to_output(ctx, output)
+    if output_format.value == "json":
         typer.echo(_json.dumps(report.to_json(), indent=2))
     else:
         for path in report.settings:
