@@ -10,27 +10,30 @@ import typer
 from toolkit.cli.app import (
     EVAL_USAGE,
     ConfigOption,
-    SimpleFormat,
     app,
     config_from,
+    emit,
 )
+from toolkit.cli.options import FormatOption, OutputOption, TextFormat
 
 
 @app.command("eval")
 def eval_(
-    tool: str = typer.Option(..., "--tool", "-t", help="Tool name, e.g. Bash, Write, Edit, WebFetch, mcp__github__create_issue."),
+    tool: str = typer.Option(..., "--tool", "-t", metavar="NAME", help="Tool name, e.g. Bash, Write, Edit, WebFetch, mcp__github__create_issue."),
     tool_input: str = typer.Option(
-        "{}", "--input", "-i", help="Tool input as a JSON object; `@file.json` reads a file, `-` reads stdin."
+        "{}", "--input", "-i", metavar="JSON", help="Tool input as a JSON object; `@file.json` reads a file, `-` reads stdin."
     ),
     blueprint: Optional[Path] = typer.Option(
-        None, "--blueprint", "-b", help="Blueprint YAML whose policies join the built-in tiers. Default: built-ins only."
+        None, "--blueprint", "-b", metavar="FILE",
+        help="Blueprint YAML whose policies join the built-in tiers; `-` reads it from stdin. Default: built-ins only."
     ),
     task_settings: Optional[str] = typer.Option(
-        None, "--task-settings", "-s",
+        None, "--task-settings", "-s", metavar="JSON",
         help='Task settings as JSON (or @file): task_type, repo, read_only, approval_timeout_s, initial_approvals, '
         'gate_cap, max_lifetime_s, write_tools. Example: \'{"read_only": true}\'.',
     ),
-    output_format: SimpleFormat = typer.Option(SimpleFormat.text, "--format", "-f", help="text or json."),
+    output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
     no_cache: bool = typer.Option(False, "--no-cache", help="Lint and compile the policies even when the cached "
                                   "bundle (bundles.sqlite3 in the user cache directory, e.g. ~/.cache/cedar-gates) is current."),
@@ -55,6 +58,13 @@ def eval_(
     except UnicodeEncodeError:
         typer.echo("cedar-gates: error: --tool must be valid UTF-8 text", err=True)
         raise typer.Exit(EVAL_USAGE) from None
+    from_stdin = [name for name, value in (("--input", tool_input), ("--task-settings", task_settings),
+                                           ("--blueprint", blueprint)) if value is not None and str(value) == "-"]
+    if len(from_stdin) > 1:
+        typer.echo(f"cedar-gates: error: {' and '.join(from_stdin)} both read stdin (`-`); give all but one as a "
+                   "file (@file.json for JSON)", err=True)
+        raise typer.Exit(EVAL_USAGE)
+    stdin_blueprint = blueprint is not None and str(blueprint) == "-"
     try:
         cfg = config_from(config)
         data = read_json_arg("--input", tool_input, cfg.max_file_bytes)
@@ -64,14 +74,15 @@ def eval_(
             _regular_blueprint(blueprint)
         from toolkit.hook.bundles import user_cache
 
-        result = evaluate_once(tool, data, blueprint, settings, cfg, None if no_cache else user_cache())
+        cache = None if no_cache or stdin_blueprint else user_cache()  # stdin has no file for the cache to hash
+        result = evaluate_once(tool, data, blueprint, settings, cfg, cache)
     except InputError as exc:
         typer.echo(f"cedar-gates: error: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
-    if output_format is SimpleFormat.json:
-        typer.echo(json.dumps(result.to_json(), indent=2, sort_keys=True, ensure_ascii=False))
+    if output_format.value == "json":
+        emit(json.dumps(result.to_json(), indent=2, sort_keys=True, ensure_ascii=False), output)
     else:
-        typer.echo(render_text(result))
+        emit(render_text(result), output)
     raise typer.Exit(result.exit_code)
 
 
