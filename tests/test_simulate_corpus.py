@@ -107,11 +107,19 @@ def test_a_file_that_fails_is_named_and_the_others_still_replay(projects):
     assert "FAIL: 2 file(s) failed" in result.stdout
 
 
-def test_options_that_belong_to_one_trace_are_refused_over_many(projects, tmp_path):
-    result = run("simulate", str(projects), "--records", str(tmp_path / "r.jsonl"))
-    assert result.exit_code == 2 and "--records goes with one trace file" in result.stderr
+def test_a_baseline_is_refused_over_many_traces(projects, tmp_path):
     result = run("simulate", str(projects), "--baseline", str(tmp_path / "b.jsonl"))
     assert result.exit_code == 2 and "--baseline goes with one trace file" in result.stderr
+
+
+def test_records_over_many_files_name_their_session_in_the_same_order_with_any_jobs(projects, tmp_path):
+    seen = []
+    for jobs in ("1", "2"):
+        target = tmp_path / f"records-{jobs}.jsonl"
+        assert run("simulate", str(projects), "--records", str(target), "--jobs", jobs).exit_code == 0
+        seen.append([(r["session"], r["line"], r["tool_name"]) for r in map(json.loads, target.read_text().splitlines())])
+    assert seen[0] == seen[1] and len(seen[0]) == 8
+    assert seen[0][0][0] == "-home-dev-api/cccc3333.jsonl"
 
 
 def test_records_is_the_decision_file_and_out_still_works(tmp_path):

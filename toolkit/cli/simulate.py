@@ -32,8 +32,8 @@ TaskSettingsOption = typer.Option(
     help='Task settings as JSON (or @file): task_type, repo, read_only, approval_timeout_s, initial_approvals, '
     'gate_cap, max_lifetime_s, write_tools. Applies to every trace and transcript (over a native header\'s task).',
 )
-JobsOption = typer.Option(1, "--jobs", "-j", min=0, metavar="N", help="Worker processes for a run over many files "
-                          "(each loads the policies once); 0 means one per CPU. Default 1.")
+JobsOption = typer.Option(1, "--jobs", "-j", metavar="N", help="Worker processes for a run over many files "
+                          "(each loads the policies once); 0 means one per CPU.")
 HtmlOption = typer.Option(None, "--html", metavar="FILE", dir_okay=False, help=HTML_HELP)
 PathsArgument = typer.Argument(..., metavar="PATH", help="Trace files, directories (searched for *.jsonl, "
                                "e.g. ~/.claude/projects) or quoted globs; `-` reads one trace from stdin.")
@@ -42,6 +42,8 @@ PathsArgument = typer.Argument(..., metavar="PATH", help="Trace files, directori
 def _jobs(jobs: int) -> int:
     import os
 
+    if jobs < 0:
+        fail(f"--jobs {jobs}: must be 0 (one per CPU) or more")
     return jobs or os.cpu_count() or 1
 
 
@@ -56,13 +58,23 @@ def _task_settings(raw: Optional[str], cfg) -> Optional[dict[str, Any]]:
     return value
 
 
+def _terminal() -> bool:
+    """Progress only when stderr is a terminal (rich would also draw it into a pipe under FORCE_COLOR)."""
+    import sys
+
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _counter(label: str):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
     return Progress(SpinnerColumn(), TextColumn(label + " {task.completed} calls"), TimeElapsedColumn(),
-                    console=console, transient=True, disable=not console.is_terminal)
+                    console=console, transient=True, disable=not _terminal())
 
 
 def _bar(label: str):
@@ -71,7 +83,7 @@ def _bar(label: str):
 
     console = Console(stderr=True)
     return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeRemainingColumn(),
-                    console=console, transient=True, disable=not console.is_terminal)
+                    console=console, transient=True, disable=not _terminal())
 
 
 def _bundle(blueprint: Optional[Path], cfg):
@@ -113,7 +125,7 @@ def simulate_run(
                                              "policies join the built-in tiers. Default: built-ins only."),
     respond: Answer = RespondOption,
     records: Optional[Path] = typer.Option(None, "--records", metavar="FILE", help="Write one decision record per "
-                                           "call (JSONL) to FILE (one trace only)."),
+                                           "call (JSONL) to FILE; over many files each record names its session."),
     out: Optional[Path] = typer.Option(None, "--out", metavar="FILE", hidden=True, help="Old name of --records."),
     output: Optional[Path] = output_option(),
     output_format: RunFormat = typer.Option(RunFormat("text"), "--format", "-f",  # type: ignore[valid-type]
@@ -146,15 +158,15 @@ def simulate_run(
     settings = _task_settings(task_settings, cfg)
     single = _one_file(paths)
     if not single:
-        if baseline is not None or records is not None:
-            fail(f"{'--baseline' if baseline is not None else '--records'} goes with one trace file; a run over "
-                 "many files reports the aggregate (use --format json for the figures)")
+        if baseline is not None:
+            fail("--baseline goes with one trace file; check each trace against its own baseline, or use "
+                 "`cedar-gates check` with [simulate] traces")
         files = discover(paths)
         if not files:
             fail(f"{' '.join(paths)}: no trace files (*.jsonl) found\n  hint: pass a directory of traces or "
                  "transcripts, e.g. ~/.claude/projects")
-        _run_many(files, paths, blueprint, config, cfg, respond, output, output_format, html, jobs, skip_bad_lines,
-                  strict, settings, input_format)
+        _run_many(files, paths, blueprint, config, cfg, respond, records, output, output_format, html, jobs,
+                  skip_bad_lines, strict, settings, input_format)
         return
     with stdin_as_file(Path(paths[0]), "stdin.jsonl", "trace") as trace:
         _run_one(trace, blueprint, cfg, respond, records, output, output_format, html, baseline, skip_bad_lines,
@@ -207,8 +219,9 @@ def _run_one(trace: Path, blueprint, cfg, respond: Answer, records, output, outp
     raise typer.Exit(report.exit_code)
 
 
-def _run_many(files: list[Path], roots: list[str], blueprint, config, cfg, respond: Answer, output, output_format,
-              html, jobs: int, skip_bad_lines: bool, strict: bool, settings, input_format: TraceFormat) -> None:
+def _run_many(files: list[Path], roots: list[str], blueprint, config, cfg, respond: Answer, records, output,
+              output_format, html, jobs: int, skip_bad_lines: bool, strict: bool, settings,
+              input_format: TraceFormat) -> None:
     from toolkit.simulate import corpus as runner
     from toolkit.simulate.ci import render_github, render_junit, render_sarif
     from toolkit.simulate.report_render import render_text
@@ -219,10 +232,17 @@ def _run_many(files: list[Path], roots: list[str], blueprint, config, cfg, respo
                           task_settings=settings, strict=strict)
     bundle, constants = _bundle(blueprint, cfg)
     loaded = runner.Loaded(job, bundle, constants)
-    with _bar("replay") as bar:
-        task = bar.add_task("replay", total=len(files))
-        report = runner.run(files, roots, job, jobs=_jobs(jobs), loaded=loaded,
-                            advance=lambda n: bar.update(task, completed=n))
+    from toolkit.safeio import AtomicOutput
+
+    try:
+        with AtomicOutput(records) if records is not None else nullcontext() as handle, _bar("replay") as bar:
+            task = bar.add_task("replay", total=len(files))
+            report = runner.run(files, roots, job, jobs=_jobs(jobs), loaded=loaded,
+                                advance=lambda n: bar.update(task, completed=n), records=handle)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        fail(f"{records}: cannot write the decisions: {exc.strerror or exc}; nothing written")
     data = report.to_json()
     if html is not None:
         from toolkit.simulate.page import render_corpus

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass
+import shutil
+import tempfile
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from toolkit.contract import Constants
 from toolkit.engine import PolicyBundle
@@ -105,6 +108,8 @@ class Settings:
     list_limit: int | None = 20
     task_settings: Mapping[str, Any] | None = None
     strict: bool = False
+    records_dir: str | None = None
+    """Where workers write each file's decision records for the parent to copy out in order."""
     """Mismatches and bad lines each session lists (None: every one, for JUnit and annotations)."""
 
 
@@ -132,7 +137,8 @@ def load(settings: Settings) -> Loaded:
     return Loaded(settings, bundle, constants, candidate)
 
 
-def replay_file(loaded: Loaded, path: Path, label: str, agent: str | None = None) -> list[Any]:
+def replay_file(loaded: Loaded, path: Path, label: str, agent: str | None = None,
+                records: IO[str] | None = None) -> list[Any]:
     """The facts (or diff reports) of every stream in one file, each replayed with its own gate.
 
     A file that cannot be read at all is one `Unreadable`; the run goes on.
@@ -152,7 +158,7 @@ def replay_file(loaded: Loaded, path: Path, label: str, agent: str | None = None
             facts = SessionFacts(str(path), name, stream.agent or agent)
             report = simulate_items(name, stream.records(), loaded.bundle, loaded.constants,
                                     default=Respond(s.respond), fmt=s.fmt, skip_bad_lines=s.skip_bad_lines,
-                                    observe=facts.observe, list_limit=s.list_limit)
+                                    observe=facts.observe, list_limit=s.list_limit, out=records, session=name)
             out.append(facts.finish(report))
     except InputError as exc:
         out.append(Unreadable(str(path), label, _reason(exc), exc.line))
@@ -173,9 +179,16 @@ class Unreadable:
     line: int | None = None
 
 
-def _work(task: tuple[Settings, str, str, str | None]) -> list[Any]:
-    settings, path, label, agent = task
-    return replay_file(load(settings), Path(path), label, agent)
+Task = tuple[Settings, int, str, str, "str | None"]
+
+
+def _work(task: Task) -> list[Any]:
+    """In a worker: replay one file; its decision records go to a file of their own, named by its place."""
+    settings, index, path, label, agent = task
+    if settings.records_dir is None:
+        return replay_file(load(settings), Path(path), label, agent)
+    with open(Path(settings.records_dir) / f"{index}.jsonl", "w", encoding="utf-8") as records:
+        return replay_file(load(settings), Path(path), label, agent, records)
 
 
 def _warm(settings: Settings) -> None:
@@ -186,8 +199,12 @@ Advance = Callable[[int], None]
 
 
 def run(paths: Sequence[Path], roots: Sequence[str], settings: Settings, *, jobs: int = 1,
-        loaded: Loaded | None = None, advance: Advance | None = None) -> Corpus | DiffCorpus:
-    """Replay every file and fold the results in discovery order; with jobs > 1, in worker processes."""
+        loaded: Loaded | None = None, advance: Advance | None = None,
+        records: IO[str] | None = None) -> Corpus | DiffCorpus:
+    """Replay every file and fold the results in discovery order; with jobs > 1, in worker processes.
+
+    `records` receives every call's decision record, tagged with its session, in the same order either way.
+    """
     loaded = loaded or load(settings)
     if settings.diff:
         assert loaded.candidate is not None
@@ -195,26 +212,37 @@ def run(paths: Sequence[Path], roots: Sequence[str], settings: Settings, *, jobs
     else:
         report = Corpus(loaded.bundle.policy_hash, list_limit=None if settings.list_limit is None else LIST_LIMIT)
     report.files = len(paths)
-    tasks = ((settings, str(p), *label_of(p, roots)) for p in paths)
-    for done, results in enumerate(_results(tasks, loaded, jobs), start=1):
-        for item in results:
-            _fold(report, item)
-        if advance is not None:
-            advance(done)
+    jobs = max(1, min(jobs, len(paths)))
+    with tempfile.TemporaryDirectory(prefix="cedar-gates-records-") if records and jobs > 1 else nullcontext() as spool:
+        if spool is not None:
+            settings = replace(settings, records_dir=spool)
+            loaded = replace(loaded, settings=settings)
+        tasks = ((settings, index, str(p), *label_of(p, roots)) for index, p in enumerate(paths))
+        chunk = max(1, min(8, len(paths) // (jobs * 4)))
+        for done, results in enumerate(_results(tasks, loaded, jobs, records, chunk), start=1):
+            if spool is not None and records is not None:
+                part = Path(spool) / f"{done - 1}.jsonl"
+                with open(part, encoding="utf-8") as handle:
+                    shutil.copyfileobj(handle, records)
+                part.unlink()
+            for item in results:
+                _fold(report, item)
+            if advance is not None:
+                advance(done)
     return report
 
 
-def _results(tasks: Iterable[tuple[Settings, str, str, str | None]], loaded: Loaded, jobs: int
-             ) -> Iterator[list[Any]]:
+def _results(tasks: Iterable[Task], loaded: Loaded, jobs: int, records: IO[str] | None,
+             chunk: int) -> Iterator[list[Any]]:
     if jobs <= 1:
-        for _, path, label, agent in tasks:
-            yield replay_file(loaded, Path(path), label, agent)
+        for _, _, path, label, agent in tasks:
+            yield replay_file(loaded, Path(path), label, agent, records)
         return
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, initializer=_warm, initargs=(loaded.settings,)) as pool:
-        yield from pool.imap(_work, tasks, chunksize=4)
+        yield from pool.imap(_work, tasks, chunksize=chunk)
 
 
 def _fold(report: Corpus | DiffCorpus, item: Any) -> None:

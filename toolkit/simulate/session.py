@@ -126,8 +126,12 @@ def simulate_items(
     progress: Progress | None = None,
     observe: Observer | None = None,
     list_limit: int | None = LIST_LIMIT,
+    session: str | None = None,
 ) -> SimulationReport:
-    """One stream of trace records (a file, or one agent's part of a transcript) through its own gate."""
+    """One stream of trace records (a file, or one agent's part of a transcript) through its own gate.
+
+    `session` names the stream in each decision record written to `out` (a run over many sessions).
+    """
     report = SimulationReport(label, bundle.policy_hash, Summary(list_limit=list_limit),
                               baseline=str(baseline) if baseline else None, skip_bad_lines=skip_bad_lines)
     summary = report.summary
@@ -137,7 +141,8 @@ def simulate_items(
             for message in _compare_baseline(result, next(pinned, None)):
                 summary.mismatch(result.line, message)
         if out is not None:
-            out.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
+            line = result.record() if session is None else {"session": session, **result.record()}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
         if observe is not None:
             observe(result)
         if progress is not None:
