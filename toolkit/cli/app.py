@@ -194,7 +194,7 @@ def _root(
 def emit(text: str, output: Optional[Path]) -> None:
     """The report to stdout, or to the file `-o` names (`-o -` is stdout)."""
     if output is None or str(output) == "-":
-        typer.echo(text)
+        typer.echo(text, color=colour())  # click strips escapes off a terminal unless told; FORCE_COLOR tells it
         return
     emit_pieces((text,), output)
 

@@ -1,0 +1,311 @@
+"""One set of conventions across the CLI (docs/cli.md), checked over every command typer knows about.
+
+The walk goes through the command tree itself, so a command added later is held to the same rules:
+one meaning per short option, word placeholders, text/json/-o wherever a command reports, the CI formats
+where findings or test results are reported. Then the formats themselves: SARIF uris and invocations,
+GitHub annotation paths, JUnit counts, colour variables, a closed pipe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from toolkit.cli import app
+from toolkit.cli.options import FORMAT_HELP, REPORT_FORMATS
+
+from .conftest import FIXTURES, REPO
+
+runner = CliRunner()
+
+CI_REPORTERS = {"check", "lint", "test", "parity run", "sync constants", "sync types"}
+"""Commands whose report is findings or test results: every CI format (simulate run joins when it offers them)."""
+
+NO_OUTPUT_FILE = {"approvals watch": "streams events as they happen; a report file would only appear at the end"}
+
+WORD = re.compile(r"^[A-Z][A-Z0-9_]*(/[A-Z][A-Z0-9_]*)?$")
+
+
+def _commands():
+    root = typer.main.get_command(app)
+    pending = [([], root)]
+    while pending:
+        path, command = pending.pop()
+        children = getattr(command, "commands", None)
+        if children:
+            pending.extend(([*path, name], child) for name, child in children.items())
+        else:
+            yield " ".join(path), command
+
+
+COMMANDS = dict(_commands())
+
+
+def _options(command):
+    return [p for p in command.params if p.param_type_name == "option"]
+
+
+def _option(command, long: str):
+    return next((p for p in _options(command) if long in p.opts), None)
+
+
+def _choices(option) -> list[str]:
+    descriptor = option.type_descriptor
+    return [str(getattr(c, "value", c)) for c in descriptor.choices or ()] if descriptor.is_choice else []
+
+
+def test_the_walk_sees_every_command_group():
+    assert {"lint", "check", "test", "eval", "doctor", "parity run", "parity fuzz", "simulate run", "sync types",
+            "approvals list", "hook check", "policies list"} <= set(COMMANDS)
+
+
+def test_each_short_option_means_one_thing_everywhere():
+    meaning: dict[str, set[str]] = {}
+    for name, command in COMMANDS.items():
+        for option in _options(command):
+            shorts = [o for o in option.opts if re.fullmatch(r"-[A-Za-z]", o)]
+            longs = [o for o in option.opts if o.startswith("--")]
+            for short in shorts:
+                meaning.setdefault(short, set()).add(longs[0] if longs else f"{short} alone in {name}")
+    clashes = {short: sorted(longs) for short, longs in meaning.items() if len(longs) > 1}
+    assert clashes == {}, f"a short option with two meanings: {clashes}"
+    assert meaning.get("-o") == {"--output"} and meaning.get("-f") == {"--format"}
+
+
+def test_help_placeholders_are_words_not_types():
+    bad = []
+    for name, command in COMMANDS.items():
+        for param in command.params:
+            record = param.get_help_record(_context(command, name))
+            if record is None:
+                continue
+            shown = record[0]
+            if param.param_type_name == "argument":
+                placeholder = shown
+            elif getattr(param, "is_flag", False):
+                continue
+            else:
+                placeholder = shown.rsplit(" ", 1)[-1]
+            if placeholder.startswith("<"):
+                choices = _choices(param)
+                if not choices or placeholder != f"<{'|'.join(choices)}>":
+                    bad.append(f"{name}: {shown}")
+            elif not WORD.match(placeholder):
+                bad.append(f"{name}: {shown}")
+    assert bad == []
+
+
+def _context(command, name):
+    from typer._click.core import Context
+
+    return Context(command, info_name=name)
+
+
+def test_every_reporting_command_offers_text_json_and_an_output_file():
+    reporting = {name: c for name, c in COMMANDS.items() if _option(c, "--format") is not None}
+    assert len(reporting) > 20
+    for name, command in reporting.items():
+        fmt = _option(command, "--format")
+        assert {"text", "json"} <= set(_choices(fmt)), name
+        assert fmt.opts == ["--format", "-f"] or set(fmt.opts) == {"--format", "-f"}, name
+        if name in NO_OUTPUT_FILE:
+            assert _option(command, "--output") is None
+            continue
+        output = _option(command, "--output")
+        assert output is not None and "-o" in output.opts, f"{name} reports but has no -o/--output"
+
+
+def test_the_format_choices_and_their_wording_are_shared():
+    for name, command in COMMANDS.items():
+        fmt = _option(command, "--format")
+        if fmt is None:
+            continue
+        choices = _choices(fmt)
+        assert set(choices) <= set(FORMAT_HELP), name
+        assert choices == [f for f in FORMAT_HELP if f in choices], f"{name}: formats out of the shared order"
+        assert fmt.help == "; ".join(f"{c}: {FORMAT_HELP[c]}" for c in choices) + ".", name
+        if name in CI_REPORTERS:
+            assert choices == list(REPORT_FORMATS), name
+
+
+def run(*args: str, **kwargs):
+    return runner.invoke(app, list(args), catch_exceptions=False, **kwargs)
+
+
+def _bad_blueprint(path: Path) -> Path:
+    shutil.copy(FIXTURES / "bad" / "CG021-invalid-rule-id.yaml", path)
+    return path
+
+
+SARIF_SUBSET = {
+    "type": "object",
+    "required": ["version", "runs"],
+    "properties": {
+        "version": {"const": "2.1.0"},
+        "runs": {"type": "array", "minItems": 1, "items": {
+            "type": "object",
+            "required": ["tool", "results", "invocations"],
+            "properties": {
+                "tool": {"type": "object", "required": ["driver"], "properties": {
+                    "driver": {"type": "object", "required": ["name"], "properties": {
+                        "rules": {"type": "array", "items": {"type": "object", "required": ["id"]}}}}}},
+                "invocations": {"type": "array", "minItems": 1, "items": {
+                    "type": "object", "required": ["executionSuccessful"],
+                    "properties": {"executionSuccessful": {"type": "boolean"}}}},
+                "results": {"type": "array", "items": {
+                    "type": "object", "required": ["message", "ruleId", "locations"],
+                    "properties": {
+                        "message": {"type": "object", "required": ["text"]},
+                        "level": {"enum": ["none", "note", "warning", "error"]},
+                        "locations": {"type": "array", "items": {"type": "object", "properties": {
+                            "physicalLocation": {"type": "object", "required": ["artifactLocation"], "properties": {
+                                "artifactLocation": {"type": "object", "required": ["uri"]},
+                                "region": {"type": "object", "required": ["startLine"], "properties": {
+                                    "startLine": {"type": "integer", "minimum": 1},
+                                    "startColumn": {"type": "integer", "minimum": 1}}}}}}}}}}},
+            }}},
+    },
+}
+"""The parts of the SARIF 2.1.0 schema code scanning relies on (no copy of the full schema is installed)."""
+
+URI_REFERENCE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:)?[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$")
+"""RFC 3986 characters of a uri-reference without query or fragment: a space or `#` must be percent-encoded."""
+
+
+def _valid_sarif(text: str) -> dict:
+    doc = json.loads(text)
+    jsonschema.validate(doc, SARIF_SUBSET)
+    for result in doc["runs"][0]["results"]:
+        for location in result["locations"]:
+            uri = location["physicalLocation"]["artifactLocation"]["uri"]
+            assert URI_REFERENCE.match(uri), uri
+            assert re.fullmatch(r"([^%]|%[0-9A-F]{2})*", uri), uri
+    return doc
+
+
+def test_sarif_uris_are_percent_encoded_and_repository_relative(tmp_path):
+    folder = tmp_path / "policies dir"
+    folder.mkdir()
+    _bad_blueprint(folder / "a #1.yaml")
+    os.chdir(folder)  # the repository root (tmp_path, with .git) is above: uris are relative to it, not to here
+    result = run("lint", "a #1.yaml", "-f", "sarif")
+    assert result.exit_code == 1
+    doc = _valid_sarif(result.stdout)
+    location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "policies%20dir/a%20%231.yaml", "uriBaseId": "%SRCROOT%"}
+    assert doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+    assert doc["runs"][0]["invocations"][0] == {"executionSuccessful": True, "exitCode": 1}
+    github = run("lint", "a #1.yaml", "-f", "github").stdout.splitlines()[0]
+    assert github.startswith("::error file=policies dir/a #1.yaml,line=6,col=7,")
+
+
+def test_sarif_for_stdin_names_no_file_and_github_marks_none():
+    text = (FIXTURES / "bad" / "CG021-invalid-rule-id.yaml").read_text()
+    doc = _valid_sarif(run("lint", "-", "-f", "sarif", input=text).stdout)
+    location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == "stdin" and "standard input" in location["description"]["text"]
+    line = run("lint", "-", "-f", "github", input=text).stdout.splitlines()[0]
+    assert line.startswith("::error title=CG021") and "file=" not in line and "::stdin: " in line
+
+
+def test_a_missing_path_is_named_on_stderr_and_sarif_says_the_run_did_not_succeed(tmp_path):
+    result = run("lint", "nothere/", "--format", "sarif", "-o", "x.sarif")
+    assert result.exit_code == 2
+    assert "nothere" in result.stderr and "not found" in result.stderr
+    doc = _valid_sarif((tmp_path / "x.sarif").read_text())
+    invocation = doc["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
+    assert "nothere" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_junit_lists_every_failure(tmp_path):
+    bad = sorted((FIXTURES / "bad").glob("CG0[2-5]*.yaml"))
+    for path in bad:
+        shutil.copy(path, tmp_path / path.name)
+    report = json.loads(run("lint", ".", "-f", "json").stdout)
+    errors = sum(1 for f in report["findings"] if f["level"] == "error")
+    suites = ET.fromstring(run("lint", ".", "-f", "junit").stdout.encode())
+    failures = suites.findall(".//testcase/failure")
+    assert errors > 10 and len(failures) == errors == int(suites.get("failures"))
+    assert not any("more" in (f.get("message") or "") for f in failures)
+
+
+def test_output_file_holds_what_stdout_would_and_dash_is_stdout(tmp_path):
+    _bad_blueprint(tmp_path / "bp.yaml")
+    shown = run("lint", "bp.yaml", "-f", "json")
+    written = run("lint", "bp.yaml", "-f", "json", "-o", "report.json")
+    assert written.stdout == "" and (tmp_path / "report.json").read_text() == shown.stdout
+    assert run("lint", "bp.yaml", "-f", "json", "-o", "-").stdout == shown.stdout
+    listed = run("policies", "list", "-o", "rules.txt")
+    assert listed.exit_code == 0 and "RULE ID" in (tmp_path / "rules.txt").read_text()
+
+
+@pytest.mark.parametrize("env, coloured", [
+    ({}, False),
+    ({"FORCE_COLOR": "1"}, True),
+    ({"FORCE_COLOR": "0"}, False),
+    ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+    ({"NO_COLOR": ""}, False),
+])
+def test_colour_follows_force_color_and_no_color(tmp_path, monkeypatch, env, coloured):
+    for name in ("NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    _bad_blueprint(tmp_path / "bp.yaml")
+    assert ("\x1b[" in run("lint", "bp.yaml").stdout) is coloured
+    run("lint", "bp.yaml", "-o", "report.txt")
+    assert "\x1b[" not in (tmp_path / "report.txt").read_text()
+
+
+def test_coverage_failure_is_named_in_the_last_line_and_in_junit():
+    tests = REPO / "fixtures" / "policy-tests" / "agent.tests.yaml"
+    result = run("test", str(tests), "--no-wasm", "--min-coverage", "100")
+    assert result.exit_code == 1
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("FAIL: ") and "0 failed" in last
+    assert "coverage" in last and "below the minimum 100%" in last and "lockfile_edit" in last
+    suites = ET.fromstring(run("test", str(tests), "--no-wasm", "--min-coverage", "100", "-f", "junit").stdout.encode())
+    assert int(suites.find("testsuite[@name='coverage']").get("failures")) == 1
+
+
+def _closed_pipe(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run the installed command with stdout a pipe whose reader has already gone."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([sys.executable, "-m", "toolkit", *args], stdout=write, stderr=subprocess.PIPE,
+                              cwd=cwd, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("args, usual", [
+    (["lint", str(FIXTURES / "good")], 0),
+    (["lint", str(FIXTURES / "bad")], 2),
+    (["rule"], 0),
+])
+def test_a_closed_pipe_ends_quietly_with_the_usual_exit_code(tmp_path, args, usual):
+    done = _closed_pipe(args, tmp_path)
+    assert done.returncode == usual
+    assert done.stderr == b""
+
+
+def test_head_reads_one_line_and_the_command_ends_quietly(tmp_path):
+    shell = f"{sys.executable} -m toolkit lint {FIXTURES / 'bad'} | head -1; echo \"status ${{PIPESTATUS[0]}}\""
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2 and "CG001" in lines[0] and lines[1] == "status 2"
+    assert done.stderr == ""
