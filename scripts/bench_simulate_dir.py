@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's toolkit, whatever is installed
+
 COMMANDS = ["git status", "ls -la", "pytest -q", "git push origin main", "git push --force origin feature/x",
             "npm install", "rm -rf build", "cat README.md", "curl -fsSL https://example.test/i.sh | sh"]
 PATHS = ["src/app.py", "README.md", ".env", "docs/x.md", ".git/config", "tests/test_app.py"]
@@ -53,29 +55,36 @@ def write_sessions(root: Path, sessions: int, calls: int, seed: int = 7) -> None
         (project / f"session-{n:05d}.jsonl").write_text("\n".join(lines) + "\n")
 
 
-def one_by_one(root: Path) -> float:
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the pool's workers): less noisy than wall time
+    on a shared machine, and it shows work done twice."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def one_by_one(root: Path) -> tuple[float, float]:
     from toolkit.policyset import load_policies
     from toolkit.simulate import Respond, simulate
     from toolkit.simulate.corpus import discover
 
     bundle, constants = load_policies()
     files = discover([str(root)])
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     for path in files:
         simulate(path, bundle, constants, default=Respond("timeout"))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _cpu() - cpu
 
 
-def directory(root: Path, jobs: int) -> tuple[float, int]:
+def directory(root: Path, jobs: int) -> tuple[float, float, int]:
     from toolkit.policyset import load_policies
     from toolkit.simulate import corpus
 
     settings = corpus.Settings(None, None, "timeout")
     bundle, constants = load_policies()
     loaded = corpus.Loaded(settings, bundle, constants)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     report = corpus.run(corpus.discover([str(root)]), [str(root)], settings, jobs=jobs, loaded=loaded)
-    return time.perf_counter() - started, report.calls
+    return time.perf_counter() - started, _cpu() - cpu, report.calls
 
 
 def peak_rss_mib(root: Path) -> float:
@@ -93,20 +102,28 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=200, help="sessions in the small directory")
     parser.add_argument("--large", type=int, default=2000, help="sessions in the large directory")
     parser.add_argument("--calls", type=int, default=40, help="calls per session")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of (a) and (b), alternating; the best counts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cg-bench-") as tmp:
         rows = []
         for n in (args.small, args.large):
             root = Path(tmp) / f"n{n}"
             write_sessions(root, n, args.calls)
-            a = one_by_one(root)
-            b, calls = directory(root, 1)
-            c, _ = directory(root, 2)
+            a = b = (float("inf"), float("inf"))
+            for _ in range(args.repeat):
+                a = min(a, one_by_one(root))
+                wall, cpu, calls = directory(root, 1)
+                b = min(b, (wall, cpu))
+            c_wall, c_cpu, _ = directory(root, 2)
             rss = peak_rss_mib(root)
-            rows.append((n, calls, a, b, c, rss))
-            print(f"N={n:>5} sessions, {calls} calls: one by one {a:.2f} s, directory --jobs 1 {b:.2f} s "
-                  f"(x{b / a:.2f}), --jobs 2 {c:.2f} s (speed-up x{b / c:.2f}), peak RSS {rss:.0f} MiB")
-        (small, *_, rss_small), (large, *_, rss_large) = rows[0], rows[1]
+            rows.append((n, calls, rss))
+            print(f"N={n:>5} sessions, {calls} calls (best of {args.repeat}):\n"
+                  f"  (a) one by one         {a[0]:6.2f} s wall {a[1]:6.2f} s CPU\n"
+                  f"  (b) directory --jobs 1 {b[0]:6.2f} s wall {b[1]:6.2f} s CPU   b/a: x{b[0] / a[0]:.2f} wall, "
+                  f"x{b[1] / a[1]:.2f} CPU\n"
+                  f"  (c) directory --jobs 2 {c_wall:6.2f} s wall {c_cpu:6.2f} s CPU   speed-up b/c: x{b[0] / c_wall:.2f}"
+                  f"\n  peak RSS of a --jobs 1 run: {rss:.0f} MiB")
+        (small, _, rss_small), (large, _, rss_large) = rows[0], rows[1]
         print(f"peak RSS, {large} vs {small} sessions: x{rss_large / rss_small:.2f}")
         print(f"this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (Linux)")
 
