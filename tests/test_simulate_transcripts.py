@@ -323,3 +323,27 @@ def test_property_every_tool_use_is_a_call_a_note_or_a_bad_line_and_each_stream_
         accounted += sum(1 for n in notes(items, "skipped_line") if n.detail.startswith("tool_use"))
         accounted += sum(len(blocks.get(b.line, [])) for b in items if isinstance(b, BadLine))
     assert accounted == sum(len(b) for b in blocks.values())
+
+
+def test_the_cli_lists_skipped_lines_warns_with_their_count_and_strict_stops_at_the_first():
+    path = SHAPES / "damaged.jsonl"
+    result = run("simulate", "run", str(path))
+    assert result.exit_code == 0 and result.stdout.rstrip().endswith("PASS")
+    assert f"{path}:4: not UTF-8" in result.stdout and f"{path}:16: the last line is cut off" in result.stdout
+    assert "warning: 11 damaged line(s) skipped" in result.stdout
+    data = json.loads(run("simulate", "run", str(path), "-f", "json").stdout)
+    assert data["summary"]["skipped_lines"] == 11 and [s["line"] for s in data["skipped_lines"]][:2] == [3, 4]
+    strict = run("simulate", "run", str(path), "--strict")
+    assert strict.exit_code == 2 and f"{path}:3: not valid JSON" in strict.stderr and "--strict" in strict.stderr
+
+
+def test_the_cli_counts_unknown_tools_by_name_and_applies_task_settings_to_transcripts():
+    path = SHAPES / "unknown-tools.jsonl"
+    data = json.loads(run("simulate", "run", str(path), "-f", "json").stdout)
+    assert data["summary"]["notes"] == {"unknown_tool:HoloDeploy": 2}
+    assert "unknown_tool:HoloDeploy 2" in run("simulate", "run", str(path)).stdout
+    read_only = json.loads(run("simulate", "run", str(path), "-f", "json", "--task-settings",
+                               '{"read_only": true}').stdout)
+    assert read_only["summary"]["outcomes"]["deny"] == 1 and data["summary"]["outcomes"].get("deny", 0) == 0
+    messages = json.loads(run("simulate", "run", str(SHAPES / "messages-only.jsonl"), "-f", "json").stdout)
+    assert messages["exit_code"] == 0 and messages["summary"]["notes"] == {"no_tool_calls": 1}

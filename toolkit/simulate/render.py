@@ -67,6 +67,14 @@ def render_text(report: SimulationReport) -> str:
             lines.append(f"  {report.trace}:{bad.line}: {bad.message}" + (f"\n    hint: {bad.hint}" if bad.hint else ""))
         if s.bad_line_count > len(s.bad_lines):
             lines.append(f"  ... and {s.bad_line_count - len(s.bad_lines)} more")
+    if s.notes:
+        lines.append(f"  notes            {_table(dict(s.notes.most_common()))}")
+    if s.skipped_lines:
+        lines.append("skipped lines (damaged, not replayed):")
+        lines.extend(f"  {report.trace}:{line}: {why}" for line, why in s.skipped_lines)
+        if s.skipped_line_count > len(s.skipped_lines):
+            lines.append(f"  ... and {s.skipped_line_count - len(s.skipped_lines)} more")
+        lines.append(f"warning: {s.skipped_line_count} damaged line(s) skipped; --strict makes them errors")
     lines.append(verdict(report))
     return "\n".join(lines)
 
@@ -80,6 +88,7 @@ def to_json(report: SimulationReport) -> dict[str, Any]:
         "summary": s.to_json(),
         "mismatches": [{"line": line, "message": message} for line, message in s.mismatches],
         "bad_lines": [{"line": b.line, "message": b.message, "hint": b.hint} for b in s.bad_lines],
+        "skipped_lines": [{"line": line, "reason": why} for line, why in s.skipped_lines],
         "stopped": {"line": report.stopped.line, "message": report.stopped.message} if report.stopped else None,
         "exit_code": report.exit_code,
     }

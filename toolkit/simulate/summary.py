@@ -45,6 +45,9 @@ class Summary:
     bad_lines: list[BadLine] = field(default_factory=list)
     bad_line_count: int = 0
     notes: Counter[str] = field(default_factory=Counter)
+    skipped_lines: list[tuple[int, str]] = field(default_factory=list)
+    """Damaged transcript lines passed over (line, why); they do not change the exit code."""
+    skipped_line_count: int = 0
     shadow_matched: int = 0
     """Calls at least one log-only rule matched."""
     shadow_flips: Counter[str] = field(default_factory=Counter)
@@ -94,7 +97,12 @@ class Summary:
 
     def note(self, item: object) -> None:
         """A record the reader passed on without a call (an unknown tool replayed generically, a skipped line)."""
-        _bump(self.notes, str(getattr(item, "kind", None) or getattr(item, "message", None) or type(item).__name__))
+        key = getattr(item, "key", None) or getattr(item, "kind", None) or getattr(item, "message", None)
+        _bump(self.notes, str(key or type(item).__name__))
+        if getattr(item, "kind", None) == "skipped_line":
+            self.skipped_line_count += 1
+            if self.list_limit is None or len(self.skipped_lines) < self.list_limit:
+                self.skipped_lines.append((int(getattr(item, "line", 0)), str(getattr(item, "detail", ""))))
 
     @property
     def virtual_duration_s(self) -> float:
@@ -122,6 +130,8 @@ class Summary:
             "virtual_duration_s": round(self.virtual_duration_s, 3),
             "mismatches": self.mismatch_count,
             "bad_lines": self.bad_line_count,
+            "skipped_lines": self.skipped_line_count,
+            "notes": dict(self.notes.most_common()),
             "shadow": {"matched": self.shadow_matched, "flipped": sum(self.shadow_flips.values()),
                        "flips": dict(sorted(self.shadow_flips.items())),
                        "flips_per_rule": dict(self.shadow_flips_per_rule.most_common())},
