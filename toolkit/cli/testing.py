@@ -24,7 +24,7 @@ TestFormat = formats("TestFormat", *REPORT_FORMATS)
 @input_errors_exit_2
 def test_(
     paths: Optional[List[Path]] = typer.Argument(None, metavar="PATH", help="Test files (*.tests.yaml) and "
-                                                 "blueprints with a `tests:` list. Default: [test] files, else the "
+                                                 "blueprints with a `tests:` list; `-` reads one test file from stdin. Default: [test] files, else the "
                                                  "bundled example blueprint and the built-in tiers' tests."),
     coverage: bool = typer.Option(False, "--coverage", help="Report, per tested blueprint, how many tests (and "
                                   "trace calls) reach each of its rules."),

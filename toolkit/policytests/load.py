@@ -27,7 +27,9 @@ def is_test_file(path: Path) -> bool:
 
 
 def load_suite(path: Path, max_file_bytes: int) -> Suite:
-    return _standalone(path, max_file_bytes) if is_test_file(path) else _inline(path, max_file_bytes)
+    """`-` is a test file read from stdin, its `blueprint:` relative to the working directory."""
+    standalone = is_test_file(path) or str(path) == "-"
+    return _standalone(path, max_file_bytes) if standalone else _inline(path, max_file_bytes)
 
 
 def _inline(path: Path, max_file_bytes: int) -> Suite:
