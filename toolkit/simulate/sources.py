@@ -8,7 +8,6 @@ re-reads its file when asked for its records, so nothing holds a whole file.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -22,8 +21,6 @@ from toolkit.simulate.trace import BadLine, Note, TraceCall, TraceHeader, raw_li
 __all__ = ["FORMATS", "Note", "Record", "Stream", "detect", "read_trace", "streams"]
 
 FORMATS = ("auto", "native", "claude")
-DETECT_LINES = 100
-"""Auto-detection looks at up to this many non-blank lines for one that is clearly a trace or a transcript."""
 Record = TraceHeader | TraceCall | BadLine | Note
 _NATIVE_KEYS = frozenset({"trace", "tool_name", "tool_input", "t"})
 
@@ -46,11 +43,12 @@ class Stream:
 def detect(path: Path) -> str:
     """`native`, `claude`, `empty` (no non-blank line) or `unknown` (JSON, but neither a trace nor a transcript).
 
-    The first line that is clearly one or the other decides. A file whose first
-    lines are all unreadable counts as native, so each is reported by number.
+    The first line that is clearly one or the other decides, however far down
+    (a transcript may open with damaged lines). A file whose lines are all
+    unreadable counts as native, so each is reported by number.
     """
     readable = seen = 0
-    for _, obj, problem in itertools.islice(raw_lines(path), DETECT_LINES):
+    for _, obj, problem in raw_lines(path):
         seen += 1
         if problem is not None:
             continue
@@ -95,8 +93,8 @@ def streams(path: Path, constants: Constants, fmt: str = "auto", task_settings: 
         return
     if kind == "unknown":
         yield Stream(path, stem, None, partial(_failed, BadLine(
-            1, f"neither a native trace nor a Claude Code transcript: none of the first {DETECT_LINES} lines is a "
-            "trace header, a call or a transcript entry", NOT_A_TRANSCRIPT_HINT, fatal=True)))
+            1, "neither a native trace nor a Claude Code transcript: no line is a trace header, a call or a "
+            "transcript entry", NOT_A_TRANSCRIPT_HINT, fatal=True)))
         return
     if kind != "claude":
         yield Stream(path, stem, None, partial(read_native, path, constants, task_settings))
