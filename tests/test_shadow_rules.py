@@ -457,3 +457,26 @@ def test_the_agent_sdk_integration_reports_shadow_matches_without_acting_on_them
     (record,) = [json.loads(line) for line in log.read_text().splitlines()]
     assert record["via"] == "claude-agent-sdk" and record["decision"]["shadow_flip"] == "deny"
 
+
+
+def test_a_failing_log_only_evaluation_reports_every_shadow_rule_errored_and_decides_as_before(bundle):
+    b, constants = bundle
+
+    def broken(_set, _entities, _requests):
+        raise RuntimeError("injected")
+
+    faulty = replace(b, shadow=replace(b.shadow, authorizer=broken))
+    before = evaluate(bundle, "Bash", {"command": "make deploy && terraform destroy"})
+    after = evaluate((faulty, constants), "Bash", {"command": "make deploy && terraform destroy"})
+    assert (after.outcome, after.stage, after.rule_ids, after.fail_closed) == \
+        (before.outcome, before.stage, before.rule_ids, False) == ("require_approval", "approval",
+                                                                   ("ask_make_deploy",), False)
+    assert [(m.rule_id, m.errored) for m in after.shadow] == [("ask_npm_publish", True), ("no_terraform_destroy", True)]
+    assert after.shadow_flip == "deny"
+
+
+def test_log_only_rules_live_in_a_policy_set_of_their_own(bundle):
+    b, _ = bundle
+    assert "no_terraform_destroy" not in b.text and "ask_make_deploy" in b.text
+    assert b.shadow is not None and "no_terraform_destroy" in b.shadow.text
+    assert sorted(r.rule_id for r in b.shadow.by_policy_id.values()) == ["ask_npm_publish", "no_terraform_destroy"]

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from toolkit.cedar import pyengine
 from toolkit.cedar.answers import EngineAnswer
+from toolkit.digest import sha256_hex
 from toolkit.engine.prefilter import Prefilter
 
 Authorizer = Callable[[Any, Any, list[dict[str, Any]]], list[EngineAnswer]]
@@ -70,6 +71,56 @@ class Matches:
 
 
 NO_MATCH = Matches((), ())
+SHADOW_HEADER = "\n// cedar-gates: log-only rules (a policy set of their own, never enforced)\n"
+
+
+def policy_hash(text: str, shadow_text: str | None = None) -> str:
+    """sha256 of the effective policy text; log-only rules, compiled apart, are hashed after it."""
+    return sha256_hex((text + SHADOW_HEADER + shadow_text if shadow_text else text).encode("utf-8"))
+
+
+@dataclass
+class ShadowSet:
+    """The log-only rules, pre-parsed as a policy set of their own and evaluated after the enforced one.
+
+    Apart, they never add an enforced-set evaluation (a request only they could
+    match costs one small batch, not the whole policy set) and nothing they
+    answer can reach a decision. `match` never raises: a failure marks the rules
+    errored, which is what enforcing them would have meant (the call fails closed).
+    """
+
+    text: str
+    by_policy_id: Mapping[str, GateRule]
+    policy_set: Any
+    entities: Any
+    authorizer: Authorizer = pyengine.authorize_batch
+    prefilter: Prefilter | None = None
+
+    def match(self, requests: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """(matched, errored) log-only rule ids per request, in order."""
+        out: list[tuple[tuple[str, ...], tuple[str, ...]]] = [((), ())] * len(requests)
+        wanted = [i for i, r in enumerate(requests) if self.prefilter is None or self.prefilter.needed(r)]
+        if not wanted:
+            return out
+        every = tuple(sorted(r.rule_id for r in self.by_policy_id.values()))
+        try:
+            answers = self.authorizer(self.policy_set, self.entities, [requests[i] for i in wanted])
+        except Exception:  # noqa: BLE001 - reported as errored; never a decision
+            answers = []
+        if len(answers) != len(wanted):
+            for i in wanted:
+                out[i] = ((), every)
+            return out
+        rules = self.by_policy_id
+        for i, answer in zip(wanted, answers):
+            if not answer.ok:
+                out[i] = ((), every)
+                continue
+            matched = tuple(rules[pid].rule_id for pid in answer.reasons if pid in rules) \
+                if answer.decision == "deny" else ()
+            errored = tuple(rules[pid].rule_id if pid in rules else pid for pid in answer.errored)
+            out[i] = (matched, errored)
+        return out
 
 
 @dataclass
@@ -87,12 +138,36 @@ class PolicyBundle:
     authorizer: Authorizer = pyengine.authorize_batch
     prefilter: Prefilter | None = None
     """Skips requests no forbid could match (see toolkit.engine.prefilter); None sends everything."""
+    shadow: ShadowSet | None = None
+    """The log-only rules, or None when there are none (`text` and `policy_set` hold only enforced rules)."""
+
+    @property
+    def keep(self) -> Callable[[str, Mapping[str, Any]], bool] | None:
+        """Whether to build a request at all (`requests_for`'s `keep`): when any forbid, log-only ones included,
+        could match it. None builds every request."""
+        if self.prefilter is None or (self.shadow is not None and self.shadow.prefilter is None):
+            return None
+        return self.prefilter.could_match if self.shadow is None else self._either_could_match
+
+    def _either_could_match(self, action: str, context: Mapping[str, Any]) -> bool:
+        shadow = self.shadow.prefilter if self.shadow is not None else None
+        return (self.prefilter is None or self.prefilter.could_match(action, context)
+                or shadow is None or shadow.could_match(action, context))
 
     def match(self, requests: list[dict[str, Any]], always: int = 0) -> list[Matches]:
         """Forbid matches per request, in order; any error or missing answer raises (the caller fails closed).
 
         The first `always` requests reach Cedar even when the prefilter would skip them.
+        The log-only rules are asked afterwards, only once the enforced answers are clean.
         """
+        found = self._enforced(requests, always)
+        if self.shadow is not None:
+            for i, (ids, errored) in enumerate(self.shadow.match(requests)):
+                if ids or errored:
+                    found[i] = Matches(found[i].hard, found[i].soft, ids, errored)
+        return found
+
+    def _enforced(self, requests: list[dict[str, Any]], always: int) -> list[Matches]:
         if self.prefilter is not None:
             wanted = [i for i, r in enumerate(requests) if i < always or self.prefilter.needed(r)]
             if len(wanted) < len(requests):
@@ -114,21 +189,16 @@ class PolicyBundle:
         for answer in answers:
             if not answer.ok:
                 raise CedarInputError("; ".join(answer.messages) or "Cedar returned no decision")
-            shadow_errored: list[str] = []
-            for pid in answer.errored:
-                rule = self.by_policy_id.get(pid)
-                # A log-only rule's error cannot hide an enforced match: Cedar skips the erroring policy only.
-                (shadow_errored if rule is not None and rule.shadow else errored).append(self._rule_id(pid))
+            errored.extend(self._rule_id(pid) for pid in answer.errored)
             hard: list[str] = []
             soft: list[str] = []
-            shadow: list[str] = []
             if answer.decision == "deny":
                 for pid in answer.reasons:
                     rule = self.by_policy_id.get(pid)
                     if rule is None:
                         raise CedarInputError(f"policy {pid} denied but belongs to no known rule")
-                    (shadow if rule.shadow else hard if rule.tier == "hard" else soft).append(rule.rule_id)
-            out.append(Matches(tuple(hard), tuple(soft), tuple(shadow), tuple(shadow_errored)))
+                    (hard if rule.tier == "hard" else soft).append(rule.rule_id)
+            out.append(Matches(tuple(hard), tuple(soft)))
         if errored:
             raise CedarEvaluationError(sorted(set(errored)))
         return out

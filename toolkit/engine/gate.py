@@ -191,9 +191,8 @@ class Gate:
     def _decide(self, request_id: str, now: float, call: CallFacts, tool_input: Mapping[str, Any],
                 digest: InputDigest, start: float) -> Decision:
         state, bundle = self.state, self.bundle
-        prefilter = bundle.prefilter
         requests = requests_for(call.tool_name, tool_input, self._facts, self.task.write_tools,
-                                analysis=call.analysis, keep=prefilter.could_match if prefilter else None)
+                                analysis=call.analysis, keep=bundle.keep)
         matches = Matches.merge(self._match(requests))
 
         def decision(outcome: str, reason: str, stage: str, **extra: Any) -> Decision:

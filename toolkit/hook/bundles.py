@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from toolkit import __version__
 from toolkit.cedar import pyengine
 from toolkit.contract import Constants, Range
-from toolkit.digest import sha256, sha256_hex
-from toolkit.engine.bundle import GateRule, PolicyBundle
+from toolkit.digest import sha256
+from toolkit.engine.bundle import GateRule, PolicyBundle, ShadowSet, policy_hash
 from toolkit.engine.prefilter import Prefilter
 from toolkit.safeio import read_input
 from toolkit.resources import builtin_policies_dir, constants_path
@@ -34,7 +34,8 @@ MAX_INPUT_BYTES = 16 << 20
 """A policy input larger than this (or a FIFO or device in its place) is refused before anything parses it."""
 SCHEMA_FILE = "agent.cedarschema"
 FORMAT = 2
-"""Bumped when the cached form changes meaning (2: rules carry `shadow`), so an older entry is never read."""
+"""Bumped when the cached form changes meaning (2: log-only rules, a policy set of their own), so an older entry
+is never read."""
 
 
 def inputs(builtins: Path | None, blueprint: Path | None, constants: Path | None, config: Path | None) -> list[Path]:
@@ -58,9 +59,18 @@ def key_of(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
+def _forbids(text: str) -> list[list[Any]]:
+    return [[sorted(p.actions) if p.actions is not None else None, list(p.conditions)]
+            for p in pyengine.parse(text) if p.effect == "forbid"]
+
+
+def _prefilter(forbids: list[list[Any]]) -> Prefilter:
+    return Prefilter((frozenset(a) if a is not None else None, tuple(c_)) for a, c_ in forbids)
+
+
 def dump(bundle: PolicyBundle, constants: Constants) -> str:
-    forbids = [[sorted(p.actions) if p.actions is not None else None, list(p.conditions)]
-               for p in pyengine.parse(bundle.text) if p.effect == "forbid"]
+    forbids = _forbids(bundle.text)
+    shadow = bundle.shadow
     return json.dumps({
         "text": bundle.text,
         "policy_hash": bundle.policy_hash,
@@ -70,6 +80,9 @@ def dump(bundle: PolicyBundle, constants: Constants) -> str:
         "max_scope": bundle.max_scope,
         "fast": bundle.authorizer is pyengine.authorize_fast,
         "forbids": forbids,
+        "shadow": None if shadow is None else {
+            "text": shadow.text, "by_policy_id": {pid: rule.rule_id for pid, rule in shadow.by_policy_id.items()},
+            "fast": shadow.authorizer is pyengine.authorize_fast, "forbids": _forbids(shadow.text)},
         "constants": dataclasses.asdict(constants),
     })
 
@@ -83,6 +96,13 @@ def load(data: str) -> tuple[PolicyBundle, Constants]:
     for name in ("severities", "categories"):
         c[name] = tuple(c[name])
     authorizer: Callable[..., Any] = pyengine.authorize_fast if raw["fast"] else pyengine.authorize_batch
+    entities = pyengine.no_entities()
+    shadow = None
+    if raw["shadow"] is not None:
+        s = raw["shadow"]
+        shadow = ShadowSet(s["text"], {pid: rules[rule_id] for pid, rule_id in s["by_policy_id"].items()},
+                           pyengine.preparse(s["text"]), entities,
+                           pyengine.authorize_fast if s["fast"] else pyengine.authorize_batch, _prefilter(s["forbids"]))
     bundle = PolicyBundle(
         text=raw["text"],
         policy_hash=raw["policy_hash"],
@@ -91,11 +111,12 @@ def load(data: str) -> tuple[PolicyBundle, Constants]:
         gate_cap=raw["gate_cap"],
         max_scope=raw["max_scope"],
         policy_set=pyengine.preparse(raw["text"]),
-        entities=pyengine.no_entities(),
+        entities=entities,
         authorizer=authorizer,
-        prefilter=Prefilter((frozenset(a) if a is not None else None, tuple(c_)) for a, c_ in raw["forbids"]),
+        prefilter=_prefilter(raw["forbids"]),
+        shadow=shadow,
     )
-    if sha256_hex(bundle.text.encode("utf-8")) != bundle.policy_hash:
+    if policy_hash(bundle.text, shadow.text if shadow else None) != bundle.policy_hash:
         raise ValueError("cached policy bundle does not match its hash")
     return bundle, Constants(**c)
 

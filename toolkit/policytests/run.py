@@ -94,8 +94,13 @@ def _differences(py: Decision, js: Decision) -> list[str]:
 
 
 def wasm_bundle(bundle: PolicyBundle, runner: Any) -> PolicyBundle:
-    """The same rules decided by cedar-wasm through the Node runner (every request sent, none prefiltered)."""
+    """The same rules decided by cedar-wasm through the Node runner (every request sent, none prefiltered),
+    log-only rules included."""
     from dataclasses import replace
 
-    return replace(bundle, prefilter=None,
+    shadow = bundle.shadow
+    if shadow is not None:
+        shadow = replace(shadow, prefilter=None,
+                         authorizer=lambda _set, _entities, requests: runner.authorize(shadow.text, [], requests))
+    return replace(bundle, prefilter=None, shadow=shadow,
                    authorizer=lambda _set, _entities, requests: runner.authorize(bundle.text, [], requests))
