@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import List, Optional
 
@@ -21,11 +22,35 @@ from toolkit.cli.options import REPORT_FORMATS, OutputOption, format_option, for
 SyncFormat = formats("SyncFormat", *REPORT_FORMATS)
 
 
-def _sync_exit(report, output_format, output: Optional[Path]) -> None:
+def _sync_exit(report, output_format, output: Optional[Path], spooled: Optional[Path] = None) -> None:
+    from dataclasses import replace
+
     from toolkit.sync.findings import RENDERERS
 
+    if spooled is not None:  # findings in the file read from stdin are shown at `-`, not at the spool
+        shown = str(spooled)
+        report.findings = [replace(f, path="-") if f.path == shown else f for f in report.findings]
     emit(RENDERERS[output_format.value](report), output)
     raise typer.Exit(report.exit_code)
+
+
+def _stdin_option(stack: ExitStack, given: dict[str, list[Path]]) -> tuple[dict[str, list[Path]], Optional[Path]]:
+    """At most one option may be `-`; its stdin is spooled to a file with the suffix its parser expects."""
+    from toolkit.cli.options import stdin_as_file
+
+    dashed = [name for name, paths in given.items() if any(str(p) == "-" for p in paths)]
+    if sum(str(p) == "-" for paths in given.values() for p in paths) > 1:
+        fail(f"{' and '.join(dashed) or 'two options'} both read stdin (`-`); give all but one as a file")
+    if not dashed:
+        return given, None
+    name = dashed[0]
+    spooled = stack.enter_context(stdin_as_file(Path("-"), STDIN_FILES[name], f"{name[2:]} file"))
+    return {key: [spooled if str(p) == "-" else p for p in paths] for key, paths in given.items()}, spooled
+
+
+STDIN_FILES = {"--contract": "stdin.json", "--schema": "stdin.schema.json", "--python": "stdin.py",
+               "--typescript": "stdin.ts", "--canonical": "canonical-stdin.ts", "--mirror": "mirror-stdin.ts"}
+"""What `-` is spooled as, per option: the parsers tell Python from TypeScript and JSON by the suffix."""
 
 
 def _sync_settings(config: Optional[Path]):
@@ -40,12 +65,13 @@ def _sync_settings(config: Optional[Path]):
 def sync_constants(
     contract: Optional[Path] = typer.Option(None, "--contract", metavar="FILE", help="Constants contract: any JSON object (scalars, "
                                             "nested objects, ranges). Default: from [sync] contract, else the "
-                                            "bundled contracts/constants.json."),
+                                            "bundled contracts/constants.json. `-` reads it from stdin."),
     schema: Optional[Path] = typer.Option(None, "--schema", metavar="FILE", help="Your JSON Schema for the contract (default: "
                                           "[sync] schema; without one, JSON syntax and range invariants only)."),
-    python: List[Path] = typer.Option([], "--python", metavar="FILE", help="A Python consumer (repeatable)."),
+    python: List[Path] = typer.Option([], "--python", metavar="FILE", help="A Python consumer (repeatable; "
+                                      "`-` reads one from stdin)."),
     typescript: List[Path] = typer.Option([], "--typescript", metavar="FILE",
-                                          help="A TypeScript consumer (repeatable)."),
+                                          help="A TypeScript consumer (repeatable; `-` reads one from stdin)."),
     mode: SyncMode = typer.Option(SyncMode.mirror, "--mode", help="For consumers given as options: `mirror` "
                                   "(literals allowed, must equal the contract) or `derive` (any literal of an owned "
                                   "name is drift)."),
@@ -63,23 +89,33 @@ def sync_constants(
     Findings: CG202 literal where a derived value is required, CG203 mirrored value differs, CG204 contract key no
     consumer uses (warning). Files given as options replace the configured consumers.
     """
+    with ExitStack() as stack:
+        files, spooled = _stdin_option(stack, {"--contract": [contract] if contract else [],
+                                               "--schema": [schema] if schema else [], "--python": list(python),
+                                               "--typescript": list(typescript)})
+        report = _check_constants(_sync_settings(config), (files["--contract"] or [None])[0],
+                                  (files["--schema"] or [None])[0], files["--python"], files["--typescript"], mode)
+        _sync_exit(report, output_format, output, spooled)
+
+
+def _check_constants(settings, contract: Optional[Path], schema: Optional[Path], python: List[Path],
+                     typescript: List[Path], mode: SyncMode):
+    """Options given on the command line replace the configured contract, schema and consumers."""
     from dataclasses import replace
 
+    from toolkit.safeio import kind_of
     from toolkit.sync import check_constants
     from toolkit.sync.settings import Consumer
 
-    settings = _sync_settings(config)
     given = [Consumer(p, "python", mode.value) for p in python] + [Consumer(p, "typescript", mode.value)
                                                                    for p in typescript]
-    from toolkit.safeio import kind_of
-
     for consumer in given:
         try:
-            mode = consumer.path.stat().st_mode
+            kind = consumer.path.stat().st_mode
         except OSError as exc:
             fail(f"{consumer.path}: {'file not found' if exc.errno == 2 else exc.strerror}")
         if not consumer.path.is_file():
-            fail(f"{consumer.path}: is {kind_of(mode)}, not a regular file; refused unread")
+            fail(f"{consumer.path}: is {kind_of(kind)}, not a regular file; refused unread")
     if given:
         settings = replace(settings, consumers=tuple(given))
     if contract is not None:
@@ -88,14 +124,16 @@ def sync_constants(
         settings = replace(settings, schema=schema)
     if not settings.consumers:
         fail("no consumers to check; configure [[sync.consumers]] or pass --python / --typescript")
-    _sync_exit(check_constants(settings), output_format, output)
+    return check_constants(settings)
 
 
 @sync_app.command("types")
 @input_errors_exit_2
 def sync_types(
-    canonical: Optional[Path] = typer.Option(None, "--canonical", metavar="FILE", help="The TypeScript file that defines the types."),
-    mirror: Optional[Path] = typer.Option(None, "--mirror", metavar="FILE", help="The TypeScript file that copies them."),
+    canonical: Optional[Path] = typer.Option(None, "--canonical", metavar="FILE", help="The TypeScript file that defines "
+                                            "the types (`-`: stdin; its relative re-exports are not followed)."),
+    mirror: Optional[Path] = typer.Option(None, "--mirror", metavar="FILE", help="The TypeScript file that copies "
+                                         "them (`-`: stdin)."),
     canonical_only: List[str] = typer.Option([], "--canonical-only", metavar="NAME", help="A name only the canonical side exports "
                                              "(repeatable)."),
     mirror_only: List[str] = typer.Option([], "--mirror-only", metavar="NAME", help="A name only the mirror exports (repeatable)."),
@@ -119,6 +157,10 @@ def sync_types(
     from toolkit.sync import check_types
 
     settings = _sync_settings(config)
+    stack = ExitStack()
+    files, spooled = _stdin_option(stack, {"--canonical": [canonical] if canonical else [],
+                                           "--mirror": [mirror] if mirror else []})
+    canonical, mirror = (files["--canonical"] or [None])[0], (files["--mirror"] or [None])[0]
     if canonical or mirror:
         if not (canonical and mirror):
             fail("give both --canonical and --mirror")
@@ -129,4 +171,5 @@ def sync_types(
         settings = replace(settings, include_functions=True)
     if not settings.has_types:
         fail("nothing to compare; configure [sync.types] or pass --canonical and --mirror")
-    _sync_exit(check_types(settings), output_format, output)
+    with stack:
+        _sync_exit(check_types(settings), output_format, output, spooled)
