@@ -7,17 +7,21 @@ current decisions, `diff` compares two policy versions over the same calls.
 from __future__ import annotations
 
 from toolkit.simulate.session import DiffReport, SimulationReport, diff, record, simulate
-from toolkit.simulate.trace import BadLine, Respond, TraceCall, TraceError, TraceHeader
+from toolkit.simulate.sources import Stream, streams
+from toolkit.simulate.trace import BadLine, Note, Respond, TraceCall, TraceError, TraceHeader
 
 __all__ = [
     "BadLine",
     "DiffReport",
+    "Note",
     "Respond",
     "SimulationReport",
+    "Stream",
     "TraceCall",
     "TraceError",
     "TraceHeader",
     "diff",
     "record",
     "simulate",
+    "streams",
 ]
