@@ -309,3 +309,52 @@ def test_head_reads_one_line_and_the_command_ends_quietly(tmp_path):
     lines = done.stdout.splitlines()
     assert len(lines) == 2 and "CG001" in lines[0] and lines[1] == "status 2"
     assert done.stderr == ""
+
+
+SYNC = REPO / "fixtures" / "sync"
+
+
+def test_dash_reads_stdin_wherever_a_file_is_read():
+    mirror = (SYNC / "types" / "mirror_optional.ts").read_text()
+    synced = run("sync", "types", "--canonical", str(SYNC / "types" / "canonical.ts"), "--mirror", "-",
+                 "-f", "json", input=mirror)
+    assert synced.exit_code == 1
+    assert {f["path"] for f in json.loads(synced.stdout)["findings"]} == {"-"}
+    tests = REPO / "fixtures" / "policy-tests"
+    os.chdir(tests)  # a test file's blueprint: is relative to the working directory when it comes from stdin
+    tested = run("test", "-", "--no-wasm", input=(tests / "agent.tests.yaml").read_text())
+    assert tested.exit_code == 0 and tested.stdout.strip().endswith("PASS: 4 test(s), 0 failed")
+    blueprint = (tests / "agent.yaml").read_text()
+    decided = run("eval", "-t", "Bash", "-i", '{"command": "npm publish"}', "-b", "-", "-f", "json", input=blueprint)
+    assert json.loads(decided.stdout)["decision"]["outcome"] == "require_approval"
+
+
+def test_a_stdin_blueprint_is_never_served_from_the_bundle_cache():
+    """The cache keys on file contents; stdin has no file, so every `-b -` is compiled afresh."""
+    blueprint = (REPO / "fixtures" / "policy-tests" / "agent.yaml").read_text()
+    call = ("eval", "-t", "Bash", "-i", '{"command": "npm publish"}', "-b", "-", "-f", "json")
+    assert json.loads(run(*call, input=blueprint).stdout)["decision"]["outcome"] == "require_approval"
+    empty = "security:\n  cedarPolicies: {}\n"
+    assert json.loads(run(*call, input=empty).stdout)["decision"]["outcome"] == "allow"
+
+
+def test_two_options_cannot_both_read_stdin():
+    assert run("eval", "-t", "Bash", "-i", "-", "-b", "-", input="{}").exit_code == 64
+    both = run("sync", "types", "--canonical", "-", "--mirror", "-", input="")
+    assert both.exit_code == 2 and "both read stdin" in both.stderr
+
+
+def test_check_reports_every_gate_in_each_ci_format(tmp_path):
+    (tmp_path / "blueprints").mkdir()
+    _bad_blueprint(tmp_path / "blueprints" / "agent.yaml")
+    doc = _valid_sarif(run("check", "-f", "sarif").stdout)
+    assert "CG021" in {r["ruleId"] for r in doc["runs"][0]["results"]}
+    assert doc["runs"][0]["invocations"][0]["exitCode"] == 1
+    suites = ET.fromstring(run("check", "-f", "junit").stdout.encode())
+    assert {"lint", "parity"} <= {s.get("name") for s in suites.findall("testsuite")}
+    assert int(suites.get("failures")) >= 1
+    annotations = run("check", "-f", "github").stdout.splitlines()
+    assert any(line.startswith("::error file=blueprints/agent.yaml,line=6,") for line in annotations)
+    assert annotations[-1].startswith("cedar-gates check: lint FAIL")
+    text = run("check", "-o", "check.txt")
+    assert text.stdout == "" and "cedar-gates check" in (tmp_path / "check.txt").read_text()
