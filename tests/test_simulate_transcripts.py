@@ -17,7 +17,7 @@ from toolkit.policyset import load_policies
 from toolkit.simulate import Respond
 from toolkit.simulate.session import simulate_items
 from toolkit.simulate.sources import Note, Stream, streams
-from toolkit.simulate.trace import BadLine, TraceCall, TraceHeader
+from toolkit.simulate.trace import MAX_LINE_BYTES, BadLine, TraceCall, TraceHeader
 
 from .conftest import REPO
 
@@ -117,12 +117,13 @@ def test_a_damaged_line_among_sub_agents_is_counted_once_with_its_number(tmp_pat
     _, constants = policies
     lines = (SHAPES / "sidechains-1.0.jsonl").read_bytes().splitlines(keepends=True)
     damaged = tmp_path / "s.jsonl"
-    damaged.write_bytes(b"".join(lines[:9] + [b"\x89PNG garbage\n", b"\n"] + lines[9:]))
+    huge = b'{"type": "assistant", "x": "' + b"y" * (MAX_LINE_BYTES + 10) + b'"}\n'
+    damaged.write_bytes(b"".join(lines[:9] + [b"\x89PNG garbage\n", b"\n", huge] + lines[9:]))
     found = records(damaged, constants)
     assert len(found) == 3
     skipped = [(label, n.line) for label, items in found.items() for n in notes(items, "skipped_line")]
-    assert skipped == [("s", 10)]
-    assert [c.line for c in calls(found["s/agent-cccc2221"])] == [13, 15, 17]
+    assert skipped == [("s", 10), ("s", 12)]
+    assert [c.line for c in calls(found["s/agent-cccc2221"])] == [14, 16, 18]
     agents_only = tmp_path / "agents.jsonl"
     agents_only.write_bytes(b"".join(lines[3:9] + [b"{broken\n"] + lines[9:17]))
     found = records(agents_only, constants)
@@ -347,3 +348,23 @@ def test_the_cli_counts_unknown_tools_by_name_and_applies_task_settings_to_trans
     assert read_only["summary"]["outcomes"]["deny"] == 1 and data["summary"]["outcomes"].get("deny", 0) == 0
     messages = json.loads(run("simulate", "run", str(SHAPES / "messages-only.jsonl"), "-f", "json").stdout)
     assert messages["exit_code"] == 0 and messages["summary"]["notes"] == {"no_tool_calls": 1}
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                        st.sampled_from(["type", "message", "content", "isSidechain", "uuid", "name", "input"]),
+                        inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(JSON, max_size=8), strict=st.booleans())
+def test_property_any_json_line_in_a_transcript_is_read_past_skipped_or_an_error(tmp_path, policies, values, strict):
+    _, constants = policies
+    path = tmp_path / "t.jsonl"
+    path.write_text(HEAD + "".join(json.dumps(v) + "\n" for v in values))
+    seen = [r for s in streams(path, constants, strict=strict) for r in s.records()]
+    objects = {n for n, v in enumerate(values, start=2) if isinstance(v, dict) and isinstance(v.get("type"), str)}
+    flagged = {r.line for r in seen if isinstance(r, (BadLine, Note)) and r.line}
+    assert set(range(2, len(values) + 2)) - objects <= flagged
+    if strict:
+        assert not notes(seen, "skipped_line")

@@ -119,10 +119,13 @@ class Survey:
         return sorted(out)
 
 
+_START = object()
+
+
 def survey(path: Path) -> Survey:
     out = Survey()
     agents, seen = Agents(), set()
-    previous: object = out
+    previous: object = _START
     for number, span, obj, problem in located_lines(path):
         agent = None
         if problem is None and isinstance(obj, dict) and isinstance(obj.get("type"), str):
