@@ -35,7 +35,7 @@ TaskSettingsOption = typer.Option(
 JobsOption = typer.Option(1, "--jobs", "-j", metavar="N", help="Worker processes for a run over many files "
                           "(each loads the policies once); 0 means one per CPU.")
 HtmlOption = typer.Option(None, "--html", metavar="FILE", dir_okay=False, help=HTML_HELP)
-PathsArgument = typer.Argument(..., metavar="PATH", help="Trace files, directories (searched for *.jsonl, "
+PathsArgument = typer.Argument(None, metavar="PATH", help="Trace files, directories (searched for *.jsonl, "
                                "e.g. ~/.claude/projects) or quoted globs; `-` reads one trace from stdin.")
 
 
@@ -103,6 +103,13 @@ def _write_html(path: Optional[Path], page: str) -> None:
         fail(f"{path}: cannot write the HTML report: {exc.strerror or exc}; the old file (if any) is unchanged")
 
 
+def _paths(paths: Optional[List[str]]) -> list[str]:
+    if not paths:
+        fail("no trace given\n  hint: pass a trace file, a directory of traces or transcripts (e.g. "
+             "~/.claude/projects), a quoted glob, or `-` for stdin")
+    return list(paths or ())
+
+
 def _one_file(paths: list[str]) -> bool:
     """One path that is not a directory or a glob: replayed alone, with its own report (and errors) as before."""
     from toolkit.simulate.corpus import GLOB_CHARS
@@ -120,7 +127,7 @@ def _records_option(records: Optional[Path], out: Optional[Path]) -> Optional[Pa
 @simulate_app.command("run")
 @input_errors_exit_2
 def simulate_run(
-    paths: List[str] = PathsArgument,
+    paths: Optional[List[str]] = PathsArgument,
     blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", metavar="FILE", help="Blueprint whose "
                                              "policies join the built-in tiers. Default: built-ins only."),
     respond: Answer = RespondOption,
@@ -153,6 +160,7 @@ def simulate_run(
     """
     from toolkit.simulate.corpus import discover
 
+    paths = _paths(paths)
     records = _records_option(records, out)
     cfg = config_from(config)
     settings = _task_settings(task_settings, cfg)
@@ -310,7 +318,7 @@ def simulate_record(
 @simulate_app.command("diff")
 @input_errors_exit_2
 def simulate_diff(
-    paths: List[str] = typer.Argument(..., metavar="PATH", help="Trace files, directories or quoted globs to "
+    paths: Optional[List[str]] = typer.Argument(None, metavar="PATH", help="Trace files, directories or quoted globs to "
                                       "replay under both policy versions; `-` reads one trace from stdin."),
     baseline_blueprint: Optional[Path] = typer.Option(None, "--baseline-blueprint", metavar="FILE",
                                                       help="The current blueprint. Default: built-ins only."),
@@ -341,6 +349,7 @@ def simulate_diff(
 
     from toolkit.simulate.corpus import discover
 
+    paths = _paths(paths)
     cfg = config_from(config)
     settings = _task_settings(task_settings, cfg)
     single = _one_file(paths) and html is None
