@@ -28,6 +28,7 @@ PATH_FACTS = ("file_path", "file_path_lower", "gate_file")
 """Facts that differ per call: evaluated each time (no memo), only when the memoised answer is yes."""
 UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()
 MEMO_MAX = 4096
+PATH_MEMO_MAX = 256
 
 Condition = Callable[[Mapping[str, Any]], Any]
 
@@ -191,6 +192,9 @@ class Prefilter:
                 for action in actions:
                     self._by_action.setdefault(action, []).append(whens)
         self._memo: dict[tuple[Any, ...], bool] = {}
+        self._path_memo: dict[tuple[Any, ...], bool] = {}
+        """Answers for requests with paths, few: a call's write is asked about twice when log-only rules exist
+        (once before its request is built, once before it is sent), and a session writes the same files again."""
 
     def needed(self, request: Mapping[str, Any]) -> bool:
         """False only when no forbid could match this request."""
@@ -208,7 +212,14 @@ class Prefilter:
             self._memo[key] = answer
         if answer and any(name in context for name in PATH_FACTS):
             facts = {name: _hashable(context[name]) for name in (*FACTS, *PATH_FACTS) if name in context}
-            return self._any_could_match(action, facts)
+            path_key = (action, *facts.items())
+            found = self._path_memo.get(path_key)
+            if found is None:
+                found = self._any_could_match(action, facts)
+                if len(self._path_memo) >= PATH_MEMO_MAX:
+                    self._path_memo.clear()
+                self._path_memo[path_key] = found
+            return found
         return answer
 
     def _any_could_match(self, action: str, facts: Mapping[str, Any]) -> bool:
