@@ -29,8 +29,8 @@ from .conftest import FIXTURES, REPO
 
 runner = CliRunner()
 
-CI_REPORTERS = {"check", "lint", "test", "parity run", "sync constants", "sync types"}
-"""Commands whose report is findings or test results: every CI format (simulate run joins when it offers them)."""
+CI_REPORTERS = {"check", "lint", "test", "parity run", "simulate run", "sync constants", "sync types"}
+"""Commands whose report is findings or test results: every CI format."""
 
 NO_OUTPUT_FILE = {"approvals watch": "streams events as they happen; a report file would only appear at the end"}
 
@@ -81,6 +81,28 @@ def test_each_short_option_means_one_thing_everywhere():
     clashes = {short: sorted(longs) for short, longs in meaning.items() if len(longs) > 1}
     assert clashes == {}, f"a short option with two meanings: {clashes}"
     assert meaning.get("-o") == {"--output"} and meaning.get("-f") == {"--format"}
+
+
+def _letters() -> dict[str, tuple[str, set[str]]]:
+    found: dict[str, tuple[str, set[str]]] = {}
+    for name, command in COMMANDS.items():
+        for option in _options(command):
+            for short in (o for o in option.opts if re.fullmatch(r"-[A-Za-z]", o)):
+                found.setdefault(short, (option.opts[0] if option.opts[0].startswith("--") else
+                                         next(o for o in option.opts if o.startswith("--")), set()))[1].add(name)
+    return found
+
+
+def test_the_letter_table_in_the_docs_is_the_cli_s():
+    rows = re.findall(r"^\| `(-[A-Za-z])` \| `(--[a-z-]+)` \| [^|]+ \| ([^|]+) \|$",
+                      (REPO / "docs" / "cli.md").read_text(), re.M)
+    documented = {short: (long, commands.strip()) for short, long, commands in rows}
+    letters = _letters()
+    assert set(documented) - {"-h"} == set(letters)
+    for short, (long, commands) in letters.items():
+        assert documented[short][0] == long, short
+        if documented[short][1] != "every command that reports":
+            assert set(re.findall(r"`([^`]+)`", documented[short][1])) == commands, short
 
 
 def test_help_placeholders_are_words_not_types():
