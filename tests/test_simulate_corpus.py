@@ -152,3 +152,13 @@ def test_task_settings_reach_every_session_of_a_directory(projects):
     writes = run("simulate", str(projects), "-f", "json", "--task-settings", '{"read_only": true}')
     data = json.loads(writes.stdout)
     assert {row["name"] for row in data["rules"] if row["denies"]} >= {"read_only_forbid_write"}
+
+
+def test_a_baseline_can_come_from_stdin(tmp_path):
+    trace = native(tmp_path / "t.jsonl", PUSH, READ)
+    baseline = tmp_path / "t.expected.jsonl"
+    assert run("simulate", "record", str(trace), "-o", str(baseline)).exit_code == 0
+    result = run("simulate", str(trace), "--baseline", "-", input=baseline.read_text())
+    assert result.exit_code == 0 and "calls            2" in result.stdout
+    changed = baseline.read_text().replace('"require_approval"', '"allow"')
+    assert run("simulate", str(trace), "--baseline", "-", input=changed).exit_code == 1

@@ -138,8 +138,9 @@ def simulate_run(
     output_format: RunFormat = typer.Option(RunFormat("text"), "--format", "-f",  # type: ignore[valid-type]
                                             help=format_help(RunFormat)),
     html: Optional[Path] = HtmlOption,
-    baseline: Optional[Path] = typer.Option(None, "--baseline", metavar="FILE", help="Check every call against a "
-                                            "baseline from `simulate record` (one trace only)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", metavar="FILE", allow_dash=True,
+                                            help="Check every call against a baseline from `simulate record` (one "
+                                            "trace only; `-` reads it from stdin)."),
     jobs: int = JobsOption,
     skip_bad_lines: bool = SkipBadOption,
     strict: bool = StrictOption,
@@ -176,8 +177,11 @@ def simulate_run(
         _run_many(files, paths, blueprint, config, cfg, respond, records, output, output_format, html, jobs,
                   skip_bad_lines, strict, settings, input_format)
         return
-    with stdin_as_file(Path(paths[0]), "stdin.jsonl", "trace") as trace:
-        _run_one(trace, blueprint, cfg, respond, records, output, output_format, html, baseline, skip_bad_lines,
+    if baseline is not None and str(baseline) == "-" and paths[0] == "-":
+        fail("the trace and --baseline cannot both come from stdin; pass one of them as a file")
+    with stdin_as_file(Path(paths[0]), "stdin.jsonl", "trace") as trace, \
+            stdin_as_file(baseline, "baseline.jsonl", "baseline") if baseline is not None else nullcontext() as pinned:
+        _run_one(trace, blueprint, cfg, respond, records, output, output_format, html, pinned, skip_bad_lines,
                  strict, settings, input_format)
 
 
