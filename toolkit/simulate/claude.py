@@ -22,6 +22,7 @@ may have cut or edited it, and one bad line should not cost the session.
 from __future__ import annotations
 
 import dataclasses
+import re
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,7 +32,8 @@ from typing import Any, Iterator, Mapping
 from toolkit.contract import Constants
 from toolkit.engine.settings import TaskSettings
 from toolkit.shell.winpaths import is_absolute
-from toolkit.simulate.trace import STANDARD_TOOLS, BadLine, Note, Span, TraceCall, TraceHeader, located_lines, raw_lines
+from toolkit.simulate.trace import (STANDARD_TOOLS, BadLine, Note, Span, TraceCall, TraceHeader, located_lines,
+                                   open_trace, raw_lines)
 from toolkit.toolcall import relativise
 
 __all__ = ["Survey", "looks_like_claude", "read_claude", "read_stream", "relativise", "survey"]
@@ -105,7 +107,6 @@ class Survey:
     triples, so a stream of a many-agent file reads only its own lines.
     """
 
-    entries: int = 0
     main: int = 0
     agents: list[str] = field(default_factory=list)
     session: str | None = None
@@ -122,14 +123,32 @@ class Survey:
 _START = object()
 
 
+_SIDECHAIN = re.compile(rb'"isSidechain"\s*:\s*true')
+_CHUNK = 1 << 20
+
+
+def _mentions_sidechains(path: Path) -> bool:
+    """A byte scan, far cheaper than parsing: most transcripts hold no sidechain and need no survey."""
+    with open_trace(path) as handle:
+        tail = b""
+        while chunk := handle.read(_CHUNK):
+            if _SIDECHAIN.search(tail + chunk):
+                return True
+            tail = chunk[-32:]
+    return False
+
+
 def survey(path: Path) -> Survey:
+    """Where each agent's lines are. A file without a sidechain entry is all main agent, found without parsing."""
     out = Survey()
+    if not _mentions_sidechains(path):
+        out.main = 1
+        return out
     agents, seen = Agents(), set()
     previous: object = _START
     for number, span, obj, problem in located_lines(path):
         agent = None
         if problem is None and isinstance(obj, dict) and isinstance(obj.get("type"), str):
-            out.entries += 1
             if out.session is None and isinstance(obj.get("sessionId"), str):
                 out.session = obj["sessionId"]
             agent = agents.of(obj, number)
@@ -156,14 +175,12 @@ def read_stream(path: Path, constants: Constants, agent: str | None = None,
                 spans: list[Span] | None = None) -> Iterator[TraceHeader | TraceCall | BadLine | Note]:
     """The records of one agent's stream (`agent` None: the main agent).
 
-    Without `spans` the whole file is read and other agents' entries passed
-    over; with them (Survey.spans) only those lines, all the stream's own. A
-    damaged line belongs to no agent: the spans give it to one stream only,
-    so it is counted once.
+    Every line read is the stream's: the whole file when it holds one agent,
+    else only `spans` (Survey.spans). A damaged line belongs to no agent: the
+    spans give it to one stream only, so it is counted once.
     """
     base = TaskSettings.from_mapping(task_settings or {}, "--task-settings")
     known = STANDARD_TOOLS | frozenset(base.write_tools)
-    agents = Agents()
     cwd: str | None = None
     start: float | None = None
     last, entries, calls, headed = 0.0, 0, 0, False
@@ -178,8 +195,6 @@ def read_stream(path: Path, constants: Constants, agent: str | None = None,
                                            if not isinstance(obj, dict) else "an object without a string `type`"))
             continue
         entries += 1
-        if spans is None and agents.of(obj, number) != agent:
-            continue
         cwd = cwd or _cwd(obj)
         message = obj.get("message")
         content = message.get("content") if isinstance(message, dict) else None

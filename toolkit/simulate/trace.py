@@ -138,6 +138,16 @@ Span = tuple[int, int, int]
 """(first byte, end byte, number of the first line): a run of whole lines of a file."""
 
 
+def open_trace(path: Path) -> Any:
+    """The trace as a binary file object; a path that is no readable regular file is a TraceError."""
+    try:
+        return open_input(path)
+    except NotRegularFile as exc:
+        raise TraceError(str(path), f"the trace {exc.strerror}", hint="pass a trace file, or `-` for stdin") from None
+    except OSError as exc:
+        raise TraceError(str(path), f"cannot read the trace: {exc.strerror}", hint="check the path") from None
+
+
 def raw_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
               spans: Iterable[Span] | None = None) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed JSON or None, problem) for every non-blank line, streaming with bounded memory."""
@@ -148,13 +158,7 @@ def raw_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
 def located_lines(path: Path, max_line_bytes: int = MAX_LINE_BYTES,
                   spans: Iterable[Span] | None = None) -> Iterator[tuple[int, Span, Any, str | None]]:
     """As raw_lines, with each line's span; only the lines inside `spans` when given (in the order given)."""
-    try:
-        handle = open_input(path)
-    except NotRegularFile as exc:
-        raise TraceError(str(path), f"the trace {exc.strerror}", hint="pass a trace file, or `-` for stdin") from None
-    except OSError as exc:
-        raise TraceError(str(path), f"cannot read the trace: {exc.strerror}", hint="check the path") from None
-    with handle:
+    with open_trace(path) as handle:
         for start, end, first in spans if spans is not None else ((0, -1, 1),):
             if start:
                 handle.seek(start)
