@@ -123,32 +123,6 @@ approvals_app = typer.Typer(
 app.add_typer(approvals_app, name="approvals")
 
 
-class LintFormat(str, Enum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
-
-
-class SimpleFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
-class ReportFormat(str, Enum):
-    """Reports that CI shows as test results (parity, simulate)."""
-
-    text = "text"
-    json = "json"
-    junit = "junit"
-
-
-class SyncFormat(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-
-
 class SyncMode(str, Enum):
     mirror = "mirror"
     derive = "derive"

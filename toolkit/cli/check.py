@@ -65,7 +65,7 @@ def check(
         print_to_output(ctx, output)
         for result in results:
             if isinstance(result.report, LintReport) and result.report.findings:
-                typer.echo(render_text(result.report, colour=colour() and to_stdout(output)))
+                typer.echo(render_text(result.report, colour=colour() and to_stdout(output)), color=colour())
                 typer.echo("")
             elif isinstance(result.report, ParityReport) and result.exit_code:
                 typer.echo(render_parity(result.report))
