@@ -368,3 +368,16 @@ def test_property_any_json_line_in_a_transcript_is_read_past_skipped_or_an_error
     assert set(range(2, len(values) + 2)) - objects <= flagged
     if strict:
         assert not notes(seen, "skipped_line")
+
+
+@pytest.mark.parametrize("cwd", ["C:\\Users\\dev\\shop", "c:/users/dev/shop", "C:\\USERS\\dev\\shop\\"])
+def test_any_spelling_of_a_windows_working_directory_makes_paths_repository_relative(tmp_path, policies, cwd):
+    _, constants = policies
+    entry = {"type": "assistant", "uuid": "a1", "sessionId": "s", "cwd": cwd, "timestamp": "2026-01-01T00:00:00Z",
+             "message": {"role": "assistant", "content": [
+                 {"type": "tool_use", "id": "t1", "name": "Write", "input": {"file_path": "C:\\Users\\dev\\shop\\.env"}},
+                 {"type": "tool_use", "id": "t2", "name": "Grep", "input": {"path": "c:/users/DEV/shop/src"}}]}}
+    path = tmp_path / "w.jsonl"
+    path.write_text(json.dumps(entry) + "\n")
+    [items] = records(path, constants).values()
+    assert [c.tool_input.get("file_path") or c.tool_input.get("path") for c in calls(items)] == [".env", "src"]
