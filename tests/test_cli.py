@@ -64,10 +64,11 @@ def test_unreadable_input_exits_two():
     assert "file not found" in result.stdout
 
 
-def test_lint_without_paths_or_config_is_a_usage_error():
+def test_lint_without_paths_in_a_repository_without_blueprints_says_how_to_fix_it():
     result = run("lint")
     assert result.exit_code == 2
-    assert "nothing to lint" in result.stderr
+    assert "no blueprints to check" in result.stderr and "blueprints/**/*.yaml" in result.stderr
+    assert "cedar-gates init" in result.stderr and "--example" in result.stderr
 
 
 def test_json_format_is_machine_readable():
@@ -124,10 +125,19 @@ def test_directory_is_searched_for_blueprints():
     assert "4 files linted" in result.stdout
 
 
-def test_check_on_bundled_defaults_passes():
-    result = run("check")
+def test_check_of_the_bundled_example_passes_and_names_it():
+    result = run("check", "--example")
     assert result.exit_code == 0, result.stdout
-    assert re.search(r"lint\s+PASS\s+3 files", result.stdout)
+    assert re.search(r"lint\s+PASS\s+3 files: built-in tiers \+ \S+examples/blueprint.yaml \(the bundled example\)",
+                     result.stdout)
+    assert re.search(r"test\s+PASS\s+75 test\(s\), 0 failed; .*from \S+examples/blueprint.yaml", result.stdout)
+
+
+def test_check_that_finds_no_blueprint_is_an_error_not_a_pass():
+    result = run("check")
+    assert result.exit_code == 2, result.stdout
+    assert re.search(r"lint\s+ERROR\s+no blueprints to check: none under \. match blueprints/", result.stdout)
+    assert re.search(r"test\s+SKIP\s+no policy tests", result.stdout)
 
 
 def test_check_uses_configured_blueprints(tmp_path):

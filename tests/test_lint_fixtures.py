@@ -23,6 +23,8 @@ EXPECTED: dict[str, list[tuple[str, int]]] = {
     "CG004-unscoped-context.yaml": [("CG004", 7)],
     "CG005-template.yaml": [("CG005", 7)],
     "CG006-too-deep.yaml": [("CG006", 10)],
+    "CG007-not-a-blueprint.yaml": [("CG007", 2)],
+    "CG008-misspelt-security.yaml": [("CG008", 2)],
     "CG010-missing-tier.yaml": [("CG010", 6)],
     "CG011-invalid-tier.yaml": [("CG011", 5)],
     "CG012-tier-mismatch.yaml": [("CG012", 5)],

@@ -222,7 +222,7 @@ def test_doctor_flags_a_cedar_core_mismatch():
 
 
 def test_check_runs_the_parity_gate():
-    result = run("check")
+    result = run("check", "--example")
     assert result.exit_code == 0, result.stdout
     assert re.search(r"parity\s+PASS", result.stdout)
 

@@ -37,8 +37,8 @@ def wasm():
         yield r
 
 
-def test_default_run_covers_the_example_blueprint_and_the_built_ins_in_both_engines():
-    result = run("test", "--coverage")
+def test_example_run_covers_the_example_blueprint_and_the_built_ins_in_both_engines():
+    result = run("test", "--coverage", "--example")
     assert result.exit_code == 0, result.stdout
     assert "cedar-wasm agrees on every test" in result.stdout
     assert result.stdout.count("coverage 100.0%") == 2

@@ -1,27 +1,29 @@
 """`cedar-gates check`: every configured gate in one run, with one summary.
 
-Gates: lint (built-in tiers plus the configured blueprints, or the bundled example
-blueprint when nothing is configured), parity (the configured fixtures and the
-real policy files in cedarpy and cedar-wasm) and, when traces are configured,
-simulate (each trace against its expectations and baseline), and the drift
-checkers when `[sync]` configures them.
+Gates: lint (built-in tiers plus the configured or discovered blueprints; the
+bundled example only with `example=True`), parity (the configured fixtures and
+the real policy files in cedarpy and cedar-wasm), test (the configured or
+discovered policy tests; skipped, and said so, when there are none) and, when
+traces are configured, simulate (each trace against its expectations and
+baseline), and the drift checkers when `[sync]` configures them. A lint gate
+that found no blueprint to check is an error, never a pass.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from toolkit.cedar.node import RunnerUnavailable
 from toolkit.cedar.wasm import RunnerError, WasmRunner
 from toolkit.config import Config
+from toolkit.discovery import Selection, TooManyFiles, blueprint_selection, example_selection, nothing_found
 from toolkit.lint.diagnostics import LintReport
 from toolkit.lint.runner import Linter
 from toolkit.parity.harness import ParityReport
 from toolkit.simulate.session import SimulationReport
 from toolkit.sync.findings import SyncReport
-from toolkit.resources import example_blueprint_path
 
 
 @dataclass
@@ -30,6 +32,10 @@ class GateResult:
     exit_code: int
     detail: str
     report: LintReport | ParityReport | list[SimulationReport] | SyncReport | Any | None = None
+    files: tuple[str, ...] = ()
+    """The files this gate checked, as shown in reports (lint and test)."""
+    skipped: bool = False
+    """Nothing to run (no policy tests anywhere): exit 0, shown as SKIP, never as PASS."""
 
     def findings_json(self) -> list[dict[str, Any]]:
         if isinstance(self.report, LintReport):
@@ -49,20 +55,24 @@ class GateResult:
         return []
 
 
-def lint_targets(config: Config, linter: Linter) -> list[Path]:
+def lint_targets(blueprints: Selection, linter: Linter) -> list[Path]:
     builtin_files = [bp.source.path for bp in linter.builtins.files.values()]
-    blueprints = list(config.blueprints) or [example_blueprint_path()]
-    return builtin_files + blueprints
+    return builtin_files + list(blueprints.paths)
 
 
-def lint_gate(config: Config, strict: bool) -> GateResult:
+def lint_gate(config: Config, strict: bool, blueprints: Selection) -> GateResult:
     from toolkit.policytests.linting import linter as full_linter
 
-    linter = full_linter(config)
-    report = linter.lint_paths(lint_targets(config, linter))
+    linter = full_linter(config)  # first, so a broken configuration or contract is reported as such
+    if not blueprints.paths and blueprints.origin == "discovered":
+        return GateResult("lint", 2, nothing_found("blueprints", blueprints))
+    report = linter.lint_paths(lint_targets(blueprints, linter))
     errors, warnings = report.count("error"), report.count("warning")
-    detail = f"{len(report.files)} files, {errors} error(s), {warnings} warning(s), {report.count('info')} note(s)"
-    return GateResult("lint", report.exit_code(strict), detail, report)
+    covered = (f"built-in tiers + {blueprints.names()} ({blueprints.how()})" if blueprints.paths
+               else f"built-in tiers only ({blueprints.how()}: no blueprints)")
+    detail = (f"{len(report.files)} files: {covered}; {errors} error(s), {warnings} warning(s), "
+              f"{report.count('info')} note(s)")
+    return GateResult("lint", report.exit_code(strict), detail, report, tuple(f.path for f in report.files))
 
 
 def parity_gate(config: Config, runner_factory: Callable[[Config], WasmRunner]) -> GateResult:
@@ -112,15 +122,23 @@ def simulate_gate(config: Config) -> GateResult:
 
 
 def run_check(
-    config: Config, strict: bool = False, runner_factory: Callable[[Config], WasmRunner] | None = None
+    config: Config, strict: bool = False, runner_factory: Callable[[Config], WasmRunner] | None = None,
+    example: bool = False,
 ) -> list[GateResult]:
+    """`example`: check the bundled example blueprint and the built-in tiers' tests instead of the project's."""
     from toolkit.parity.gate import make_runner
+    from toolkit.policytests.select import example_tests, select_tests
 
-    gates = [lint_gate(config, strict), parity_gate(config, runner_factory or make_runner)]
+    try:
+        blueprints = example_selection(config) if example else blueprint_selection(config)
+        tests = example_tests(config) if example else select_tests(config, blueprints)
+    except TooManyFiles as exc:
+        return [GateResult("lint", 2, f"{exc.path}: {exc.message} ({exc.hint})")]
+    config = replace(config, blueprints=blueprints.paths)  # parity evaluates the same blueprints
+    gates = [lint_gate(config, strict, blueprints), parity_gate(config, runner_factory or make_runner)]
     if config.simulate_traces:
         gates.append(simulate_gate(config))
-    if config.test_files or not config.blueprints:
-        gates.append(test_gate(config, runner_factory or make_runner))
+    gates.append(test_gate(config, runner_factory or make_runner, tests))
     if config.sync is not None and config.sync.has_constants:
         gates.append(sync_gate("sync-constants", config))
     if config.sync is not None and config.sync.has_types:
@@ -128,15 +146,19 @@ def run_check(
     return gates
 
 
-def test_gate(config: Config, runner_factory: Callable[[Config], WasmRunner]) -> GateResult:
-    """The configured policy tests (or the bundled ones), in cedarpy and cedar-wasm, with coverage."""
+def test_gate(config: Config, runner_factory: Callable[[Config], WasmRunner], tests: Selection) -> GateResult:
+    """The selected policy tests, in cedarpy and cedar-wasm, with coverage."""
     from toolkit.errors import InputError
-    from toolkit.policytests.session import default_paths, run_paths
+    from toolkit.policytests.session import run_paths
 
+    if not tests.paths:
+        return GateResult("test", 0, f"no policy tests ({', '.join(tests.patterns) or tests.how()}): nothing ran",
+                          skipped=True)
+    files = tuple(_shown(p) for p in tests.paths)
     try:
         with runner_factory(config) as runner:
             runner.start()
-            report = run_paths(default_paths(config), config, runner=runner, coverage=True,
+            report = run_paths(list(tests.paths), config, runner=runner, coverage=True,
                                min_coverage=config.test_min_coverage)
     except (RunnerUnavailable, RunnerError) as exc:
         return GateResult("test", 2, f"the Node runner is not available: {str(exc).splitlines()[0]}")
@@ -145,8 +167,15 @@ def test_gate(config: Config, runner_factory: Callable[[Config], WasmRunner]) ->
     if report.problems:
         return GateResult("test", 2, str(report.problems[0]).splitlines()[0], report)
     covered = ", ".join(f"{g.coverage.percent:.0f}%" for g in report.groups if g.coverage is not None)
-    detail = f"{len(report.results)} test(s), {len(report.failed)} failed; rule coverage {covered}"
-    return GateResult("test", report.exit_code, detail, report)
+    detail = (f"{len(report.results)} test(s), {len(report.failed)} failed; rule coverage {covered}; "
+              f"from {tests.names()} ({tests.how()})")
+    return GateResult("test", report.exit_code, detail, report, files)
+
+
+def _shown(path: Path) -> str:
+    from toolkit.blueprint.source import display_path
+
+    return display_path(path)
 
 
 def sync_gate(name: str, config: Config) -> GateResult:

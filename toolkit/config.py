@@ -28,6 +28,8 @@ class Config:
     source: Path | None = None
     builtins: Path | None = None
     blueprints: tuple[Path, ...] = ()
+    blueprints_configured: bool = False
+    """The configuration has a `blueprints` key (an empty list means none, on purpose): no discovery."""
     constants: Path | None = None
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     extra_categories: tuple[str, ...] = ()
@@ -50,6 +52,8 @@ class Config:
     approvals_notify: dict[str, Any] = field(default_factory=dict)
     """`[approvals.notify]` as written (schema-checked); `toolkit.approvals.notify.Channels.from_config` reads it."""
     test_files: tuple[Path, ...] = ()
+    test_files_configured: bool = False
+    """The configuration has `[test] files`: no discovery of test files."""
     test_min_coverage: float | None = None
 
 
@@ -169,9 +173,17 @@ def _did_you_mean(problem: Any) -> str:
     return f" — did you mean `{close[0]}`?" if close else (f" — known keys: {', '.join(known)}" if known else "")
 
 
+_TEST_SUFFIXES = (".tests.yaml", ".tests.yml")
+"""A glob under `blueprints` skips policy test files (they are not blueprints; [test] files takes them)."""
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
 def _expand(root: Path, pattern: str) -> list[Path]:
     """A path or glob relative to the configuration file (absolute ones work too; `**` recurses)."""
-    if not any(c in pattern for c in "*?["):
+    if not _is_glob(pattern):
         return [root / pattern]
     return sorted(Path(p) for p in glob.glob(str(root / pattern), recursive=True))
 
@@ -208,7 +220,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         raise ConfigError(str(path), f"{prefix}builtins: {builtins} is not a directory", hint="point it at a directory with hard_deny.cedar and soft_deny.cedar")
     blueprints: list[Path] = []
     for pattern in table.get("blueprints", []):
-        matches = _expand(root, pattern)
+        matches = [m for m in _expand(root, pattern) if not _is_glob(pattern) or not m.name.endswith(_TEST_SUFFIXES)]
         if not matches:
             raise ConfigError(str(path), f"{prefix}blueprints: {pattern!r} matches no file", hint="fix the pattern or remove it")
         blueprints.extend(matches)
@@ -245,6 +257,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         source=path,
         builtins=builtins,
         blueprints=tuple(blueprints),
+        blueprints_configured="blueprints" in table,
         constants=resolve(table.get("constants")),
         max_file_bytes=table.get("max-file-bytes", DEFAULT_MAX_FILE_BYTES),
         extra_categories=tuple(lint.get("extra-categories", [])),
@@ -266,6 +279,7 @@ def load_config(explicit: Path | None = None, start: Path | None = None, validat
         approvals_store=_approvals_store(table.get("approvals", {}).get("store"), root),
         approvals_notify=dict(table.get("approvals", {}).get("notify", {})),
         test_files=tuple(test_files),
+        test_files_configured="files" in tests,
         test_min_coverage=tests.get("min-coverage"),
     )
 

@@ -65,7 +65,9 @@ def load_yaml_source(source: SourceFile) -> Blueprint:
         blueprint.problems.append(
             LoadProblem("CG002", "the blueprint is empty", Location(1, 1), "a blueprint is a mapping with a `security:` section")
         )
+        blueprint.top_kind = "empty"
         return blueprint
+    _record_top_level(blueprint, tree)
     unknown = _unknown_keys(tree)
     for path, key, suggestion in unknown:
         where = _dotted(path + (key,))
@@ -119,6 +121,13 @@ def load_yaml_source(source: SourceFile) -> Blueprint:
     return blueprint
 
 
+def _record_top_level(blueprint: Blueprint, tree: YamlTree) -> None:
+    value = tree.value
+    blueprint.top_kind = "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else "scalar"
+    if isinstance(value, dict):
+        blueprint.top_keys = {str(key): _loc(tree.key_positions.get((key,), tree.pos((key,)))) for key in value}
+
+
 _KNOWN: dict[tuple[str, ...], tuple[str, ...]] = {
     ("security",): ("cedarPolicies", "approvalGateCap", "maxPreApprovalScope", "tests"),
     ("security", "cedarPolicies"): ("hard", "soft", "disable"),
@@ -162,6 +171,8 @@ def _dotted(path: tuple[Any, ...]) -> str:
 
 
 def _schema_hint(path: tuple[Any, ...]) -> str:
+    if not path:
+        return "a blueprint is a mapping with a `security:` section (docs/blueprints.md)"
     if path[:2] == ("security", "cedarPolicies"):
         return "cedarPolicies is either {hard: <cedar>, soft: <cedar>, disable: [ids]} or a list of Cedar strings"
     return "see schemas/blueprint.schema.json for the expected shape"

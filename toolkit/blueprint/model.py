@@ -105,6 +105,10 @@ class Blueprint:
     tests: list[Setting] = field(default_factory=list)
     """The raw `security.tests` entries with their places (checked by toolkit.policytests)."""
     problems: list[LoadProblem] = field(default_factory=list)
+    top_keys: dict[str, Location] = field(default_factory=dict)
+    """Every top-level key of a YAML blueprint and where it is (the shape rules read them)."""
+    top_kind: str | None = None
+    """What the YAML document is at the top: mapping, list, scalar or empty (None for .cedar files)."""
 
     @property
     def fatal(self) -> bool:

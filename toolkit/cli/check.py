@@ -28,17 +28,22 @@ def check(
     output_format: CheckFormat = format_option(CheckFormat),  # type: ignore[valid-type]
     output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
+    example: bool = typer.Option(False, "--example", help="Check the bundled example blueprint and the built-in "
+                                 "tiers' tests instead of the project's files (a demonstration)."),
 ) -> None:
     """Run every configured gate and print a summary (the main CI/pre-commit job).
 
-    Gates: lint (the built-in tiers and the configured blueprints) and parity (the configured fixtures, plus the
-    built-in tiers and blueprints over the tool-call corpus, in cedarpy and cedar-wasm), and simulate when
-    `[simulate] traces` are configured (each trace's expectations and its `<name>.expected.jsonl` baseline),
-    test (the [test] files, or the bundled policy tests when no blueprints are configured, in both engines), and
-    sync-constants / sync-types when [sync] configures them.
-    With no configuration
-    it checks the bundled built-ins, the bundled example blueprint and the bundled golden fixtures. Exit 0 when
-    every gate passes, 1 when one fails, 2 on unusable input or a runner that cannot start.
+    Gates: lint (the built-in tiers and the project's blueprints) and parity (the configured fixtures, plus the
+    built-in tiers and blueprints over the tool-call corpus, in cedarpy and cedar-wasm), test (the project's
+    policy tests in both engines; SKIP when there are none), simulate when `[simulate] traces` are configured
+    (each trace's expectations and its `<name>.expected.jsonl` baseline), and sync-constants / sync-types when
+    [sync] configures them.
+
+    The project's blueprints are `blueprints` in the configuration, else every blueprints/**/*.yaml and
+    **/*.blueprint.yaml under the configuration's directory or the git repository; its tests are [test] files,
+    else every *.tests.yaml there and the blueprints' own `tests:` (docs/configuration.md). Finding no blueprint
+    is an error (exit 2), not a pass. Exit 0 when every gate passes, 1 when one fails, 2 on unusable input, no
+    blueprints, or a runner that cannot start.
     """
     import json
 
@@ -51,14 +56,14 @@ def check(
     from toolkit.sync.findings import SyncReport
     from toolkit.sync.findings import render_text as render_sync
 
-    results = run_check(config_from(config), strict)
+    results = run_check(config_from(config), strict, example=example)
     worst = max(r.exit_code for r in results)
     if output_format.value in ("junit", "github", "sarif"):
         _ci_report(results, output_format.value, strict, worst, output)
     if output_format.value == "json":
         emit(json.dumps({
-            "gates": [{"name": r.name, "exit_code": r.exit_code, "detail": r.detail,
-                       "findings": r.findings_json()} for r in results],
+            "gates": [{"name": r.name, "exit_code": r.exit_code, "skipped": r.skipped, "detail": r.detail,
+                       "files": list(r.files), "findings": r.findings_json()} for r in results],
             "exit_code": worst,
         }, indent=2), output)
     else:
@@ -85,7 +90,7 @@ def check(
                 typer.echo("")
         typer.echo("cedar-gates check")
         for result in results:
-            status = {0: "PASS", 1: "FAIL", 2: "ERROR"}[result.exit_code]
+            status = "SKIP" if result.skipped else {0: "PASS", 1: "FAIL", 2: "ERROR"}[result.exit_code]
             typer.echo(f"  {result.name:<14} {status:<6} {result.detail}")
     raise typer.Exit(worst)
 

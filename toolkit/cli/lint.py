@@ -30,12 +30,14 @@ def lint(
     paths: List[Path] = typer.Argument(
         None, metavar="PATH", help="Blueprint YAML files, .cedar files or directories (searched for *.yaml, *.yml, *.cedar); "
         "`-` reads one blueprint from stdin. "
-        "Default: the blueprints named in the configuration.", show_default=False,
+        "Default: `blueprints` in the configuration, else every blueprints/**/*.yaml and **/*.blueprint.yaml "
+        "under the configuration's directory or the git repository.", show_default=False,
     ),
     output_format: LintFormat = format_option(LintFormat),  # type: ignore[valid-type]
     strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too, not only on errors."),
     output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
+    example: bool = typer.Option(False, "--example", help="Lint the bundled example blueprint (a demonstration)."),
 ) -> None:
     """Lint blueprints and .cedar files: annotations, tiers, settings, vocabulary and bypass-prone patterns.
 
@@ -48,10 +50,15 @@ def lint(
     from toolkit.lint.render.issues import fatal_messages
     from toolkit.policytests.linting import linter as full_linter
 
+    from toolkit.discovery import blueprint_selection, example_selection, nothing_found
+
     cfg = config_from(config)
-    targets = list(paths or cfg.blueprints)
+    targets = list(paths or [])
     if not targets:
-        fail("nothing to lint: pass blueprint or .cedar files, or list `blueprints` in the configuration")
+        selection = example_selection(cfg) if example else blueprint_selection(cfg)
+        if not selection.paths:
+            fail(nothing_found("blueprints", selection))
+        targets = list(selection.paths)
     linter = full_linter(cfg)
     report = linter.lint_paths(targets)
     if not report.files:

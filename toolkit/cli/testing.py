@@ -12,6 +12,7 @@ from toolkit.cli.app import (
     app,
     config_from,
     emit,
+    fail,
     input_errors_exit_2,
     runner_or_exit,
 )
@@ -24,8 +25,9 @@ TestFormat = formats("TestFormat", *REPORT_FORMATS)
 @input_errors_exit_2
 def test_(
     paths: Optional[List[Path]] = typer.Argument(None, metavar="PATH", help="Test files (*.tests.yaml) and "
-                                                 "blueprints with a `tests:` list; `-` reads one test file from stdin. Default: [test] files, else the "
-                                                 "bundled example blueprint and the built-in tiers' tests."),
+                                                 "blueprints with a `tests:` list; `-` reads one test file from stdin. Default: [test] files, else every "
+                                                 "*.tests.yaml and every blueprint with `tests:` under the "
+                                                 "configuration's directory or the git repository."),
     coverage: bool = typer.Option(False, "--coverage", help="Report, per tested blueprint, how many tests (and "
                                   "trace calls) reach each of its rules."),
     builtins: bool = typer.Option(False, "--builtins", help="Count the built-in rules in the coverage too."),
@@ -39,6 +41,8 @@ def test_(
     output_format: TestFormat = format_option(TestFormat),  # type: ignore[valid-type]
     output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
+    example: bool = typer.Option(False, "--example", help="Run the bundled example blueprint's tests and the "
+                                 "built-in tiers' tests (a demonstration)."),
 ) -> None:
     """Run policy tests: tool calls with the outcome (and rules) the gate must give them.
 
@@ -47,13 +51,21 @@ def test_(
     file and line of the test entry, what was expected and what the gate did. See docs/policy-tests.md.
 
     Exit codes: 0 every test passes (and coverage is at least --min-coverage), 1 a failure or low coverage,
-    2 a test file or blueprint the tool cannot use.
+    2 a test file or blueprint the tool cannot use, or no tests found.
     """
     from toolkit.policytests.render import RENDERERS, render_text
-    from toolkit.policytests.session import default_paths, run_paths
+    from toolkit.discovery import nothing_found
+    from toolkit.policytests.select import example_tests, select_tests
+    from toolkit.policytests.session import run_paths
 
     cfg = config_from(config)
-    targets = list(paths or []) or default_paths(cfg)
+    targets = list(paths or [])
+    selection = None
+    if not targets:
+        selection = example_tests(cfg) if example else select_tests(cfg)
+        if not selection.paths:
+            fail(nothing_found("policy tests", selection))
+        targets = list(selection.paths)
     minimum = min_coverage if min_coverage is not None else cfg.test_min_coverage
     runner = runner_or_exit(cfg, None) if wasm else None
     try:
@@ -66,5 +78,8 @@ def test_(
     if report.problems and output_format.value == "text":
         typer.echo(render(report), err=True)
     else:
-        emit(render(report), output)
+        text = render(report)
+        if selection is not None and render is render_text:
+            text = f"policy tests in {selection.names()} ({selection.how()})\n{text}"
+        emit(text, output)
     raise typer.Exit(report.exit_code)

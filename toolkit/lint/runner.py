@@ -116,7 +116,13 @@ def _check_levels(config: Config) -> None:
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; directories searched recursively for blueprints and .cedar files."""
+    """Files as given; directories searched recursively for blueprints and .cedar files.
+
+    In a directory, policy test files (`*.tests.yaml`, run by `cedar-gates test`) and the trees discovery
+    skips (dot-directories, node_modules, virtual environments) are left out; a file named directly is linted.
+    """
+    from toolkit.discovery import is_test_file, walk
+
     out: list[Path] = []
     for path in paths:
         try:
@@ -124,7 +130,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
         except OSError:  # a name over 255 bytes, say: reading it reports the problem as a finding
             folder = False
         if folder:
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix in LINTABLE_SUFFIXES and p.is_file()))
+            out.extend(p for p in walk(path) if p.suffix in LINTABLE_SUFFIXES and not is_test_file(p))
         else:
             out.append(path)
     return out

@@ -52,10 +52,10 @@ class TestReport:
 
 
 def default_paths(config: Config) -> list[Path]:
-    """The configured test files; without any, the bundled example blueprint and the built-in tiers' tests."""
-    from toolkit.resources import builtin_tests_path, example_blueprint_path
+    """The configured test files, else the discovered ones (toolkit.policytests.select); may be empty."""
+    from toolkit.policytests.select import select_tests
 
-    return list(config.test_files) or [example_blueprint_path(), builtin_tests_path()]
+    return list(select_tests(config).paths)
 
 
 def run_paths(paths: Sequence[Path], config: Config, *, runner: Any = None, coverage: bool = False,

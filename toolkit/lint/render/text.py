@@ -48,9 +48,14 @@ def _window(source: str, column: int, width: int) -> tuple[str, int, int]:
 
 
 def summary(report: LintReport) -> str:
+    """The last line, naming what was linted (the first few files), so a run that checked the wrong files shows."""
     files = len(report.files)
     errors, warnings, infos = report.count("error"), report.count("warning"), report.count("info")
     noun = "file" if files == 1 else "files"
+    names = ", ".join(f.path for f in report.files[:_NAMED]) + (f" and {files - _NAMED} more" if files > _NAMED else "")
     if not (errors or warnings or infos):
-        return f"All checks passed: {files} {noun} linted, no findings."
-    return f"Found {errors} error(s), {warnings} warning(s), {infos} note(s) in {files} {noun}."
+        return f"All checks passed: {files} {noun} linted ({names}), no findings."
+    return f"Found {errors} error(s), {warnings} warning(s), {infos} note(s) in {files} {noun} ({names})."
+
+
+_NAMED = 3
