@@ -381,3 +381,12 @@ def test_any_spelling_of_a_windows_working_directory_makes_paths_repository_rela
     path.write_text(json.dumps(entry) + "\n")
     [items] = records(path, constants).values()
     assert [c.tool_input.get("file_path") or c.tool_input.get("path") for c in calls(items)] == [".env", "src"]
+
+
+def test_recording_a_damaged_transcript_names_what_it_skipped(tmp_path):
+    path, baseline = SHAPES / "damaged.jsonl", tmp_path / "b.jsonl"
+    result = run("simulate", "record", str(path), "-o", str(baseline))
+    assert result.exit_code == 0 and f"skipped {path}:16: the last line is cut off" in result.stdout
+    assert "warning: 11 damaged line(s) skipped" in result.stdout and len(baseline.read_text().splitlines()) == 4
+    strict = run("simulate", "record", str(path), "-o", str(tmp_path / "s.jsonl"), "--strict")
+    assert strict.exit_code == 2 and not (tmp_path / "s.jsonl").exists()

@@ -317,6 +317,10 @@ def simulate_record(
     typer.echo(f"recorded {report.summary.calls} calls from {trace} to {output}")
     for bad in report.summary.bad_lines:
         typer.echo(f"  skipped {trace}:{bad.line}: {bad.message}")
+    for line, why in report.summary.skipped_lines:
+        typer.echo(f"  skipped {trace}:{line}: {why}")
+    if report.summary.skipped_line_count:
+        typer.echo(f"warning: {report.summary.skipped_line_count} damaged line(s) skipped; --strict makes them errors")
 
 
 @simulate_app.command("diff")
