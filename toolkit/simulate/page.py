@@ -57,12 +57,21 @@ def bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]], width: int = 640
     return "".join(parts)
 
 
+def legend(*series: str) -> str:
+    """Which colour is which series, as inline CSS swatches."""
+    names = {"allow": "allowed", "require_approval": "asked", "deny": "denied", "asks": "asked", "denies": "denied",
+             "changed": "changed"}
+    return '<p class="muted">' + " ".join(
+        f'<span style="display:inline-block;width:.8em;height:.8em;background:{COLOURS[s]}"></span> '
+        f'{esc(names.get(s, s))}&nbsp;&nbsp;' for s in series) + "</p>"
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Iterable[int] = ()) -> str:
     numbers = set(numeric)
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = []
     for row in rows:
-        cells = "".join(f'<td class="n">{esc(c)}</td>' if i in numbers else f"<td>{_cell(c)}</td>"
+        cells = "".join(f'<td class="n">{_cell(c)}</td>' if i in numbers else f"<td>{_cell(c)}</td>"
                         for i, c in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     if not body:
@@ -71,6 +80,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Iterab
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return esc(f"{value:g}")
     if isinstance(value, Code):
         return f"<code>{esc(value.text)}</code>"
     return esc("" if value is None else value)
@@ -92,7 +103,7 @@ def document(title: str, sections: Iterable[str]) -> str:
 
 
 def cards(items: Iterable[tuple[str, Any]]) -> str:
-    return '<div class="cards">' + "".join(f'<div class="card"><b>{esc(v)}</b>{esc(k)}</div>'
+    return '<div class="cards">' + "".join(f'<div class="card"><b>{_cell(v)}</b>{esc(k)}</div>'
                                              for k, v in items) + "</div>"
 
 
@@ -117,7 +128,9 @@ def render_corpus(j: dict[str, Any]) -> str:
                       ("asks per 100 calls", j["asks_per_100"]), ("denies per 100 calls", j["denies_per_100"]),
                       ("shadow flips", j["shadow"]["would_have_flipped"]), ("failed files", j["failed"]),
                       ("verdict", verdict)])
-    outcome_chart = bars([("decisions", [(k, v) for k, v in j["outcomes"].items()])])
+    outcome_chart = bars([("decisions", [(k, v) for k, v in j["outcomes"].items()])]) + legend(
+        "allow", "require_approval", "deny")
+    stops = legend("asks", "denies")
     sessions = [dict(r, name=r["session"]) for r in j["sessions_top"]]
     stopped = []
     for rule in j["rules"]:
@@ -131,9 +144,9 @@ def render_corpus(j: dict[str, Any]) -> str:
         f'<p class="muted">policy sha256:{esc(j["policy_hash"])}</p>', overview,
         section("Decisions", outcome_chart,
                 table(["final outcome", "calls"], j["final"].items(), numeric=[1])),
-        section("Per rule", bars(_tally_rows(j["rules"])), _tally_table(j["rules"], "rule")),
-        section("Per tool", bars(_tally_rows(j["tools"])), _tally_table(j["tools"], "tool")),
-        section("Sessions with the most asks and denies", bars(_tally_rows(sessions)),
+        section("Per rule", bars(_tally_rows(j["rules"])), stops, _tally_table(j["rules"], "rule")),
+        section("Per tool", bars(_tally_rows(j["tools"])), stops, _tally_table(j["tools"], "tool")),
+        section("Sessions with the most asks and denies", bars(_tally_rows(sessions)), stops,
                 _tally_table(sessions, "session")),
         section("Asked again and again (same tool and input)", table(
             ["asks", "sessions", "tool", "input"],
