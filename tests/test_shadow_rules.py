@@ -256,8 +256,8 @@ def test_eval_text_shows_the_shadow_matches_and_the_would_be_outcome_and_exits_o
                               '{"command": "terraform destroy"}'])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("allow  Bash  (no_match)")
-    assert "  shadow:    no_terraform_destroy (hard, would deny) (log-only, not enforced)" in result.stdout
-    assert "  would-be:  deny if the shadow rules were enforced (now allow)" in result.stdout
+    assert "  shadow:    no_terraform_destroy (hard, would deny); log-only, never enforced" in result.stdout
+    assert "  would-be:  deny if the shadow rules were enforced (decided: allow)" in result.stdout
 
 
 def test_eval_json_carries_the_shadow_field(shadow_bp):

@@ -139,7 +139,7 @@ def render_text(result: EvalResult) -> str:
     if d.shadow:
         listed = ", ".join(f"{m.rule_id} ({m.tier}, would {m.would_have}{'; errored' if m.errored else ''})"
                            for m in d.shadow)
-        lines.append(f"  shadow:    {listed} (log-only, not enforced)")
+        lines.append(f"  shadow:    {listed}; log-only, never enforced")
         lines.append(f"  would-be:  {_would_be(d)}")
     if d.severity:
         lines.append(f"  severity:  {d.severity}")
@@ -156,6 +156,6 @@ def render_text(result: EvalResult) -> str:
 
 def _would_be(d: Decision) -> str:
     if d.shadow_flip is None:
-        return f"{d.outcome} (enforcing the shadow rules would not change this call)"
+        return f"{d.outcome} as decided: enforcing the shadow rules would not change this call"
     flipped = REQUIRE_APPROVAL if d.shadow_flip == "ask" else d.shadow_flip
-    return f"{flipped} if the shadow rules were enforced (now {d.outcome})"
+    return f"{flipped} if the shadow rules were enforced (decided: {d.outcome})"
