@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from toolkit.cli import app
@@ -139,3 +142,44 @@ def test_shadow_rules_would_have_flipped_calls_are_reported(tmp_path):
     assert data["shadow"]["would_have_flipped"] == 2
     assert data["shadow"]["rules"]["ask_npm_publish"]["would_have_flipped"] == 2
     assert data["asks"] == 0 and data["shadow"]["examples"][0]["input"] == "npm publish"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_no_text_from_a_trace_reaches_the_page_unescaped(text):
+    from toolkit.simulate.page import render_corpus
+    from toolkit.simulate.report import Corpus, Example, SessionFacts, Tally
+
+    facts = SessionFacts(text, text, text, calls=1, asks=1)
+    facts.rules[text] = Tally(1, 1, 0)
+    facts.tools[text] = Tally(1, 1, 0)
+    facts.rule_examples[text] = [Example(text, 1, text, text, "require_approval")]
+    facts.asked[(text, "digest")] = 2
+    facts.asked_inputs[(text, "digest")] = text
+    corpus = Corpus("hash")
+    corpus.add(facts)
+    corpus.fail(text, text, 1)
+    page = render_corpus(corpus.to_json())
+    seen = _Page()
+    seen.feed(page)
+    assert seen.tags <= ALLOWED_TAGS
+    assert any(text in data for data in seen.data)
+
+
+ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "div", "b", "table", "thead",
+                "tbody", "tr", "th", "td", "code", "svg", "text", "rect", "span", "br"}
+
+
+class _Page(HTMLParser):
+    """The tags a browser would build and the text it would show."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.data: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+
+    def handle_data(self, data):
+        self.data.append(data)
