@@ -22,7 +22,8 @@ from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Sequence
 from toolkit.contract import Constants
 from toolkit.engine import PolicyBundle
 from toolkit.errors import InputError
-from toolkit.simulate.report import Corpus, DiffCorpus, SessionFacts
+from toolkit.simulate.diffreport import DiffCorpus
+from toolkit.simulate.report import Corpus, SessionFacts
 from toolkit.simulate.session import diff_items, simulate_items
 from toolkit.simulate.sources import streams
 from toolkit.simulate.summary import LIST_LIMIT

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from toolkit.simulate.report import Corpus, DiffCorpus, per_100
+from toolkit.simulate.diffreport import DiffCorpus
+from toolkit.simulate.report import Corpus, per_100
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 ROWS = 10
