@@ -11,7 +11,7 @@ import importlib
 
 from toolkit.cli.app import app, main
 
-GROUPS = ("lint", "check", "testing", "engine", "parity", "simulate", "sync", "hook", "approvals")
+GROUPS = ("init", "lint", "check", "testing", "engine", "parity", "simulate", "sync", "hook", "approvals")
 for _group in GROUPS:
     importlib.import_module(f"toolkit.cli.{_group}")
 

@@ -21,7 +21,7 @@ SECURITY_KEYS = ("cedarPolicies", "approvalGateCap", "maxPreApprovalScope")
 _LOOKALIKES = {
     ("apiVersion", "kind"): "a Kubernetes manifest",
     ("services",): "a Compose file",
-    ("on", "jobs"): "a GitHub Actions workflow",
+    ("jobs",): "a GitHub Actions workflow",  # YAML 1.1 reads its `on:` key as true
     ("repos",): "a pre-commit configuration",
     ("blueprint", "tests"): "a policy test file",
 }
