@@ -20,6 +20,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import typer
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from toolkit.cli import app
@@ -380,3 +382,41 @@ def test_check_reports_every_gate_in_each_ci_format(tmp_path):
     assert annotations[-1].startswith("cedar-gates check: lint FAIL")
     text = run("check", "-o", "check.txt")
     assert text.stdout == "" and "cedar-gates check" in (tmp_path / "check.txt").read_text()
+
+
+NAMES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1, max_size=20)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(folder=NAMES, name=NAMES)
+def test_any_file_name_gives_a_valid_sarif_uri_naming_the_same_file(tmp_path, folder, name):
+    from urllib.parse import unquote
+
+    from toolkit.report.paths import annotation_path, artifact_location
+
+    if folder in (".", "..") or name in (".", ".."):
+        return
+    location = artifact_location(f"{folder}/{name}", tmp_path, cwd=tmp_path)
+    assert URI_REFERENCE.match(location["uri"]) and location["uriBaseId"] == "%SRCROOT%"
+    assert unquote(location["uri"]) == f"{folder}/{name}" == annotation_path(f"{folder}/{name}", tmp_path, tmp_path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(messages=st.lists(st.text(max_size=40), min_size=1, max_size=8))
+def test_junit_counts_every_failure_whatever_the_messages_hold(messages):
+    from toolkit.report import Case, junit
+
+    cases = [Case("s", "c", f"case {i}", failure=m if i % 2 == 0 else None) for i, m in enumerate(messages)]
+    root = ET.fromstring(junit.render(cases, "suite").encode())
+    expected = sum(1 for c in cases if c.failure is not None)
+    assert int(root.get("failures")) == len(root.findall(".//failure")) == expected
+    assert int(root.get("tests")) == len(messages)
+
+
+@settings(max_examples=200, deadline=None)
+@given(message=st.text(max_size=60), path=NAMES)
+def test_a_github_annotation_is_one_line_whatever_the_message(message, path):
+    from toolkit.report import Issue, github
+
+    line = github.annotation(Issue("X1", "error", path, 3, 1, message, "t,i:t"), Path("/repo"))
+    assert "\n" not in line and "\r" not in line and line.startswith("::error file=")
