@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterator
 from xml.sax.saxutils import escape
 
 from toolkit.parity.compare import CLASS_HELP, DIVERGENCE, KNOWN, MISMATCH, PASS, CaseResult
 from toolkit.parity.harness import ParityReport
+from toolkit.report.junit import xml_text as _xml_text
 
 LABEL = {PASS: "ok", MISMATCH: "MISMATCH", DIVERGENCE: "DIVERGE", KNOWN: "KNOWN"}
 
@@ -148,14 +148,6 @@ def iter_junit(report: ParityReport) -> Iterator[str]:
         yield (f'{head}>\n    <failure message="{_xml_attr(message)}" type="{result.status}">'
                f"{text}</failure>\n  </testcase>\n")
     yield "</testsuite>"
-
-
-def _xml_text(value: str) -> str:
-    """Characters XML 1.0 cannot carry at all become U+FFFD."""
-    return _XML_INVALID.sub("\ufffd", value)
-
-
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def render_junit(report: ParityReport) -> str:

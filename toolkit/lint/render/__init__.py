@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from toolkit.lint.diagnostics import LintReport
-
 FORMATS = ("text", "json", "junit", "github", "sarif")
 
 
