@@ -167,7 +167,10 @@ def test_gate(config: Config, runner_factory: Callable[[Config], WasmRunner], te
     if report.problems:
         return GateResult("test", 2, str(report.problems[0]).splitlines()[0], report)
     covered = ", ".join(f"{g.coverage.percent:.0f}%" for g in report.groups if g.coverage is not None)
-    detail = (f"{len(report.results)} test(s), {len(report.failed)} failed; rule coverage {covered}; "
+    from toolkit.policytests.render import coverage_shortfall
+
+    below = "".join(f" ({coverage_shortfall(report, g)})" for g in report.below_minimum)
+    detail = (f"{len(report.results)} test(s), {len(report.failed)} failed; rule coverage {covered}{below}; "
               f"from {tests.names()} ({tests.how()})")
     return GateResult("test", report.exit_code, detail, report, files)
 
