@@ -420,3 +420,14 @@ def test_a_github_annotation_is_one_line_whatever_the_message(message, path):
 
     line = github.annotation(Issue("X1", "error", path, 3, 1, message, "t,i:t"), Path("/repo"))
     assert "\n" not in line and "\r" not in line and line.startswith("::error file=")
+
+
+def test_check_says_which_coverage_failed_not_only_how_many_tests(tmp_path):
+    (tmp_path / "blueprints").mkdir()
+    for name in ("agent.yaml", "agent.tests.yaml"):
+        shutil.copy(REPO / "fixtures" / "policy-tests" / name, tmp_path / "blueprints" / name)
+    (tmp_path / "cedar-gates.toml").write_text("[test]\nmin-coverage = 100\n")
+    result = run("check")
+    assert result.exit_code == 1
+    line = next(x for x in result.stdout.splitlines() if x.strip().startswith("test "))
+    assert "FAIL" in line and "0 failed" in line and "below the minimum 100%" in line and "lockfile_edit" in line
