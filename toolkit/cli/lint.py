@@ -106,7 +106,8 @@ def _ruleset(blueprint: Optional[Path], config: Optional[Path]):
 def policies_list(
     tier: Optional[Tier] = typer.Option(None, "--tier", help="Only rules of this tier."),
     blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", metavar="FILE",
-                                             help="Add this blueprint's rules and apply its `disable:` list."),
+                                             help="Add this blueprint's rules and apply its `disable:` list "
+                                             "(`-` reads it from stdin)."),
     output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
     output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
@@ -136,7 +137,7 @@ def policies_list(
 def policies_show(
     rule_id: str = typer.Argument(..., metavar="RULE_ID", help="The @rule_id to show."),
     blueprint: Optional[Path] = typer.Option(None, "--blueprint", "-b", metavar="FILE",
-                                             help="Also look in this blueprint."),
+                                             help="Also look in this blueprint (`-`: stdin)."),
     output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
     output: Optional[Path] = OutputOption,
     config: Optional[Path] = ConfigOption,
