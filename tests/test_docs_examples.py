@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 BLOCKS = shell_blocks(DOCS)
 END = "\x1fdocs-test-end"
-TIMEOUT_S = 300
+TIMEOUT_S = 120
 
 
 def test_docs_have_shell_examples_to_run():
@@ -65,11 +66,19 @@ def run_block(block: Block, tmp: Path) -> tuple[list[tuple[list[str], int]], str
         cwd = tmp / "scratch"
         cwd.mkdir()
         subprocess.run(["git", "init", "-q", "-b", "main"], cwd=cwd, check=True)
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-c", script_for(block)], cwd=cwd, env=_env(tmp),
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT_S)
+    proc = subprocess.Popen(["bash", "--noprofile", "--norc", "-c", script_for(block)], cwd=cwd, env=_env(tmp),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        stdout, _ = proc.communicate(timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the whole session: a server or watcher the example started too
+        stdout, _ = proc.communicate()
+        pytest.fail(f"{block.where}: still running after {TIMEOUT_S} s (mark it `skip:` if it runs until stopped)"
+                    f":\n{stdout}")
     results: list[tuple[list[str], int]] = []
     current: list[str] = []
-    for line in proc.stdout.split("\n"):
+    for line in stdout.split("\n"):
         if line.startswith(END):
             if current and current[-1] == "":
                 current.pop()
@@ -77,7 +86,7 @@ def run_block(block: Block, tmp: Path) -> tuple[list[tuple[list[str], int]], str
             current = []
         else:
             current.append(line)
-    return results, proc.stdout
+    return results, stdout
 
 
 def _diff(expected: tuple[str, ...], actual: list[str]) -> str:
