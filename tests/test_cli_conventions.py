@@ -431,3 +431,10 @@ def test_check_says_which_coverage_failed_not_only_how_many_tests(tmp_path):
     assert result.exit_code == 1
     line = next(x for x in result.stdout.splitlines() if x.strip().startswith("test "))
     assert "FAIL" in line and "0 failed" in line and "below the minimum 100%" in line and "lockfile_edit" in line
+
+
+def test_hook_install_refuses_stdin_for_what_the_hook_would_read_later(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    result = run("hook", "install", "claude-code", "--blueprint", "-")
+    assert result.exit_code == 2 and "event on stdin" in result.stderr
+    assert not (tmp_path / ".claude").exists()

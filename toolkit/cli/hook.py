@@ -110,6 +110,12 @@ def hook_install_claude_code(
 
     from toolkit.hook.install import hook_command, install, portable_command, project_relative
 
+    for flag, value in (("--blueprint", blueprint), ("--task-settings", task_settings)):
+        if value is not None and str(value).lstrip("@") == "-":
+            from toolkit.cli.app import fail
+
+            fail(f"{flag} -: the hook reads Claude Code's event on stdin, so it cannot read {flag[2:]} there too; "
+                 "give a file")
     scope = _scope(shared, user)
     project = Path.cwd()
     extra: list[str] = []
