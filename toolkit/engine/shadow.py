@@ -1,10 +1,9 @@
 """What the log-only rules that matched a call would have done, had they been enforced.
 
-Shadow rules come out of the same Cedar evaluation as the enforced ones (one
-batch, their policy ids classified apart), so reporting them costs a dictionary
-look-up per match. This module only describes: the gate computes its decision
-without them and attaches this report afterwards, so no path here can deny or
-ask.
+Shadow rules are matched by their own small policy set (`ShadowSet`, asked
+after the enforced set). This module only describes: the gate computes its
+decision from the enforced matches and attaches this report to it, so no path
+here can deny or ask.
 """
 
 from __future__ import annotations
@@ -30,8 +29,8 @@ def shadow_report(matches: Matches, rules: Mapping[str, GateRule], outcome: str,
     """(the shadow matches, the outcome they would have forced or None).
 
     A disabled shadow rule is left out (`disable:` wins over `log_only`; the
-    decision lists it with the other disabled matches). An
-    errored shadow rule would have failed the call closed, so it would deny.
+    decision lists it with the other disabled matches). An errored shadow rule
+    would have failed the call closed, so it would deny.
     The flip follows the pipeline's order: a hard rule denies whatever the
     scopes say; a soft rule asks unless the call was already denied or asked,
     or allowed by an allowlist scope (which comes before the soft tier), or
