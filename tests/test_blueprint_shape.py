@@ -114,3 +114,10 @@ def test_a_missing_path_with_the_report_in_a_file_still_says_why_on_stderr(tmp_p
     result = run("lint", "nothere/", "--format", "sarif", "-o", "x.sarif")
     assert result.exit_code == 2
     assert "nothere" in result.stderr and "not found" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "junit"])
+def test_an_unusable_test_file_with_a_machine_report_still_says_why_on_stderr(fmt):
+    result = run("test", "nothere.tests.yaml", "--no-wasm", "-f", fmt, "-o", "report.out")
+    assert result.exit_code == 2
+    assert "nothere.tests.yaml" in result.stderr and "file not found" in result.stderr

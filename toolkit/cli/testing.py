@@ -82,4 +82,6 @@ def test_(
         if selection is not None and render is render_text:
             text = f"policy tests in {selection.names()} ({selection.how()})\n{text}"
         emit(text, output)
+        for problem in report.problems:  # the report went to a machine format: say why on stderr too
+            typer.echo(f"cedar-gates: error: {problem}", err=True)
     raise typer.Exit(report.exit_code)
