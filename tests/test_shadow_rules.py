@@ -478,3 +478,16 @@ def test_log_only_rules_live_in_a_policy_set_of_their_own(bundle):
     assert "no_terraform_destroy" not in b.text and "ask_make_deploy" in b.text
     assert b.shadow is not None and "no_terraform_destroy" in b.shadow.text
     assert sorted(r.rule_id for r in b.shadow.by_policy_id.values()) == ["ask_npm_publish", "no_terraform_destroy"]
+
+
+def test_policy_test_junit_names_the_log_only_matches_of_a_passing_test(tmp_path):
+    from xml.etree import ElementTree as ET
+
+    path = tmp_path / "agent.yaml"
+    path.write_text(blueprint(extra=POLICY_TESTS))
+    result = cli.invoke(app, ["test", str(path), "--no-wasm", "-f", "junit"])
+    assert result.exit_code == 0, result.output
+    cases = {c.get("name"): c for c in ET.fromstring(result.stdout.split("?>", 1)[1]).iter("testcase")}
+    out = cases["terraform destroy would be refused"].find("system-out")
+    assert out is not None and out.text == "log-only rules matched (never enforced): no_terraform_destroy (would deny)"
+    assert cases["terraform destroy would be refused"].find("failure") is None

@@ -122,6 +122,9 @@ def render_junit(report: TestReport) -> str:
                 message = "; ".join((*r.failures, *(f"cedar-wasm: {m}" for m in r.wasm or ())))
                 failure = ET.SubElement(case, "failure", message=message)
                 failure.text = f"{path}:{r.test.line}: {message}"
+            if r.shadow:
+                ET.SubElement(case, "system-out").text = "log-only rules matched (never enforced): " + ", ".join(
+                    f"{m.rule_id} (would {m.would_have})" for m in r.shadow)
     low = report.below_minimum
     if low:
         suite = ET.SubElement(suites, "testsuite", name="coverage", tests=str(len(low)), failures=str(len(low)),
