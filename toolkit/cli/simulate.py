@@ -182,11 +182,11 @@ def simulate_run(
     with stdin_as_file(Path(paths[0]), "stdin.jsonl", "trace") as trace, \
             stdin_as_file(baseline, "baseline.jsonl", "baseline") if baseline is not None else nullcontext() as pinned:
         _run_one(trace, blueprint, cfg, respond, records, output, output_format, html, pinned, skip_bad_lines,
-                 strict, settings, input_format)
+                 strict, settings, input_format, "<stdin>" if paths[0] == "-" else paths[0])
 
 
 def _run_one(trace: Path, blueprint, cfg, respond: Answer, records, output, output_format, html, baseline,
-             skip_bad_lines: bool, strict: bool, settings, input_format: TraceFormat) -> None:
+             skip_bad_lines: bool, strict: bool, settings, input_format: TraceFormat, shown: str) -> None:
     from toolkit.simulate import Respond, simulate
     from toolkit.simulate.ci import render_github, render_junit, render_sarif
     from toolkit.simulate.render import render_json, render_text
@@ -197,7 +197,7 @@ def _run_one(trace: Path, blueprint, cfg, respond: Answer, records, output, outp
     if html is not None:
         from toolkit.simulate.report import SessionFacts
 
-        facts = SessionFacts(str(trace), str(trace))
+        facts = SessionFacts(shown, shown)
     listing = output_format.value in ("junit", "github", "sarif")
     try:
         writer = AtomicOutput(records) if records is not None else nullcontext()
@@ -212,6 +212,7 @@ def _run_one(trace: Path, blueprint, cfg, respond: Answer, records, output, outp
         raise
     except OSError as exc:
         fail(f"{records}: cannot write the decisions: {exc.strerror or exc}; nothing written")
+    report.trace = shown
     if facts is not None:
         from toolkit.simulate.page import render_corpus
         from toolkit.simulate.report import Corpus
@@ -226,7 +227,7 @@ def _run_one(trace: Path, blueprint, cfg, respond: Answer, records, output, outp
     emit(text, output)
     if report.stopped is not None and output_format.value == "text":
         bad = report.stopped
-        typer.echo(f"cedar-gates: error: {trace}:{bad.line}: {bad.message}" + (f"\n  hint: {bad.hint}" if bad.hint
+        typer.echo(f"cedar-gates: error: {shown}:{bad.line}: {bad.message}" + (f"\n  hint: {bad.hint}" if bad.hint
                    else ""), err=True)
     raise typer.Exit(report.exit_code)
 
@@ -372,6 +373,7 @@ def simulate_diff(
             report = diff(trace, base, candidate, constants, default=Respond(respond.value), fmt=input_format.value,
                           skip_bad_lines=skip_bad_lines, progress=lambda n: n % 1000 or bar.update(task, completed=n),
                           task_settings=settings, strict=strict)
+        report.trace = "<stdin>" if paths[0] == "-" else paths[0]
         emit(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if output_format.value == "json"
              else render_diff_text(report), output)
         raise typer.Exit(report.exit_code(fail_on_change))
