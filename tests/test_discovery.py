@@ -154,3 +154,10 @@ def test_this_repository_checks_the_bundled_defaults_by_its_own_configuration(mo
     assert config.source == REPO / "cedar-gates.toml"
     assert [p.resolve() for p in blueprint_selection(config).paths] == [REPO / "toolkit" / "examples" / "blueprint.yaml"]
     assert {p.name for p in select_tests(config).paths} == {"blueprint.yaml", "builtins.tests.yaml"}
+
+
+@pytest.mark.parametrize("command", ["lint", "test"])
+def test_example_and_paths_together_is_a_usage_error(command):
+    place(GOOD, "blueprints/a.yaml")
+    result = run(command, "--example", "blueprints/a.yaml")
+    assert result.exit_code == 2 and "pass one or the other" in result.stderr

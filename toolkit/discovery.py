@@ -38,7 +38,7 @@ class Selection:
 
     paths: tuple[Path, ...]
     origin: str
-    """`configured` (named by the configuration), `discovered`, `given` (command line) or `example`."""
+    """`configured` (named by the configuration), `discovered` or `example` (the bundled one)."""
     root: Path
     patterns: tuple[str, ...] = ()
     config: Path | None = None
@@ -49,7 +49,7 @@ class Selection:
             return f"configured in {_shown(self.config) if self.config else 'the configuration'}"
         if self.origin == "discovered":
             return f"found under {_shown(self.root)}"
-        return {"example": "the bundled example", "given": "as given"}.get(self.origin, self.origin)
+        return "the bundled example" if self.origin == "example" else self.origin
 
     def names(self, limit: int = 3) -> str:
         shown = [_shown(p) for p in self.paths[:limit]]

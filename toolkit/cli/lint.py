@@ -54,6 +54,8 @@ def lint(
 
     cfg = config_from(config)
     targets = list(paths or [])
+    if targets and example:
+        fail("--example checks the bundled example instead of paths: pass one or the other")
     if not targets:
         selection = example_selection(cfg) if example else blueprint_selection(cfg)
         if not selection.paths:

@@ -60,6 +60,8 @@ def test_(
 
     cfg = config_from(config)
     targets = list(paths or [])
+    if targets and example:
+        fail("--example checks the bundled example instead of paths: pass one or the other")
     selection = None
     if not targets:
         selection = example_tests(cfg) if example else select_tests(cfg)
