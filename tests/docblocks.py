@@ -2,6 +2,8 @@
 
 The convention, so an example is read by people and by the tests alike:
 
+- Every block runs in a copy of the repository's files (what git tracks or does not ignore), never in the
+  working tree itself, with a throwaway HOME.
 - A ```console block is a terminal session: `$ ` starts a command (a line ending in `\\`, or a following line
   starting with `> `, continues it); the lines up to the next command are what it prints (stdout and stderr as
   a terminal shows them). The whole block runs in one bash, so `cd` and variables carry over. A command must
@@ -13,8 +15,8 @@ The convention, so an example is read by people and by the tests alike:
   `<version>` (a dotted version) mark the volatile parts.
 - An HTML comment right above the fence, invisible when rendered, says how to run it:
   `<!-- docs-test: skip: <why> -->` never runs it (the reason is required);
-  `<!-- docs-test: scratch -->` runs it in a fresh empty git repository instead of the repository root
-  (`$REPO` names the repository, for copying fixtures in); `setup: <shell>` runs hidden commands first; options
+  `<!-- docs-test: scratch -->` runs it in a fresh empty git repository instead of a copy of this repository
+  (`$REPO` names the real one, for copying fixtures in); `setup: <shell>` runs hidden commands first; options
   are separated by `;` and `skip:` and `setup:` take the rest of the comment.
 """
 

@@ -2,7 +2,7 @@
 
 The convention (```console sessions, ```sh command lists, wildcards, `<!-- docs-test: ... -->` comments) is
 described in tests/docblocks.py. The commands run through bash with the installed `cedar-gates` first on PATH,
-in the repository root (or a fresh scratch repository), with a throwaway HOME and no colour.
+in a copy of the repository (or a fresh scratch repository), with a throwaway HOME and no colour.
 """
 
 from __future__ import annotations
@@ -49,6 +49,17 @@ def _env(tmp: Path) -> dict[str, str]:
     return env
 
 
+def copy_of_repo(target: Path) -> None:
+    """The repository's files (tracked, and new ones git does not ignore), so no example writes into the tree."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True,
+                            text=True, check=True).stdout
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+
+
 def script_for(block: Block) -> str:
     """One bash script for the block: each command followed by an end marker carrying its exit status."""
     lines = ["exec 2>&1"]
@@ -61,11 +72,12 @@ def script_for(block: Block) -> str:
 
 def run_block(block: Block, tmp: Path) -> tuple[list[tuple[list[str], int]], str]:
     """Per command: (its output lines, its exit status); plus the raw transcript for messages."""
-    cwd = REPO
+    cwd = tmp / ("scratch" if block.scratch else "repo")
     if block.scratch:
-        cwd = tmp / "scratch"
         cwd.mkdir()
-        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=cwd, check=True)
+    else:
+        copy_of_repo(cwd)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=cwd, check=True)
     proc = subprocess.Popen(["bash", "--noprofile", "--norc", "-c", script_for(block)], cwd=cwd, env=_env(tmp),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
