@@ -273,6 +273,12 @@ def test_output_file_holds_what_stdout_would_and_dash_is_stdout(tmp_path):
     assert run("lint", "bp.yaml", "-f", "json", "-o", "-").stdout == shown.stdout
     listed = run("policies", "list", "-o", "rules.txt")
     assert listed.exit_code == 0 and "RULE ID" in (tmp_path / "rules.txt").read_text()
+    store = str(tmp_path / "asks.sqlite3")
+    pending = run("approvals", "list", "--store", store, "-f", "json", "-o", "asks.json")
+    assert pending.stdout == "" and json.loads((tmp_path / "asks.json").read_text())["requests"] == []
+    (tmp_path / "kept.json").write_text("old report\n")
+    failed = run("approvals", "show", "ap-nothere", "--store", store, "-o", "kept.json")
+    assert failed.exit_code == 1 and (tmp_path / "kept.json").read_text() == "old report\n"
 
 
 @pytest.mark.parametrize("env, coloured", [
