@@ -23,9 +23,12 @@ The convention, so an example is read by people and by the tests alike:
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 SHELL_LANGS = {"console", "sh", "shell", "bash", "shell-session"}
 DIRECTIVE = re.compile(r"<!--\s*docs-test:\s*(.*?)\s*-->", re.S)
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([\w+-]*)")
@@ -241,3 +244,14 @@ def matches(expected: list[str] | tuple[str, ...], actual: list[str]) -> bool:
         return result
 
     return go(0, 0)
+
+
+def copy_of_repo(target: Path) -> None:
+    """The repository's files (tracked, and new ones git does not ignore), so no example writes into the tree."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)

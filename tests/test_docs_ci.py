@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.docblocks import fenced_blocks
+from tests.docblocks import copy_of_repo, fenced_blocks, shell_blocks
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -148,6 +148,19 @@ def test_init_writes_the_documented_workflow_word_for_word(tmp_path):
     assert [p.read_text(encoding="utf-8") for p in written] == [ci_workflow_text()]
 
 
+def test_the_pre_commit_config_init_writes_loads_in_pre_commit_without_warnings(tmp_path, caplog):
+    from pre_commit.clientlib import load_config
+
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    proc = subprocess.run([str(BIN / "cedar-gates"), "init"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with caplog.at_level(logging.WARNING, logger="pre_commit"):
+        loaded = load_config(str(tmp_path / ".pre-commit-config.yaml"))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert any(h["entry"].startswith("cedar-gates ") for r in loaded["repos"] for h in r["hooks"])
+
+
 def _condition_holds(condition: str | None, ok_so_far: bool, cwd: Path) -> bool:
     """The few `if:` forms the documented job uses; anything else fails the test rather than guess."""
     if condition is None:
@@ -270,3 +283,38 @@ def test_the_documented_ci_job_fails_on_a_bad_blueprint_and_still_reports_it(job
     assert any(r.get("ruleId") == "CG031" for r in results)
     assert "CG031" in (repo / junit_file).read_text(encoding="utf-8")
     assert "FAIL" in summary.read_text(encoding="utf-8")
+
+
+# The README's quick start, as written, on a fresh copy of the repository.
+
+
+def _quick_start() -> list[str]:
+    readme = REPO / "README.md"
+    section = readme.read_text(encoding="utf-8").split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = [b for b in shell_blocks([readme]) if b.lang == "sh" and "\n".join(b.body) in section]
+    return ["\n".join(b.body).strip() for b in blocks]
+
+
+def test_the_readme_quick_start_makes_a_venv_first_and_has_two_commands_after_it():
+    venv, install_and_check, install_and_test = _quick_start()
+    assert venv == "python3 -m venv .venv && . .venv/bin/activate"
+    assert install_and_check == "pip install . && cedar-gates check"
+    assert install_and_test == "pip install -e '.[test]' && python -m pytest --cov=toolkit --cov-report=term"
+
+
+def test_the_readme_quick_start_runs_on_a_fresh_copy_of_the_repository(tmp_path):
+    venv, install_and_check, _ = _quick_start()
+    clone = tmp_path / "clone"
+    copy_of_repo(clone)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=clone, check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CEDAR_GATES", "VIRTUAL_ENV", "PYTHON"))}
+    env.update({"HOME": str(tmp_path / "home"), "PIP_DISABLE_PIP_VERSION_CHECK": "1", "NO_COLOR": "1",
+                "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip"))})
+    (tmp_path / "home").mkdir()
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-e", "-c", f"{venv}\n{install_and_check}\n"], cwd=clone,
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    summary = proc.stdout[proc.stdout.rindex("cedar-gates check"):].splitlines()
+    gates = {line.split()[0]: line.split()[1] for line in summary[1:] if line.startswith("  ")}
+    assert set(gates) >= {"lint", "parity", "test"} and set(gates.values()) == {"PASS"}, summary
+    assert (clone / ".venv" / "bin" / "cedar-gates").is_file()

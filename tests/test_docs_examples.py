@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.docblocks import Block, console_commands, matches, parse_directive, sh_commands, shell_blocks
+from tests.docblocks import (
+    Block, console_commands, copy_of_repo, matches, parse_directive, sh_commands, shell_blocks,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -47,17 +49,6 @@ def _env(tmp: Path) -> dict[str, str]:
         "GIT_COMMITTER_NAME": "docs", "GIT_COMMITTER_EMAIL": "docs@example.org",
     })
     return env
-
-
-def copy_of_repo(target: Path) -> None:
-    """The repository's files (tracked, and new ones git does not ignore), so no example writes into the tree."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO, capture_output=True,
-                            text=True, check=True).stdout
-    for name in filter(None, listed.split("\0")):
-        source = REPO / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
 
 
 def script_for(block: Block) -> str:
