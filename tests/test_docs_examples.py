@@ -37,6 +37,14 @@ def test_every_docs_test_comment_is_well_formed():
     assert [f"{b.where}: {p}" for b in BLOCKS for p in b.problems] == []
 
 
+def test_no_console_example_hides_in_a_block_the_tests_do_not_run():
+    from tests.docblocks import SHELL_LANGS, fenced_blocks
+
+    hidden = [f"{path.name}:{line} ```{lang}" for path in DOCS for line, lang, body, _ in fenced_blocks(path)
+              if lang and lang not in SHELL_LANGS and any(b.startswith("$ cedar-gates") for b in body)]
+    assert hidden == [], "label these ```console (or ```sh) so they run"
+
+
 def _env(tmp: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("CEDAR_GATES_", "GITHUB_", "XDG_", "CLAUDE_")) and k not in ("FORCE_COLOR", "CI")}
