@@ -38,6 +38,10 @@ class DiscoveryError(InputError):
     """A path on the command line that names no trace."""
 
 
+class WorkerError(InputError):
+    """A worker process ended without reporting its files: the run cannot say what they hold."""
+
+
 def _walk(root: Path) -> Iterator[Path]:
     """Trace files under `root`, depth first in name order; symlinked directories are not followed."""
     for here, dirs, files in os.walk(root, onerror=None, followlinks=False):
@@ -240,10 +244,16 @@ def _results(tasks: Iterable[Task], loaded: Loaded, jobs: int, records: IO[str] 
             yield replay_file(loaded, Path(path), label, agent, records)
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")
-    with context.Pool(jobs, initializer=_warm, initargs=(loaded.settings,)) as pool:
-        yield from pool.imap(_work, tasks, chunksize=chunk)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_warm, initargs=(loaded.settings,)) as pool:
+        try:
+            yield from pool.map(_work, tasks, chunksize=chunk)
+        except BrokenProcessPool:
+            raise WorkerError("-", "a replay worker process died (killed, or out of memory); the run is "
+                              "incomplete", hint="run again with --jobs 1 to find the file that causes it") from None
 
 
 def _fold(report: Corpus | DiffCorpus, item: Any) -> None:
