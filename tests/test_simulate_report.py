@@ -183,3 +183,14 @@ class _Page(HTMLParser):
 
     def handle_data(self, data):
         self.data.append(data)
+
+
+def test_diff_of_one_trace_from_stdin_draws_the_page_too(tmp_path):
+    trace = native(tmp_path / "t.jsonl", [{"tool_name": "Write", "tool_input": {"file_path": ".env"}}])
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text("security:\n  approvalGateCap: 50\n  cedarPolicies:\n    disable: [write_env_files]\n")
+    page = tmp_path / "diff.html"
+    result = runner.invoke(app, ["simulate", "diff", "-", "--candidate-blueprint", str(candidate), "--html", str(page)],
+                           input=trace.read_text(), catch_exceptions=False)
+    assert result.exit_code == 0 and "trace <stdin>" in result.stdout and f"HTML report: {page}" in result.stdout
+    assert "write_env_files" in page.read_text() and "require_approval -&gt; allow" in page.read_text()

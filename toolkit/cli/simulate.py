@@ -361,8 +361,7 @@ def simulate_diff(
     paths = _paths(paths)
     cfg = config_from(config)
     settings = _task_settings(task_settings, cfg)
-    single = _one_file(paths) and html is None
-    if single:
+    if _one_file(paths):
         from toolkit.simulate import Respond, diff
         from toolkit.simulate.render import render_diff_text
 
@@ -374,8 +373,17 @@ def simulate_diff(
                           skip_bad_lines=skip_bad_lines, progress=lambda n: n % 1000 or bar.update(task, completed=n),
                           task_settings=settings, strict=strict)
         report.trace = "<stdin>" if paths[0] == "-" else paths[0]
-        emit(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if output_format.value == "json"
-             else render_diff_text(report), output)
+        text = render_diff_text(report)
+        if html is not None:
+            from toolkit.simulate.diffreport import DiffCorpus
+            from toolkit.simulate.page import render_diff
+
+            one = DiffCorpus(base.policy_hash, candidate.policy_hash, files=1)
+            one.add(report, report.trace, report.trace)
+            _write_html(html, render_diff(one.to_json()))
+            text += f"\nHTML report: {html}"
+        emit(json.dumps(report.to_json(), indent=2, ensure_ascii=False) if output_format.value == "json" else text,
+             output)
         raise typer.Exit(report.exit_code(fail_on_change))
     from toolkit.simulate import corpus as runner
     from toolkit.simulate.report_render import render_diff_text as render_many
