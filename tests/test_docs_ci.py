@@ -268,12 +268,19 @@ def test_the_documented_ci_job_passes_in_a_fresh_venv_on_a_new_repository(job_en
     assert text.startswith("### cedar-gates check\n") and "lint" in text and "PASS" in text
 
 
-def test_the_documented_ci_job_fails_on_a_bad_blueprint_and_still_reports_it(job_env, tmp_path):
+@pytest.mark.parametrize("where", ["a new blueprint", "the starter blueprint, which has tests"])
+def test_the_documented_ci_job_fails_on_a_bad_blueprint_and_still_reports_it(job_env, tmp_path, where):
     repo = _scratch_repo(tmp_path / "repo", job_env)
-    blueprints = sorted(p.parent for p in repo.rglob("*.yaml") if "security:" in p.read_text(encoding="utf-8"))
+    blueprints = sorted(p for p in repo.rglob("*.yaml") if "security:" in p.read_text(encoding="utf-8"))
     assert blueprints, "cedar-gates init wrote no blueprint"
-    bad = REPO / "fixtures" / "blueprints" / "bad" / "CG031-timeout-below-floor.yaml"
-    (blueprints[0] / "hasty.yaml").write_text(bad.read_text(encoding="utf-8"), encoding="utf-8")
+    if where == "a new blueprint":
+        bad = REPO / "fixtures" / "blueprints" / "bad" / "CG031-timeout-below-floor.yaml"
+        (blueprints[0].parent / "hasty.yaml").write_text(bad.read_text(encoding="utf-8"), encoding="utf-8")
+    else:  # its tests cannot run: the test gate fails (exit 1) too, it is not unusable input (exit 2)
+        text = blueprints[0].read_text(encoding="utf-8")
+        assert "tests:" in text and re.search(r'@approval_timeout_s\("\d+"\)', text)
+        blueprints[0].write_text(re.sub(r'@approval_timeout_s\("\d+"\)', '@approval_timeout_s("10")', text),
+                                 encoding="utf-8")
     summary = tmp_path / "summary.md"
     ran = dict((name, (status, out)) for name, status, out in run_job(job_env, repo, summary))
     assert ran["cedar-gates check"][0] == 1, ran["cedar-gates check"][1]

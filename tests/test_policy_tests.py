@@ -183,3 +183,49 @@ def test_a_gate_is_still_built_from_a_blueprint_whose_tests_fail():
 
     gate = Gate.from_blueprint(REPO / "fixtures" / "blueprints" / "bad" / "CG090-policy-test-fails.yaml")
     assert gate.evaluate("Bash", {"command": "npm publish"}).outcome == "require_approval"
+
+
+def _lint_broken_copy(tmp_path: Path) -> Path:
+    """agent.yaml and its tests, with a CG031 error planted in the blueprint (line 13)."""
+    text = (FIX / "agent.yaml").read_text(encoding="utf-8")
+    (tmp_path / "agent.yaml").write_text(text.replace('@approval_timeout_s("900")', '@approval_timeout_s("10")'),
+                                         encoding="utf-8")
+    (tmp_path / "agent.tests.yaml").write_text((FIX / "agent.tests.yaml").read_text(encoding="utf-8"),
+                                               encoding="utf-8")
+    return tmp_path / "agent.tests.yaml"
+
+
+def test_a_blueprint_with_lint_errors_fails_its_tests_with_the_findings_not_unusable_input(tmp_path):
+    tests = _lint_broken_copy(tmp_path)
+    result = run("test", str(tests), "--no-wasm")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert re.search(r"agent\.yaml:13:7: CG031 error: @approval_timeout_s 10", result.stdout)
+    assert re.search(r"4 test\(s\) not run: 1 lint error\(s\)", result.stdout)
+    assert result.stdout.rstrip().splitlines()[-1].startswith("FAIL: 0 test(s), 0 failed; 4 not run")
+
+
+def test_a_blueprint_with_lint_errors_still_gets_every_report_format(tmp_path):
+    tests = _lint_broken_copy(tmp_path)
+    data = json.loads(run("test", str(tests), "--no-wasm", "-f", "json").stdout)
+    assert data["exit_code"] == 1 and data["problems"] == []
+    assert [f["code"] for f in data["groups"][0]["lint_errors"]] == ["CG031"] and data["groups"][0]["not_run"] == 4
+    junit = tmp_path / "r.xml"
+    assert run("test", str(tests), "--no-wasm", "-f", "junit", "-o", str(junit)).exit_code == 1
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("failures"), suite.get("skipped"), suite.get("tests")) == ("1", "4", "5")
+    sarif = tmp_path / "r.sarif"
+    assert run("test", str(tests), "--no-wasm", "-f", "sarif", "-o", str(sarif)).exit_code == 1
+    (result,) = json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert result["ruleId"] == "blueprint-lint-error" and result["message"]["text"].startswith("CG031 ")
+    github = run("test", str(tests), "--no-wasm", "-f", "github")
+    assert github.exit_code == 1 and re.search(r"::error file=[^,]*agent\.yaml,line=13,col=7", github.stdout)
+
+
+def test_check_fails_the_test_gate_on_a_blueprint_with_lint_errors(tmp_path):
+    tests = _lint_broken_copy(tmp_path)
+    config = tmp_path / "cedar-gates.toml"
+    config.write_text(f'blueprints = ["agent.yaml"]\n[test]\nfiles = ["{tests.name}"]\n')
+    result = run("check", "--config", str(config))
+    assert result.exit_code == 1, result.stdout
+    assert re.search(r"test +FAIL +0 test\(s\), 0 failed; 4 not run: 1 lint error\(s\), first \S*agent\.yaml:13:7 "
+                     r"CG031", result.stdout)

@@ -169,9 +169,12 @@ def test_gate(config: Config, runner_factory: Callable[[Config], WasmRunner], te
     covered = ", ".join(f"{g.coverage.percent:.0f}%" for g in report.groups if g.coverage is not None)
     from toolkit.policytests.render import coverage_shortfall
 
+    from toolkit.policytests.render import blocked_reason
+
     below = "".join(f" ({coverage_shortfall(report, g)})" for g in report.below_minimum)
-    detail = (f"{len(report.results)} test(s), {len(report.failed)} failed; rule coverage {covered}{below}; "
-              f"from {tests.names()} ({tests.how()})")
+    blocked = "".join(f"; {g.not_run} not run: {blocked_reason(g)}" for g in report.blocked)
+    detail = (f"{len(report.results)} test(s), {len(report.failed)} failed{blocked}; rule coverage "
+              f"{covered or '-'}{below}; from {tests.names()} ({tests.how()})")
     return GateResult("test", report.exit_code, detail, report, files)
 
 

@@ -22,6 +22,11 @@ POLICY_TEST_CODES = ("CG090", "CG091")
 """A blueprint's own tests do not decide whether a gate can be built from it (`cedar-gates test` reports them)."""
 
 
+class LintRefusal(PolicyLoadError):
+    """The files parse but lint with errors: an ordinary failure of the author's (exit 1 where it is reported),
+    unlike a file that cannot be read or is no blueprint at all (a plain PolicyLoadError, unusable input)."""
+
+
 def load_policies(blueprint: Path | None = None, config: Config | None = None,
                   builtins: Path | None = None) -> tuple[PolicyBundle, Constants]:
     """Lint the built-in tiers and the blueprint, refuse on any error, then compile.
@@ -50,7 +55,7 @@ def load_policies(blueprint: Path | None = None, config: Config | None = None,
         if errors:
             listing = "\n".join(f"  {f.path}:{f.line}:{f.column}: {f.code} {f.message}" for f in errors[:20])
             more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
-            raise PolicyLoadError(
+            raise LintRefusal(
                 report.path,
                 f"refusing to build a gate: {len(errors)} lint error(s)\n{listing}{more}",
                 errors,
@@ -60,4 +65,4 @@ def load_policies(blueprint: Path | None = None, config: Config | None = None,
     return compile_bundle(linter.builtins, loaded, constants), constants
 
 
-__all__ = ["POLICY_TEST_CODES", "PolicyLoadError", "load_policies"]
+__all__ = ["POLICY_TEST_CODES", "LintRefusal", "PolicyLoadError", "load_policies"]

@@ -113,8 +113,13 @@ def _test_cases(result: Any, suite: str) -> list[Case]:
         message = "; ".join((*r.failures, *(f"cedar-wasm: {m}" for m in r.wasm or ())))
         cases.append(Case(suite, r.test.path, r.test.name, failure=None if r.passed else message,
                           detail="" if r.passed else f"{r.test.path}:{r.test.line}: {message}"))
-    from toolkit.policytests.render import coverage_shortfall
+    from toolkit.policytests.render import blocked_reason, coverage_shortfall
 
+    for group in report.blocked:
+        cases.extend(Case(suite, f.path, f"{f.code} at line {f.line}", failure=f"{f.code} {f.message}",
+                          detail=f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}") for f in group.lint_errors)
+        cases.extend(Case(suite, t.path, t.name, skipped=f"not run: {blocked_reason(group)}")
+                     for s in group.suites for t in s.tests)
     for group in report.below_minimum:
         message = coverage_shortfall(report, group)
         cases.append(Case(suite, "coverage", message.split(" is below")[0], failure=message))

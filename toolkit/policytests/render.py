@@ -25,6 +25,9 @@ def render_text(report: TestReport) -> str:
         for message in (*result.failures, *(f"cedar-wasm: {m}" for m in result.wasm or ())):
             lines.append(f"{t.path}:{t.line}:{t.column}: FAIL {t.name}: {message}")
     for group in report.groups:
+        if group.lint_errors:
+            lines.extend(_blocked_lines(group))
+            continue
         failed = sum(not r.passed for r in group.results)
         engines = ""
         if report.wasm:
@@ -56,10 +59,26 @@ def render_text(report: TestReport) -> str:
     return "\n".join(lines)
 
 
+def _blocked_lines(group: Group) -> list[str]:
+    lines = [f"{f.path}:{f.line}:{f.column}: {f.code} error: {f.message}" for f in group.lint_errors]
+    lines.append(f"{_label(group)}: {group.not_run} test(s) not run: {blocked_reason(group)}")
+    return lines
+
+
+def blocked_reason(group: Group) -> str:
+    first = group.lint_errors[0]
+    return (f"{len(group.lint_errors)} lint error(s), first {first.path}:{first.line}:{first.column} {first.code} "
+            f"(fix: cedar-gates lint {first.path})")
+
+
 def verdict(report: TestReport) -> str:
     """The last line: PASS or FAIL with what failed, tests and coverage alike (never "FAIL ... 0 failed" alone)."""
     total, failed = len(report.results), len(report.failed)
     line = f"{'PASS' if report.exit_code == 0 else 'FAIL'}: {total} test(s), {failed} failed"
+    blocked = report.blocked
+    if blocked:
+        line += (f"; {sum(g.not_run for g in blocked)} not run: "
+                 + ", ".join(f"{_label(g)} has {len(g.lint_errors)} lint error(s)" for g in blocked))
     low = report.below_minimum
     if low:
         line += "; " + "; ".join(coverage_shortfall(report, g) for g in low)
@@ -88,6 +107,8 @@ def to_json(report: TestReport) -> dict[str, Any]:
                 "shadow": [m.to_json() for m in r.shadow], "shadow_flip": r.shadow_flip,
                 "failures": list(r.failures), "wasm_differences": list(r.wasm) if r.wasm is not None else None,
             } for r in g.results],
+            "lint_errors": [f.to_dict() for f in g.lint_errors],
+            "not_run": g.not_run,
             "coverage": None if g.coverage is None else {
                 "percent": round(g.coverage.percent, 2), "uncovered": g.coverage.uncovered,
                 "rules": {rule: {"tests": g.coverage.by_tests[rule], "traces": g.coverage.by_traces[rule],
@@ -125,6 +146,17 @@ def render_junit(report: TestReport) -> str:
             if r.shadow:
                 ET.SubElement(case, "system-out").text = "log-only rules matched (never enforced): " + ", ".join(
                     f"{m.rule_id} (would {m.would_have})" for m in r.shadow)
+    for group in report.blocked:
+        name = display_path(group.blueprint) if group.blueprint else "built-in tiers"
+        suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(group.lint_errors) + group.not_run),
+                              failures=str(len(group.lint_errors)), errors="0", skipped=str(group.not_run))
+        for f in group.lint_errors:
+            case = ET.SubElement(suite, "testcase", classname=f.path, name=f"{f.code} at line {f.line}")
+            ET.SubElement(case, "failure", message=f"{f.code} {f.message}").text = (
+                f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}")
+        for test in (t for s in group.suites for t in s.tests):
+            case = ET.SubElement(suite, "testcase", classname=test.path, name=test.name)
+            ET.SubElement(case, "skipped", message=f"not run: {blocked_reason(group)}")
     low = report.below_minimum
     if low:
         suite = ET.SubElement(suites, "testsuite", name="coverage", tests=str(len(low)), failures=str(len(low)),
@@ -150,6 +182,10 @@ def issues(report: TestReport) -> list:
         t = r.test
         message = "; ".join((*r.failures, *(f"cedar-wasm: {m}" for m in r.wasm or ())))
         out.append(Issue("test-failed", "error", t.path, t.line, t.column, f"{t.name}: {message}", "policy test failed"))
+    for group in report.blocked:
+        out.extend(Issue("blueprint-lint-error", "error", f.path, f.line, f.column,
+                         f"{f.code} {f.message}; {group.not_run} policy test(s) not run", "blueprint does not lint clean",
+                         f.hint or "", f.end_line, f.end_column) for f in group.lint_errors)
     for group in report.below_minimum:
         where = display_path(group.blueprint) if group.blueprint else (group.suites[0].display if group.suites else "-")
         out.append(Issue("coverage-below-minimum", "error", str(where), 1, 1, coverage_shortfall(report, group),
@@ -164,6 +200,9 @@ def rules() -> list:
         RuleInfo("test-failed", "test failed", "the gate's outcome or rules differ from the test's", help_uri=TESTS_DOCS),
         RuleInfo("test-input-error", "unusable test entry", "a test file or entry the runner cannot use",
                  help_uri=TESTS_DOCS),
+        RuleInfo("blueprint-lint-error", "blueprint does not lint clean", "the tested blueprint (or the built-in "
+                 "tiers) has lint errors, so no gate can be built and its tests do not run; `cedar-gates lint` "
+                 "explains each code", help_uri=TESTS_DOCS),
         RuleInfo("coverage-below-minimum", "coverage below minimum",
                  "fewer of a blueprint's rules are reached by a test than --min-coverage asks", help_uri=TESTS_DOCS),
     ]

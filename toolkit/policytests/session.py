@@ -21,6 +21,12 @@ class Group:
     suites: list[Suite] = field(default_factory=list)
     results: list[TestResult] = field(default_factory=list)
     coverage: Coverage | None = None
+    lint_errors: list[Any] = field(default_factory=list)
+    """The error-level lint findings that kept the gate from being built: its tests did not run (a failure)."""
+
+    @property
+    def not_run(self) -> int:
+        return sum(len(s.tests) for s in self.suites) if self.lint_errors else 0
 
 
 @dataclass
@@ -45,10 +51,15 @@ class TestReport:
         return [g for g in self.groups if g.coverage is not None and g.coverage.percent < self.min_coverage]
 
     @property
+    def blocked(self) -> list[Group]:
+        """Groups whose blueprint (or built-in tiers) lints with errors, so none of their tests ran."""
+        return [g for g in self.groups if g.lint_errors]
+
+    @property
     def exit_code(self) -> int:
         if self.problems:
             return 2
-        return 1 if self.failed or self.below_minimum else 0
+        return 1 if self.failed or self.below_minimum or self.blocked else 0
 
 
 def default_paths(config: Config) -> list[Path]:
@@ -62,7 +73,7 @@ def run_paths(paths: Sequence[Path], config: Config, *, runner: Any = None, cove
               include_builtins: bool = False, traces: Sequence[Path] = (), min_coverage: float | None = None,
               ) -> TestReport:
     """`runner`: a started WasmRunner to decide every test in cedar-wasm too (None: cedarpy only)."""
-    from toolkit.policyset import load_policies
+    from toolkit.policyset import LintRefusal, load_policies
 
     suites = [load_suite(p, config.max_file_bytes) for p in paths]
     problems = [p for s in suites for p in s.problems]
@@ -74,12 +85,16 @@ def run_paths(paths: Sequence[Path], config: Config, *, runner: Any = None, cove
         key = suite.blueprint.resolve() if suite.blueprint is not None else None
         groups.setdefault(key, Group(suite.blueprint)).suites.append(suite)
     for group in groups.values():
-        bundle, constants = load_policies(group.blueprint, config)
+        report.groups.append(group)
+        try:
+            bundle, constants = load_policies(group.blueprint, config)
+        except LintRefusal as exc:
+            group.lint_errors = list(exc.findings)
+            continue
         other = wasm_bundle(bundle, runner) if runner is not None else None
         for suite in group.suites:
             group.results.extend(run_tests(suite.tests, bundle, constants, other))
         if coverage or min_coverage is not None:
             hits = trace_hits(traces, bundle, constants) if traces else None
             group.coverage = measure(bundle, group.results, include_builtins or group.blueprint is None, hits)
-        report.groups.append(group)
     return report
