@@ -47,6 +47,12 @@ def test_check_reports_an_error_in_the_users_own_blueprint_not_the_bundled_examp
     assert "examples/blueprint.yaml" not in result.stdout
 
 
+def test_checks_lint_summary_names_the_built_in_tiers_not_their_install_path():
+    place(BAD, "blueprints/agent.yaml")
+    found = next(line for line in run("check").stdout.splitlines() if line.startswith("Found "))
+    assert found == "Found 1 error(s), 0 warning(s), 0 note(s) in 3 files (built-in tiers, blueprints/agent.yaml)."
+
+
 def test_lint_and_test_without_arguments_use_the_same_discovery():
     place(BAD, "blueprints/agent.yaml")
     lint = run("lint")

@@ -52,10 +52,26 @@ def summary(report: LintReport) -> str:
     files = len(report.files)
     errors, warnings, infos = report.count("error"), report.count("warning"), report.count("info")
     noun = "file" if files == 1 else "files"
-    names = ", ".join(f.path for f in report.files[:_NAMED]) + (f" and {files - _NAMED} more" if files > _NAMED else "")
+    shown = _shown_names([f.path for f in report.files])
+    names = ", ".join(shown[:_NAMED]) + (f" and {len(shown) - _NAMED} more" if len(shown) > _NAMED else "")
     if not (errors or warnings or infos):
         return f"All checks passed: {files} {noun} linted ({names}), no findings."
     return f"Found {errors} error(s), {warnings} warning(s), {infos} note(s) in {files} {noun} ({names})."
 
 
 _NAMED = 3
+
+
+def _shown_names(paths: list[str]) -> list[str]:
+    """The bundled tier files as one "built-in tiers", not their install path (site-packages says nothing)."""
+    import os
+
+    from toolkit.resources import builtin_policies_dir
+
+    bundled = os.path.realpath(builtin_policies_dir()) + os.sep
+    names: list[str] = []
+    for path in paths:
+        name = "built-in tiers" if os.path.realpath(path).startswith(bundled) else path
+        if name not in names:
+            names.append(name)
+    return names
