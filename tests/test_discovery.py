@@ -123,6 +123,19 @@ def test_check_json_lists_the_files_each_gate_checked():
     assert "blueprints/agent.tests.yaml" not in gates["lint"]["files"]
     assert gates["test"]["files"] == ["blueprints/agent.tests.yaml"]
     assert data["exit_code"] == 0, data
+    parity = gates["parity"]["files"]
+    assert parity[-1] == "blueprints/agent.yaml" and parity[0].endswith("cedar-parity")
+    assert any(path.endswith("hard_deny.cedar") for path in parity)
+
+
+def test_checks_parity_line_counts_the_cases_of_each_source():
+    place(TESTED / "agent.yaml", "blueprints/agent.yaml")
+    line = next(line for line in run("check").stdout.splitlines() if line.strip().startswith("parity"))
+    m = re.search(r"(\d+) cases: \1 pass \([\d.]+ s\); (\d+) bundled fixtures \+ (\d+) built-in tiers over the "
+                  r"tool-call corpus \+ (\d+) blueprints/agent.yaml over the corpus$", line)
+    assert m, line
+    total, fixtures, tiers, blueprint = map(int, m.groups())
+    assert total == fixtures + tiers + blueprint and min(fixtures, tiers, blueprint) > 0
 
 
 def test_configured_blueprints_win_over_discovery_and_a_glob_skips_test_files():

@@ -87,7 +87,42 @@ def parity_gate(config: Config, runner_factory: Callable[[Config], WasmRunner]) 
         return GateResult("parity", 2, f"the Node runner is not available: {exc} (fix: {exc.hint})")
     except RunnerError as exc:
         return GateResult("parity", 2, f"the Node runner does not start: {str(exc).splitlines()[0]}")
-    return GateResult("parity", report.exit_code, summary_line(report), report)
+    covered, files = parity_sources(config, report)
+    return GateResult("parity", report.exit_code, f"{summary_line(report)}; {covered}", report, files)
+
+
+def parity_sources(config: Config, report: ParityReport) -> tuple[str, tuple[str, ...]]:
+    """What the parity cases came from, counted (fixtures, built-in tiers and blueprints over the tool-call
+    corpus), and those files as reports show them."""
+    from toolkit.parity.gate import fixture_paths
+    from toolkit.resources import parity_fixtures_dir
+
+    roots = fixture_paths(config, ())
+    bundled = [p for p in roots if p.resolve() == parity_fixtures_dir().resolve()]
+    blueprints = {_shown(p): p for p in config.blueprints} if config.parity_policies else {}
+    counts = {"builtins": 0, "fixtures": 0, **{name: 0 for name in blueprints}}
+    for result in report.results:
+        if result.name.startswith("builtins/"):
+            counts["builtins"] += 1
+        elif result.source in blueprints and result.name.startswith(f"{result.source}/"):
+            counts[result.source] += 1
+        else:
+            counts["fixtures"] += 1
+    where = "bundled fixtures" if bundled and len(roots) == 1 else "fixtures in " + ", ".join(_shown(p) for p in roots)
+    parts = [f"{counts['fixtures']} {where}"]
+    if config.parity_policies:
+        parts.append(f"{counts['builtins']} built-in tiers over the tool-call corpus")
+        if len(blueprints) <= 2:
+            parts.extend(f"{counts[name]} {name} over the corpus" for name in blueprints)
+        else:
+            parts.append(f"{sum(counts[name] for name in blueprints)} {len(blueprints)} blueprints over the corpus")
+    files = [_shown(p) for p in roots]
+    if config.parity_policies:
+        from toolkit.policies import load_builtins
+
+        files += [_shown(bp.source.path) for bp in load_builtins(config.builtins, config.max_file_bytes).files.values()]
+        files += list(blueprints)
+    return " + ".join(parts), tuple(files)
 
 
 def baseline_for(trace: Path) -> Path | None:
