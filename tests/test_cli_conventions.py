@@ -136,9 +136,14 @@ def _context(command, name):
     return Context(command, info_name=name)
 
 
+MUST_REPORT = {"rule", "parity record", "policies list", "policies show", "doctor"}
+"""Commands that print a result a script may want; the walk over `--format` alone would not notice one losing it."""
+
+
 def test_every_reporting_command_offers_text_json_and_an_output_file():
     reporting = {name: c for name, c in COMMANDS.items() if _option(c, "--format") is not None}
     assert len(reporting) > 20
+    assert MUST_REPORT <= set(reporting), sorted(MUST_REPORT - set(reporting))
     for name, command in reporting.items():
         fmt = _option(command, "--format")
         assert {"text", "json"} <= set(_choices(fmt)), name
@@ -148,6 +153,17 @@ def test_every_reporting_command_offers_text_json_and_an_output_file():
             continue
         output = _option(command, "--output")
         assert output is not None and "-o" in output.opts, f"{name} reports but has no -o/--output"
+
+
+def test_rule_explains_one_code_or_lists_them_all_in_json(tmp_path):
+    one = json.loads(run("rule", "cg031", "-f", "json").stdout)
+    assert one["code"] == "CG031" and one["level"] == "error" and one["hint"]
+    out = tmp_path / "rules.json"
+    assert run("rule", "-f", "json", "-o", str(out)).exit_code == 0
+    listed = json.loads(out.read_text())
+    assert one in listed and [r["code"] for r in listed] == sorted(r["code"] for r in listed)
+    unknown = run("rule", "CG999", "-f", "json")
+    assert unknown.exit_code == 2 and unknown.stdout == "" and "CG999" in unknown.stderr
 
 
 def test_the_format_choices_and_their_wording_are_shared():

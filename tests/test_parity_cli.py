@@ -179,6 +179,21 @@ def test_record_refuses_where_the_engines_disagree(tmp_path):
     assert path.read_text() == before
 
 
+def test_record_reports_every_fixture_in_json_to_a_file(tmp_path):
+    fresh = fixture(tmp_path, "fresh", expected=None)
+    split = fixture(tmp_path, "split", expected=None, policies=TEMPLATE_POLICIES)
+    out = tmp_path / "record.json"
+    result = run("parity", "record", "--dry-run", "-f", "json", "-o", str(out), str(fresh), str(split))
+    assert result.exit_code == 1 and result.stdout == ""
+    data = json.loads(out.read_text())
+    assert data["dry_run"] is True and data["exit_code"] == 1
+    assert data["counts"] == {"written": 1, "unchanged": 0, "refused": 1}
+    by_name = {f["name"]: f for f in data["fixtures"]}
+    assert by_name["fresh"]["action"] == "written" and by_name["fresh"]["cedarpy"]["decision"] == "deny"
+    assert by_name["split"]["action"] == "refused" and "input_error_one_side" in by_name["split"]["detail"]
+    assert "expected" not in json.loads(fresh.read_text())
+
+
 def test_record_refuses_when_both_engines_reject_the_input(tmp_path):
     path = fixture(tmp_path, "broken_policy", expected=None, policies='@rule_id("x") permit (')
     result = run("parity", "record", str(path))

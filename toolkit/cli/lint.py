@@ -79,18 +79,38 @@ def lint(
 
 
 @app.command()
-def rule(code: Optional[str] = typer.Argument(None, metavar="CODE", help="A rule code such as CG031. Omit to list every rule.")) -> None:
-    """Explain a lint rule (or list them all): level, what it catches, and how to fix it."""
+def rule(
+    code: Optional[str] = typer.Argument(None, metavar="CODE", help="A rule code such as CG031. Omit to list "
+                                         "every rule."),
+    output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
+) -> None:
+    """Explain a lint rule (or list them all): level, what it catches, and how to fix it.
+
+    JSON: one object (code, name, level, summary, docs, hint, fatal) for CODE, a list of them without it.
+    """
+    import json
+
     from toolkit.lint.catalogue import all_rules, rule_by_code
 
+    def as_json(r) -> dict:
+        return {"code": r.code, "name": r.name, "level": r.level, "summary": r.summary, "docs": r.docs,
+                "hint": r.hint, "fatal": r.fatal}
+
     if code is None:
-        for r in all_rules():
-            typer.echo(f"{r.code}  {r.level:<7}  {r.name:<30} {r.summary}")
+        if output_format.value == "json":
+            emit(json.dumps([as_json(r) for r in all_rules()], indent=2), output)
+        else:
+            emit("\n".join(f"{r.code}  {r.level:<7}  {r.name:<30} {r.summary}" for r in all_rules()), output)
         return
     found = rule_by_code().get(code.upper())
     if found is None:
         fail(f"unknown rule code {code!r}; `cedar-gates rule` lists them")
-    typer.echo(f"{found.code} {found.name} ({found.level})\n\n{found.summary}\n\n{found.docs}\n\nFix: {found.hint}")
+    if output_format.value == "json":
+        emit(json.dumps(as_json(found), indent=2), output)
+    else:
+        emit(f"{found.code} {found.name} ({found.level})\n\n{found.summary}\n\n{found.docs}\n\nFix: {found.hint}",
+             output)
 
 
 def _ruleset(blueprint: Optional[Path], config: Optional[Path]):

@@ -156,15 +156,19 @@ def parity_run(
 def parity_record(
     paths: List[Path] = typer.Argument(..., metavar="PATH", help="Fixture files or directories to (re)write `expected` in."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change without writing."),
+    output_format: TextFormat = FormatOption,  # type: ignore[valid-type]
+    output: Optional[Path] = OutputOption,
     timeout: Optional[float] = TimeoutOption,
     config: Optional[Path] = ConfigOption,
 ) -> None:
     """Write or refresh each fixture's `expected` from the engines' answer, only where both engines agree.
 
     A fixture where the engines disagree (or both reject the input) is left untouched and reported; exit 1 then.
-    Other fields of the file are kept as they are.
+    Other fields of the file are kept as they are. `-f json` lists every fixture with its action (written,
+    unchanged, refused) and both engines' answers.
     """
     from toolkit.parity.gate import record
+    from toolkit.parity.render import record_json, record_text
 
     if any(str(p) == "-" for p in paths):
         fail("-: record writes `expected` back into each fixture file, and stdin has no file to write to; "
@@ -172,19 +176,7 @@ def parity_record(
     cfg = config_from(config)
     with runner_or_exit(cfg, timeout) as runner:
         report = record(paths, runner, dry_run=dry_run)
-    verb = "would write" if dry_run else "written"
-    for outcome in report.outcomes:
-        if outcome.action == "unchanged":
-            continue
-        label = verb if outcome.action == "written" else "REFUSED"
-        typer.echo(f"{label:<11} {outcome.fixture.display}: {outcome.detail}")
-        if outcome.action == "refused" and outcome.result is not None:
-            typer.echo(f"{'':12}cedarpy     {outcome.result.cedarpy.summary()}")
-            typer.echo(f"{'':12}cedar-wasm  {outcome.result.wasm.summary()}")
-    typer.echo(
-        f"{len(report.outcomes)} fixtures: {report.count('written')} {verb}, "
-        f"{report.count('unchanged')} unchanged, {report.count('refused')} refused"
-    )
+    emit((record_json if output_format.value == "json" else record_text)(report, dry_run), output)
     raise typer.Exit(report.exit_code)
 
 

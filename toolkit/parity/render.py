@@ -204,3 +204,35 @@ def render_github(report: ParityReport) -> Iterator[str]:
 
 
 RENDERERS.update({"sarif": render_sarif, "github": render_github})
+
+
+def record_text(report: Any, dry_run: bool) -> str:
+    """`parity record`: each fixture written or refused (with both engines' answers), then the counts."""
+    verb = "would write" if dry_run else "written"
+    lines = []
+    for outcome in report.outcomes:
+        if outcome.action == "unchanged":
+            continue
+        label = verb if outcome.action == "written" else "REFUSED"
+        lines.append(f"{label:<11} {outcome.fixture.display}: {outcome.detail}")
+        if outcome.action == "refused" and outcome.result is not None:
+            lines.append(f"{'':12}cedarpy     {outcome.result.cedarpy.summary()}")
+            lines.append(f"{'':12}cedar-wasm  {outcome.result.wasm.summary()}")
+    lines.append(f"{len(report.outcomes)} fixtures: {report.count('written')} {verb}, "
+                 f"{report.count('unchanged')} unchanged, {report.count('refused')} refused")
+    return "\n".join(lines)
+
+
+def record_json(report: Any, dry_run: bool) -> str:
+    """Every fixture with what record did to it (`written`, `unchanged`, `refused`; `written` means "would
+    write" under --dry-run) and, where the engines ran, their answers."""
+    return json.dumps({
+        "dry_run": dry_run,
+        "exit_code": report.exit_code,
+        "counts": {action: report.count(action) for action in ("written", "unchanged", "refused")},
+        "fixtures": [{
+            "path": o.fixture.display, "name": o.fixture.name, "action": o.action, "detail": o.detail,
+            "cedarpy": o.result.cedarpy.to_json() if o.result is not None else None,
+            "cedar_wasm": o.result.wasm.to_json() if o.result is not None else None,
+        } for o in report.outcomes],
+    }, indent=2)
