@@ -243,6 +243,18 @@ def test_the_policy_bundle_is_cached_and_a_changed_blueprint_is_picked_up(tmp_pa
     assert permission(decide(event(tool_input={"command": "terraform plan"}, tool_use_id="t3"), opts)[1]) == "ask"
 
 
+def test_a_cached_bundle_this_version_cannot_read_is_compiled_afresh(tmp_path):
+    opts = HookOptions(state=tmp_path / "s.sqlite3")
+    assert permission(decide(event(tool_input={"command": "git push --force"}), opts)[1]) == "ask"
+    db = sqlite3.connect(tmp_path / "s.sqlite3")
+    with db:
+        damaged = db.execute("UPDATE bundles SET data = ?", (json.dumps({"text": "", "rules": []}),)).rowcount
+    db.close()
+    assert damaged >= 1
+    result, answer = decide(event(tool_input={"command": "git push --force"}, tool_use_id="t2"), opts)
+    assert permission(answer) == "ask"
+
+
 def test_hook_settings_come_from_the_configuration(tmp_path):
     (tmp_path / "cedar-gates.toml").write_text(
         '[hook]\nstate = "state/hook.sqlite3"\nlog = ""\n[hook.task-settings]\nread_only = true\n')

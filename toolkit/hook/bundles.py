@@ -126,7 +126,10 @@ def compiled(store: StateStore, config: Any, blueprint: Path | None, now: float)
     key = key_of(inputs(config.builtins, blueprint, config.constants, config.source))
     cached = store.bundle(key)
     if cached is not None:
-        return load(cached)
+        try:
+            return load(cached)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass  # an entry this version cannot read (damaged, or from a development build): compiled afresh
     from toolkit.config import Config
     from toolkit.policyset import load_policies
 
