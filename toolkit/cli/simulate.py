@@ -207,12 +207,11 @@ def _run_one(trace: Path, blueprint, cfg, respond: Answer, records, output, outp
                               out=handle, skip_bad_lines=skip_bad_lines, baseline=baseline,
                               progress=lambda n: n % 1000 or bar.update(task, completed=n),
                               observe=facts.observe if facts else None, list_limit=None if listing else 200,
-                              task_settings=settings, strict=strict)
+                              task_settings=settings, strict=strict, label=shown)
     except BrokenPipeError:
         raise
     except OSError as exc:
         fail(f"{records}: cannot write the decisions: {exc.strerror or exc}; nothing written")
-    report.trace = shown
     if facts is not None:
         from toolkit.simulate.page import render_corpus
         from toolkit.simulate.report import Corpus

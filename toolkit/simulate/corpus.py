@@ -25,7 +25,7 @@ from toolkit.errors import InputError
 from toolkit.simulate.diffreport import DiffCorpus
 from toolkit.simulate.report import Corpus, SessionFacts
 from toolkit.simulate.session import diff_items, simulate_items
-from toolkit.simulate.sources import streams
+from toolkit.simulate.sources import stream_name, streams
 from toolkit.simulate.summary import LIST_LIMIT
 from toolkit.simulate.trace import Respond
 
@@ -152,8 +152,7 @@ def replay_file(loaded: Loaded, path: Path, label: str, agent: str | None = None
     out: list[Any] = []
     try:
         for stream in streams(path, loaded.constants, s.fmt, s.task_settings, strict=s.strict):
-            name = label if stream.agent is None or path.stem == f"agent-{stream.agent}" else \
-                f"{label} [agent-{stream.agent}]"
+            name = stream_name(label, path, stream)
             if s.diff:
                 assert loaded.candidate is not None
                 out.append((str(path), name, diff_items(name, stream.records(), loaded.bundle, loaded.candidate,

@@ -6,6 +6,7 @@ import json
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from toolkit.simulate.report_render import clean
 from toolkit.simulate.session import DiffReport, SimulationReport
 
 
@@ -56,6 +57,9 @@ def render_text(report: SimulationReport) -> str:
                      + f"; matched {s.shadow_matched} (log-only, never enforced)")
     if report.baseline:
         lines.append(f"  baseline         {report.baseline}")
+    if report.streams:
+        lines.append(f"streams ({len(report.streams)}, each replayed with its own gate and clock from t = 0):")
+        lines.extend(f"  {clean(row.label)}: {row.calls} call(s), {_table(row.outcomes)}" for row in report.streams)
     if s.mismatches:
         lines.append("mismatches:")
         lines.extend(f"  {report.trace}:{line}: {message}" for line, message in s.mismatches)
@@ -86,6 +90,7 @@ def to_json(report: SimulationReport) -> dict[str, Any]:
         "policy_hash": report.policy_hash,
         "baseline": report.baseline,
         "summary": s.to_json(),
+        "streams": [row.to_json() for row in report.streams],
         "mismatches": [{"line": line, "message": message} for line, message in s.mismatches],
         "bad_lines": [{"line": b.line, "message": b.message, "hint": b.hint} for b in s.bad_lines],
         "skipped_lines": [{"line": line, "reason": why} for line, why in s.skipped_lines],

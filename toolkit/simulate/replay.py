@@ -82,7 +82,9 @@ class Replay:
         self.gate: Gate | None = None
 
     def start(self, header: TraceHeader | None) -> BadLine | None:
+        """A new task: its own gate on its own clock from t = 0 (each stream of a file is one task)."""
         task = header.task if header else TaskSettings()
+        self.clock = ManualClock(0.0)
         try:
             self.gate = Gate(self.bundle, self.constants, task, self.clock)
         except TaskSettingsError as exc:

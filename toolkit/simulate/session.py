@@ -18,7 +18,7 @@ from toolkit import jsontext
 from toolkit.errors import InputError
 from toolkit.safeio import NotRegularFile, open_input
 from toolkit.simulate.replay import CallResult, Replay, replay
-from toolkit.simulate.sources import read_trace
+from toolkit.simulate.sources import read_trace, stream_name, streams
 from toolkit.simulate.summary import LIST_LIMIT, TABLE_LIMIT, Summary
 from toolkit.simulate.trace import BadLine, Respond, TraceCall, TraceHeader
 
@@ -33,6 +33,19 @@ class BaselineError(InputError):
     """A baseline file that cannot be read."""
 
 
+@dataclass(frozen=True)
+class StreamRow:
+    """One agent's part of a file replayed alone: its label (as a directory run names it) and its outcomes."""
+
+    label: str
+    agent: str | None
+    calls: int
+    outcomes: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"session": self.label, "agent": self.agent, "calls": self.calls, "outcomes": self.outcomes}
+
+
 @dataclass
 class SimulationReport:
     trace: str
@@ -41,6 +54,8 @@ class SimulationReport:
     stopped: BadLine | None = None
     baseline: str | None = None
     skip_bad_lines: bool = False
+    streams: list[StreamRow] = field(default_factory=list)
+    """Each stream of a file holding several (a transcript with sub-agents), in replay order; else empty."""
 
     @property
     def exit_code(self) -> int:
@@ -105,11 +120,36 @@ def simulate(
     list_limit: int | None = LIST_LIMIT,
     task_settings: Mapping[str, Any] | None = None,
     strict: bool = False,
+    label: str | None = None,
 ) -> SimulationReport:
-    items = read_trace(trace, constants, fmt, task_settings, strict=strict)
-    return simulate_items(str(trace), items, bundle, constants, default=default,
-                          fmt=fmt, out=out, skip_bad_lines=skip_bad_lines, baseline=baseline, progress=progress,
-                          observe=observe, list_limit=list_limit)
+    """Every stream of one file (the main agent, then each sub-agent) through a gate and clock of its own.
+
+    So a file replays exactly as a run over its directory would. With several
+    streams, each decision record names its stream in `session` and the report
+    lists them (`label`: the name shown for the file, default its path).
+    """
+    label = label or str(trace)
+    report = SimulationReport(label, bundle.policy_hash, Summary(list_limit=list_limit),
+                              baseline=str(baseline) if baseline else None, skip_bad_lines=skip_bad_lines)
+    pinned = _baseline_entries(baseline) if baseline else None
+    found = list(streams(trace, constants, fmt, task_settings, strict=strict))
+    several = len(found) > 1
+    for stream in found:
+        name = stream_name(label, trace, stream)
+        calls, outcomes = report.summary.calls, Counter(report.summary.outcomes)
+        _replay_stream(report, stream.records(), bundle, constants, default, out, pinned, progress, observe,
+                       name if several else None)
+        if several:
+            report.streams.append(StreamRow(name, stream.agent, report.summary.calls - calls,
+                                            dict(sorted((report.summary.outcomes - outcomes).items()))))
+        if report.stopped is not None:
+            break
+    if pinned is not None and report.stopped is None:
+        extra = sum(1 for _ in pinned)
+        if extra:
+            report.summary.mismatch(0, f"the baseline has {extra} more call(s) than the trace replayed")
+    _nothing_replayed(report, fmt)
+    return report
 
 
 def simulate_items(
@@ -134,8 +174,20 @@ def simulate_items(
     """
     report = SimulationReport(label, bundle.policy_hash, Summary(list_limit=list_limit),
                               baseline=str(baseline) if baseline else None, skip_bad_lines=skip_bad_lines)
-    summary = report.summary
     pinned = _baseline_entries(baseline) if baseline else None
+    _replay_stream(report, items, bundle, constants, default, out, pinned, progress, observe, session)
+    if pinned is not None and report.stopped is None:
+        extra = sum(1 for _ in pinned)
+        if extra:
+            report.summary.mismatch(0, f"the baseline has {extra} more call(s) than the trace replayed")
+    _nothing_replayed(report, fmt)
+    return report
+
+
+def _replay_stream(report: SimulationReport, items: Iterable[Any], bundle: PolicyBundle, constants: Constants,
+                   default: Respond, out: IO[str] | None, pinned: Iterator[dict[str, Any]] | None,
+                   progress: Progress | None, observe: Observer | None, session: str | None) -> None:
+    summary = report.summary
     for result in _replayed(report, replay(items, bundle, constants, default)):
         if pinned is not None:
             for message in _compare_baseline(result, next(pinned, None)):
@@ -147,12 +199,6 @@ def simulate_items(
             observe(result)
         if progress is not None:
             progress(summary.calls)
-    if pinned is not None and report.stopped is None:
-        extra = sum(1 for _ in pinned)
-        if extra:
-            summary.mismatch(0, f"the baseline has {extra} more call(s) than the trace replayed")
-    _nothing_replayed(report, fmt)
-    return report
 
 
 def _nothing_replayed(report: SimulationReport, fmt: str) -> None:

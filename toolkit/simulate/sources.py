@@ -18,7 +18,7 @@ from toolkit.engine.settings import TaskSettings
 from toolkit.simulate.claude import NOT_A_TRANSCRIPT_HINT, looks_like_claude, read_stream, survey
 from toolkit.simulate.trace import BadLine, Note, TraceCall, TraceHeader, raw_lines, read_native
 
-__all__ = ["FORMATS", "Note", "Record", "Stream", "detect", "read_trace", "streams"]
+__all__ = ["FORMATS", "Note", "Record", "Stream", "detect", "read_trace", "stream_name", "streams"]
 
 FORMATS = ("auto", "native", "claude")
 Record = TraceHeader | TraceCall | BadLine | Note
@@ -38,6 +38,13 @@ class Stream:
 
     def records(self) -> Iterator[Record]:
         return self.reader()
+
+
+def stream_name(label: str, path: Path, stream: Stream) -> str:
+    """How reports and records name a stream: the file's label, plus `[agent-<id>]` for a sub-agent in it."""
+    if stream.agent is None or path.stem == f"agent-{stream.agent}":
+        return label
+    return f"{label} [agent-{stream.agent}]"
 
 
 def detect(path: Path) -> str:
