@@ -384,6 +384,19 @@ def test_a_stdin_blueprint_is_never_served_from_the_bundle_cache():
     assert json.loads(run(*call, input=empty).stdout)["decision"]["outcome"] == "allow"
 
 
+def test_stdin_that_is_a_directory_stops_python_before_the_tool_as_docs_cli_says(tmp_path):
+    """Python refuses it while starting up (init_sys_streams), before any code of ours can run; docs/cli.md
+    says so rather than claiming the tool refuses it. If Python ever lets it through, this test shows it."""
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "toolkit", "lint", "-"], stdin=fd, capture_output=True,
+                              text=True, timeout=60)
+    finally:
+        os.close(fd)
+    assert proc.returncode == 1 and "<stdin> is a directory, cannot continue" in proc.stderr
+    assert "<stdin> is a directory, cannot continue" in (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+
+
 def test_two_options_cannot_both_read_stdin():
     assert run("eval", "-t", "Bash", "-i", "-", "-b", "-", input="{}").exit_code == 64
     both = run("sync", "types", "--canonical", "-", "--mirror", "-", input="")

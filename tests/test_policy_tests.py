@@ -229,3 +229,32 @@ def test_check_fails_the_test_gate_on_a_blueprint_with_lint_errors(tmp_path):
     assert result.exit_code == 1, result.stdout
     assert re.search(r"test +FAIL +0 test\(s\), 0 failed; 4 not run: 1 lint error\(s\), first \S*agent\.yaml:13:7 "
                      r"CG031", result.stdout)
+
+
+def test_a_blueprint_with_its_own_tests_can_be_piped_into_test_dash():
+    text = (REPO / "toolkit" / "examples" / "blueprint.yaml").read_text(encoding="utf-8")
+    assert "tests:" in text
+    result = runner.invoke(app, ["test", "-", "--no-wasm"], input=text, catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert re.search(r"^blueprint <stdin>: (\d+) test\(s\), \1 passed, 0 failed$", result.stdout, re.M)
+
+
+def test_a_piped_blueprint_with_lint_errors_fails_and_points_lint_at_stdin(tmp_path):
+    text = (FIX / "agent.yaml").read_text(encoding="utf-8").replace('@approval_timeout_s("900")',
+                                                                    '@approval_timeout_s("10")')
+    (tmp_path / "agent.yaml").write_text(text, encoding="utf-8")
+    tests = (FIX / "agent.tests.yaml").read_text(encoding="utf-8").split("tests:", 1)[1]
+    inline = text.replace("security:", "security:\n  tests:" + tests.replace("\n  ", "\n    "), 1)
+    result = runner.invoke(app, ["test", "-", "--no-wasm"], input=inline, catch_exceptions=False)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "<stdin>:" in result.stdout and "CG031" in result.stdout and "(fix: cedar-gates lint -)" in result.stdout
+    assert "blueprint <stdin>: 4 test(s) not run" in result.stdout
+
+
+def test_a_piped_blueprint_without_tests_gets_one_message_saying_what_test_dash_takes():
+    text = (FIX / "agent.yaml").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["test", "-", "--no-wasm"], input=text, catch_exceptions=False)
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("cedar-gates: error:")]
+    assert errors == ["cedar-gates: error: <stdin>:1:1: this blueprint has no `security.tests`, so there is "
+                      "nothing to run"], result.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from toolkit.blueprint.model import Blueprint
 from toolkit.config import Config
 from toolkit.contract import Constants
 from toolkit.engine.bundle import PolicyBundle
@@ -27,9 +28,10 @@ class LintRefusal(PolicyLoadError):
     unlike a file that cannot be read or is no blueprint at all (a plain PolicyLoadError, unusable input)."""
 
 
-def load_policies(blueprint: Path | None = None, config: Config | None = None,
+def load_policies(blueprint: Path | Blueprint | None = None, config: Config | None = None,
                   builtins: Path | None = None) -> tuple[PolicyBundle, Constants]:
-    """Lint the built-in tiers and the blueprint, refuse on any error, then compile.
+    """Lint the built-in tiers and the blueprint (a path, or one already loaded, e.g. from stdin), refuse on any
+    error, then compile.
 
     Warnings do not stop a gate from loading; errors do, with the findings in the
     exception, because a rule that lints with errors may error (and fail closed)
@@ -45,7 +47,7 @@ def load_policies(blueprint: Path | None = None, config: Config | None = None,
     if blueprint is not None:
         from toolkit.blueprint.loader import load_blueprint
 
-        loaded = load_blueprint(blueprint, config.max_file_bytes)
+        loaded = blueprint if isinstance(blueprint, Blueprint) else load_blueprint(blueprint, config.max_file_bytes)
         reports.append(linter.lint_blueprint(loaded))
     for report in reports:
         errors = [f for f in report.findings if f.level == "error"]

@@ -12,8 +12,8 @@ from typing import Any
 
 from toolkit.blueprint.loader import MAX_YAML_NODES, load_blueprint
 from toolkit.blueprint.model import Blueprint
-from toolkit.blueprint.source import UnreadableSource, display_path, read_source
-from toolkit.blueprint.yamltree import YamlProblem, parse_yaml
+from toolkit.blueprint.source import SourceFile, UnreadableSource, display_path, read_source
+from toolkit.blueprint.yamltree import YamlProblem, YamlTree, parse_yaml
 from toolkit.engine.settings import TaskSettings, TaskSettingsError
 from toolkit.jsonschema_check import validate
 from toolkit.policytests.model import PolicyTest, Suite, SuiteProblem
@@ -27,9 +27,33 @@ def is_test_file(path: Path) -> bool:
 
 
 def load_suite(path: Path, max_file_bytes: int) -> Suite:
-    """`-` is a test file read from stdin, its `blueprint:` relative to the working directory."""
-    standalone = is_test_file(path) or str(path) == "-"
-    return _standalone(path, max_file_bytes) if standalone else _inline(path, max_file_bytes)
+    """`-` is read from stdin: a test file (its `blueprint:` relative to the working directory) or a blueprint
+    with its own `tests:` (told apart by its `security:` key)."""
+    if str(path) == "-":
+        return _stdin(path, max_file_bytes)
+    return _standalone(path, max_file_bytes) if is_test_file(path) else _inline(path, max_file_bytes)
+
+
+def _stdin(path: Path, max_file_bytes: int) -> Suite:
+    try:
+        source = read_source(path, max_file_bytes)
+        tree = parse_yaml(source.text, MAX_YAML_NODES)
+    except (UnreadableSource, YamlProblem) as exc:
+        suite = Suite(path, "-", None)
+        suite.problems.append(SuiteProblem("-", exc.line or 1, exc.column or 1, exc.message, exc.hint))
+        return suite
+    if isinstance(tree.value, dict) and "security" in tree.value:
+        from toolkit.blueprint.loader import load_yaml_source
+
+        blueprint = load_yaml_source(source)
+        suite = suite_of(blueprint)
+        suite.loaded = blueprint
+        if not suite.problems and not suite.tests:
+            suite.problems.append(SuiteProblem(suite.display, 1, 1, "this blueprint has no `security.tests`, so "
+                                               "there is nothing to run", "add tests to it (docs/policy-tests.md), "
+                                               "or pipe a test file into `cedar-gates test -`"))
+        return suite
+    return _standalone(path, max_file_bytes, source, tree)
 
 
 def _inline(path: Path, max_file_bytes: int) -> Suite:
@@ -56,12 +80,13 @@ def suite_of(blueprint: Blueprint) -> Suite:
     return suite
 
 
-def _standalone(path: Path, max_file_bytes: int) -> Suite:
+def _standalone(path: Path, max_file_bytes: int, source: SourceFile | None = None,
+                tree: YamlTree | None = None) -> Suite:
     display = display_path(path)
     suite = Suite(path, display, None)
     try:
-        source = read_source(path, max_file_bytes)
-        tree = parse_yaml(source.text, MAX_YAML_NODES)
+        source = source or read_source(path, max_file_bytes)
+        tree = tree or parse_yaml(source.text, MAX_YAML_NODES)
     except (UnreadableSource, YamlProblem) as exc:
         suite.problems.append(SuiteProblem(display, exc.line or 1, exc.column or 1, exc.message, exc.hint))
         return suite

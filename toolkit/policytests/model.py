@@ -47,3 +47,5 @@ class Suite:
     blueprint: Path | None
     tests: list[PolicyTest] = field(default_factory=list)
     problems: list[SuiteProblem] = field(default_factory=list)
+    loaded: Any = None
+    """The blueprint itself when it was read from stdin (there is no file to load it from again)."""

@@ -11,7 +11,14 @@ from toolkit.policytests.session import Group, TestReport
 
 
 def _label(group: Group) -> str:
-    return f"blueprint {display_path(group.blueprint)}" if group.blueprint else "built-in tiers"
+    return f"blueprint {_name(group)}" if group.blueprint else "built-in tiers"
+
+
+def _name(group: Group) -> str | None:
+    """The blueprint as reports show it: `<stdin>` for one read from stdin, like its findings."""
+    if group.blueprint is None:
+        return None
+    return "<stdin>" if str(group.blueprint) == "-" else display_path(group.blueprint)
 
 
 def render_text(report: TestReport) -> str:
@@ -68,7 +75,7 @@ def _blocked_lines(group: Group) -> list[str]:
 def blocked_reason(group: Group) -> str:
     first = group.lint_errors[0]
     return (f"{len(group.lint_errors)} lint error(s), first {first.path}:{first.line}:{first.column} {first.code} "
-            f"(fix: cedar-gates lint {first.path})")
+            f"(fix: cedar-gates lint {'-' if first.path == '<stdin>' else first.path})")
 
 
 def verdict(report: TestReport) -> str:
@@ -98,7 +105,7 @@ def to_json(report: TestReport) -> dict[str, Any]:
         "problems": [p.__dict__ for p in report.problems],
         "wasm": report.wasm,
         "groups": [{
-            "blueprint": display_path(g.blueprint) if g.blueprint else None,
+            "blueprint": _name(g),
             "tests": [{
                 "name": r.test.name, "path": r.test.path, "line": r.test.line, "passed": r.passed,
                 "expect": r.test.expect, "expect_rules": list(r.test.rules) if r.test.rules is not None else None,
@@ -147,7 +154,7 @@ def render_junit(report: TestReport) -> str:
                 ET.SubElement(case, "system-out").text = "log-only rules matched (never enforced): " + ", ".join(
                     f"{m.rule_id} (would {m.would_have})" for m in r.shadow)
     for group in report.blocked:
-        name = display_path(group.blueprint) if group.blueprint else "built-in tiers"
+        name = _name(group) or "built-in tiers"
         suite = ET.SubElement(suites, "testsuite", name=name, tests=str(len(group.lint_errors) + group.not_run),
                               failures=str(len(group.lint_errors)), errors="0", skipped=str(group.not_run))
         for f in group.lint_errors:
@@ -187,7 +194,7 @@ def issues(report: TestReport) -> list:
                          f"{f.code} {f.message}; {group.not_run} policy test(s) not run", "blueprint does not lint clean",
                          f.hint or "", f.end_line, f.end_column) for f in group.lint_errors)
     for group in report.below_minimum:
-        where = display_path(group.blueprint) if group.blueprint else (group.suites[0].display if group.suites else "-")
+        where = _name(group) or (group.suites[0].display if group.suites else "-")
         out.append(Issue("coverage-below-minimum", "error", str(where), 1, 1, coverage_shortfall(report, group),
                          "rule coverage below the minimum"))
     return out

@@ -87,7 +87,7 @@ def run_paths(paths: Sequence[Path], config: Config, *, runner: Any = None, cove
     for group in groups.values():
         report.groups.append(group)
         try:
-            bundle, constants = load_policies(group.blueprint, config)
+            bundle, constants = load_policies(_blueprint_of(group), config)
         except LintRefusal as exc:
             group.lint_errors = list(exc.findings)
             continue
@@ -98,3 +98,8 @@ def run_paths(paths: Sequence[Path], config: Config, *, runner: Any = None, cove
             hits = trace_hits(traces, bundle, constants) if traces else None
             group.coverage = measure(bundle, group.results, include_builtins or group.blueprint is None, hits)
     return report
+
+
+def _blueprint_of(group: Group) -> Any:
+    """The group's blueprint path, or the blueprint itself when it came from stdin."""
+    return next((s.loaded for s in group.suites if s.loaded is not None), group.blueprint)
