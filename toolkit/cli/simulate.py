@@ -237,10 +237,11 @@ def _run_many(files: list[Path], roots: list[str], blueprint, config, cfg, respo
     from toolkit.simulate import corpus as runner
     from toolkit.simulate.ci import render_github, render_junit, render_sarif
     from toolkit.simulate.report_render import render_text
+    from toolkit.simulate.summary import LIST_LIMIT
 
     listing = output_format.value in ("junit", "github", "sarif")
     job = runner.Settings(str(blueprint) if blueprint else None, str(config) if config else None, respond.value,
-                          input_format.value, skip_bad_lines, list_limit=None if listing else 20,
+                          input_format.value, skip_bad_lines, list_limit=None if listing else LIST_LIMIT,
                           task_settings=settings, strict=strict)
     bundle, constants = _bundle(blueprint, cfg)
     loaded = runner.Loaded(job, bundle, constants)

@@ -110,12 +110,12 @@ class Settings:
     skip_bad_lines: bool = False
     candidate: str | None = None
     diff: bool = False
-    list_limit: int | None = 20
+    list_limit: int | None = LIST_LIMIT
+    """Mismatches, bad and skipped lines each session lists (None: every one, for JUnit and annotations)."""
     task_settings: Mapping[str, Any] | None = None
     strict: bool = False
     records_dir: str | None = None
     """Where workers write each file's decision records for the parent to copy out in order."""
-    """Mismatches and bad lines each session lists (None: every one, for JUnit and annotations)."""
 
 
 @lru_cache(maxsize=4)

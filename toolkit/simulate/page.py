@@ -160,14 +160,21 @@ def render_corpus(j: dict[str, Any]) -> str:
                 table(["session", "line", "tool", "input", "flip"],
                       ([e["session"], e["line"], e["tool"], Code(e["input"]), e["outcome"]]
                        for e in shadow["examples"]), numeric=[1])),
-        section("Mismatches and skipped lines", table(
+        section("Mismatches and bad lines", table(
             ["file", "line", "kind", "message"],
             ([p["file"], p["line"], p["kind"], p["message"]] for p in j["problems"]), numeric=[1])),
+        section(f"Skipped lines (damaged, not replayed): {j.get('skipped_lines', 0)}", table(
+            ["file", "line", "reason"], ([p["file"], p["line"], p["message"]] for p in j.get("skipped", [])),
+            numeric=[1]), _more(j.get("skipped_lines", 0), len(j.get("skipped", [])))),
         section("Files that did not replay", table(
             ["file", "line", "reason"], ([f["file"], f["line"], f["reason"]] for f in j["failures"]),
             numeric=[1])),
     ]
     return document("cedar-gates simulate: replay report", parts)
+
+
+def _more(total: int, shown: int) -> str:
+    return f'<p class="muted">the first {shown} of {total} are listed</p>' if total > shown else ""
 
 
 def render_diff(j: dict[str, Any]) -> str:

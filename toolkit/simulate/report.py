@@ -24,6 +24,8 @@ TOP_ROWS = 50
 REPEAT_KEYS = 20_000
 """Distinct asked calls counted across sessions; past twice this, calls seen once are dropped (lossy counting)."""
 SESSION_REPEAT_KEYS = 2_000
+NOTE_SESSIONS = 5
+"""Sessions named per note (an unknown tool): enough to find it, bounded however many sessions have it."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class SessionFacts:
     bad_lines: int = 0
     notes: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    skipped_count: int = 0
     failure: str | None = None
     """Why the stream did not replay to its end (unreadable, not a trace, a bad line): the run exits 2."""
     failure_line: int | None = None
@@ -156,6 +160,8 @@ class SessionFacts:
         stopped_line = report.stopped.line if report.stopped is not None else None
         self.problems += [Problem(self.source, bad.line, bad.message, "bad line") for bad in s.bad_lines
                           if bad.line != stopped_line]
+        self.skipped_count = s.skipped_line_count
+        self.skipped = [Problem(self.source, line, why, "skipped line") for line, why in s.skipped_lines]
         if report.stopped is not None:
             self.failure, self.failure_line = report.stopped.message, report.stopped.line
         return self
@@ -234,6 +240,12 @@ class Corpus:
     failures: list[Failure] = field(default_factory=list)
     failure_count: int = 0
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    """Damaged transcript lines passed over, each with file and line: the first `list_limit` of `skipped_count`."""
+    skipped_count: int = 0
+    note_sessions: dict[str, list[str]] = field(default_factory=dict)
+    """For each note (an unknown tool, ...), the first sessions it came from; `note_session_count` counts them all."""
+    note_session_count: Counter[str] = field(default_factory=Counter)
     list_limit: int | None = LIST_LIMIT
     """Mismatches and bad lines listed; None keeps every one (JUnit and GitHub annotations list each)."""
 
@@ -265,8 +277,15 @@ class Corpus:
         for note, count in facts.notes.items():
             if note in self.notes or len(self.notes) < TABLE_LIMIT:
                 self.notes[note] += count
+                self.note_session_count[note] += 1
+                where = self.note_sessions.setdefault(note, [])
+                if len(where) < NOTE_SESSIONS:
+                    where.append(facts.label)
         room = len(facts.problems) if self.list_limit is None else max(0, self.list_limit - len(self.problems))
         self.problems.extend(facts.problems[:room])
+        self.skipped_count += facts.skipped_count
+        room = len(facts.skipped) if self.list_limit is None else max(0, self.list_limit - len(self.skipped))
+        self.skipped.extend(facts.skipped[:room])
         if facts.failure is not None:
             self.fail(facts.source, facts.failure, facts.failure_line)
 
@@ -332,7 +351,11 @@ class Corpus:
             "mismatches": self.mismatches,
             "bad_lines": self.bad_lines,
             "problems": [p.to_json() for p in self.problems],
+            "skipped_lines": self.skipped_count,
+            "skipped": [p.to_json() for p in self.skipped],
             "notes": dict(self.notes.most_common()),
+            "note_sessions": {note: {"sessions": self.note_session_count[note], "first": self.note_sessions[note]}
+                              for note in self.notes if note in self.note_sessions},
             "failed": self.failure_count,
             "failures": [f.to_json() for f in self.failures],
             "exit_code": self.exit_code,

@@ -59,6 +59,11 @@ def render_text(report: Corpus, html: str | None = None) -> str:
     ]
     if j["notes"]:
         lines.append(f"  notes            {', '.join(f'{clean(k)} {v}' for k, v in j['notes'].items())}")
+        for key, where in j["note_sessions"].items():
+            if key.startswith("unknown_tool:"):
+                more = where["sessions"] - len(where["first"])
+                lines.append(f"    {clean(key)} in {', '.join(map(clean, where['first']))}"
+                             + (f" and {more} more session(s)" if more else ""))
     if j["rules"]:
         lines += ["per rule:", *_table(j["rules"])]
     if j["tools"]:
@@ -91,9 +96,17 @@ def render_text(report: Corpus, html: str | None = None) -> str:
         lines.append(f"failed: {clean(where)}: {clean(f.reason)}")
     if report.failure_count > len(report.failures):
         lines.append(f"  ... and {report.failure_count - len(report.failures)} more failed file(s)")
+    if report.skipped_count:
+        lines.append("skipped lines (damaged, not replayed):")
+        lines.extend(f"  {clean(p.source)}:{p.line}: {clean(p.message)}" for p in report.skipped[:ROWS])
+        if report.skipped_count > min(ROWS, len(report.skipped)):
+            lines.append(f"  ... {report.skipped_count} in all (the first {len(report.skipped)} in --format json "
+                         "and the HTML page)")
     if html:
         lines.append(f"HTML report: {html}")
     lines.append(verdict(report))
+    if report.skipped_count:
+        lines.append(f"warning: {report.skipped_count} damaged line(s) skipped; --strict makes them errors")
     return "\n".join(lines)
 
 
