@@ -15,6 +15,7 @@ from toolkit.simulate.report import Corpus, per_100
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 ROWS = 10
+SHADOW_EXAMPLES = 3
 
 
 def clean(text: Any) -> str:
@@ -87,6 +88,11 @@ def render_text(report: Corpus, html: str | None = None) -> str:
     for name, tally in j["shadow"]["rules"].items():
         lines.append(f"shadow {clean(name)}: matched {tally['matches']}, would have flipped "
                      f"{tally['would_have_flipped']}")
+    if j["shadow"]["examples"]:
+        lines.append("calls the shadow rules would have flipped (first examples):")
+        for e in j["shadow"]["examples"][:SHADOW_EXAMPLES]:
+            lines.append(f"    {clean(e['session'])}:{e['line']}: {e['outcome']} {clean(e['tool'])}: "
+                         f"{clean(e['input'])}")
     for p in report.problems[:ROWS]:
         lines.append(f"{clean(p.source)}:{p.line}: {p.kind}: {clean(p.message)}")
     if len(report.problems) > ROWS or report.mismatches + report.bad_lines > len(report.problems):
