@@ -101,7 +101,7 @@ def test_a_file_that_fails_is_named_and_the_others_still_replay(projects):
     (projects / "-home-dev-api" / "empty.jsonl").write_text("")
     result = run("simulate", str(projects))
     assert result.exit_code == 2
-    assert "7 session(s) from 7 file(s)" in result.stdout and "calls            8" in result.stdout
+    assert "5 session(s) from 5 file(s), 2 file(s) failed" in result.stdout and "calls            8" in result.stdout
     assert f"failed: {projects / '-home-dev-api' / 'broken.jsonl'}:1: neither a native trace" in result.stdout
     assert f"failed: {projects / '-home-dev-api' / 'empty.jsonl'}:1: the file is empty" in result.stdout
     assert "FAIL: 2 file(s) failed" in result.stdout

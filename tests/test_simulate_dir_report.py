@@ -68,3 +68,22 @@ def test_unknown_tool_notes_name_the_sessions_they_come_from(tmp_path):
                                                                "first": ["again.jsonl", "unknown-tools.jsonl"]}
     assert "    unknown_tool:HoloDeploy in again.jsonl, unknown-tools.jsonl" in run("simulate", "run",
                                                                                    str(folder)).stdout
+
+
+def test_files_that_do_not_replay_are_failures_never_sessions_of_zero_calls(tmp_path):
+    folder = corpus(tmp_path, "unknown-tools.jsonl", "empty.jsonl", "not-a-transcript.jsonl")
+    (folder / "binary.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    data = json.loads(run("simulate", "run", str(folder), "-f", "json").stdout)
+    assert data["files"] == 4 and data["sessions"] == 1 and data["replayed_files"] == 1
+    assert data["failed"] == data["failed_files"] == 3 and data["exit_code"] == 2
+    assert [row["session"] for row in data["sessions_top"]] == ["unknown-tools.jsonl"]
+    assert sorted(Path(f["file"]).name for f in data["failures"]) == ["binary.jsonl", "empty.jsonl",
+                                                                     "not-a-transcript.jsonl"]
+    text = run("simulate", "run", str(folder)).stdout
+    assert text.startswith("1 session(s) from 1 file(s), 3 file(s) failed  (policy")
+    assert text.count("failed: ") == 3 and text.rstrip().endswith("FAIL: 3 file(s) failed")
+    diff = json.loads(run("simulate", "diff", str(folder), "-f", "json").stdout)
+    assert (diff["sessions"], diff["failed_files"]) == (1, 3)
+    page = tmp_path / "r.html"
+    run("simulate", "run", str(folder), "--html", str(page))
+    assert "<b>3</b>failed files" in page.read_text()

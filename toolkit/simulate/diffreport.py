@@ -35,9 +35,20 @@ class DiffCorpus:
     bad_lines: int = 0
     failures: list[Failure] = field(default_factory=list)
     failure_count: int = 0
+    failed_files: int = 0
+    replayed_files: int = 0
+    """Files that gave at least one session (a file may also fail after some of its calls replayed)."""
+    _last_failed: str | None = field(default=None, repr=False)
+    _last_replayed: str | None = field(default=None, repr=False)
 
     def add(self, report: DiffReport, label: str, source: str) -> None:
+        if report.stopped is not None and report.calls == 0:
+            self.fail(source, report.stopped.message, report.stopped.line)
+            return
         self.sessions += 1
+        if source != self._last_replayed:
+            self.replayed_files += 1
+            self._last_replayed = source
         self.calls += report.calls
         self.changed += report.changed
         self.sessions_changed += bool(report.changed)
@@ -57,6 +68,9 @@ class DiffCorpus:
 
     def fail(self, source: str, reason: str, line: int | None = None) -> None:
         self.failure_count += 1
+        if source != self._last_failed:
+            self.failed_files += 1
+            self._last_failed = source
         if len(self.failures) < LIST_LIMIT:
             self.failures.append(Failure(source, line, reason))
 
@@ -89,5 +103,7 @@ class DiffCorpus:
             "changes": self.ranked(),
             "bad_lines": self.bad_lines,
             "failed": self.failure_count,
+            "failed_files": self.failed_files,
+            "replayed_files": self.replayed_files,
             "failures": [f.to_json() for f in self.failures],
         }

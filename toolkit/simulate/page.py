@@ -126,7 +126,8 @@ def render_corpus(j: dict[str, Any]) -> str:
     verdict = "PASS" if j["exit_code"] == 0 else "FAIL"
     overview = cards([("sessions", j["sessions"]), ("files", j["files"]), ("calls", j["calls"]),
                       ("asks per 100 calls", j["asks_per_100"]), ("denies per 100 calls", j["denies_per_100"]),
-                      ("shadow flips", j["shadow"]["would_have_flipped"]), ("failed files", j["failed"]),
+                      ("shadow flips", j["shadow"]["would_have_flipped"]),
+                      ("failed files", j.get("failed_files", j["failed"])),
                       ("verdict", verdict)])
     outcome_chart = bars([("decisions", [(k, v) for k, v in j["outcomes"].items()])]) + legend(
         "allow", "require_approval", "deny")
@@ -181,7 +182,7 @@ def render_diff(j: dict[str, Any]) -> str:
     """The page for `DiffCorpus.to_json()`: what the candidate policy would change, most frequent first."""
     overview = cards([("sessions", j["sessions"]), ("calls", j["calls"]), ("calls that change", j["changed"]),
                       ("per 100 calls", j["changed_per_100"]), ("sessions that change", j["sessions_changed"]),
-                      ("failed files", j["failed"])])
+                      ("failed files", j.get("failed_files", j["failed"]))])
     chart = bars([(f"{c['rule']} {c['transition']} ({c['tool']})", [("changed", c["calls"])])
                   for c in j["changes"][:20]])
     parts = [

@@ -239,6 +239,11 @@ class Corpus:
     notes: Counter[str] = field(default_factory=Counter)
     failures: list[Failure] = field(default_factory=list)
     failure_count: int = 0
+    failed_files: int = 0
+    replayed_files: int = 0
+    """Files that gave at least one session (a file may also fail after some of its calls replayed)."""
+    _last_failed: str | None = field(default=None, repr=False)
+    _last_replayed: str | None = field(default=None, repr=False)
     problems: list[Problem] = field(default_factory=list)
     skipped: list[Problem] = field(default_factory=list)
     """Damaged transcript lines passed over, each with file and line: the first `list_limit` of `skipped_count`."""
@@ -250,7 +255,13 @@ class Corpus:
     """Mismatches and bad lines listed; None keeps every one (JUnit and GitHub annotations list each)."""
 
     def add(self, facts: SessionFacts) -> None:
+        if facts.failure is not None and facts.calls == 0:
+            self.fail(facts.source, facts.failure, facts.failure_line)
+            return
         self.sessions += 1
+        if facts.source != self._last_replayed:
+            self.replayed_files += 1
+            self._last_replayed = facts.source
         self.calls += facts.calls
         self.asks += facts.asks
         self.denies += facts.denies
@@ -290,7 +301,11 @@ class Corpus:
             self.fail(facts.source, facts.failure, facts.failure_line)
 
     def fail(self, source: str, reason: str, line: int | None = None) -> None:
+        """A file (or a stream of one) that did not replay to its end: a failure, never a session of 0 calls."""
         self.failure_count += 1
+        if source != self._last_failed:
+            self.failed_files += 1
+            self._last_failed = source
         if self.list_limit is None or len(self.failures) < self.list_limit:
             self.failures.append(Failure(source, line, reason))
 
@@ -357,6 +372,8 @@ class Corpus:
             "note_sessions": {note: {"sessions": self.note_session_count[note], "first": self.note_sessions[note]}
                               for note in self.notes if note in self.note_sessions},
             "failed": self.failure_count,
+            "failed_files": self.failed_files,
+            "replayed_files": self.replayed_files,
             "failures": [f.to_json() for f in self.failures],
             "exit_code": self.exit_code,
         }

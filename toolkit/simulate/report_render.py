@@ -37,6 +37,12 @@ def _table(rows: list[dict[str, Any]], limit: int = ROWS) -> list[str]:
     return lines
 
 
+def _sessions(sessions: int, files: int, failed: int) -> str:
+    """Failed files are counted apart: a file that did not replay is no session."""
+    text = f"{sessions} session(s) from {files} file(s)"
+    return text + (f", {failed} file(s) failed" if failed else "")
+
+
 def verdict(report: Corpus) -> str:
     problems = []
     if report.failure_count:
@@ -51,7 +57,8 @@ def verdict(report: Corpus) -> str:
 def render_text(report: Corpus, html: str | None = None) -> str:
     j = report.to_json()
     lines = [
-        f"{report.sessions} session(s) from {report.files} file(s)  (policy sha256:{report.policy_hash[:16]})",
+        f"{_sessions(report.sessions, report.replayed_files, report.failed_files)}  "
+        f"(policy sha256:{report.policy_hash[:16]})",
         f"  calls            {report.calls}",
         f"  asks             {report.asks}  ({_rate(report.asks, report.calls)} per 100 calls)",
         f"  denies           {report.denies}  ({_rate(report.denies, report.calls)} per 100 calls)",
@@ -119,7 +126,7 @@ def render_text(report: Corpus, html: str | None = None) -> str:
 def render_diff_text(report: DiffCorpus, html: str | None = None) -> str:
     j = report.to_json()
     lines = [
-        f"{report.sessions} session(s) from {report.files} file(s)",
+        _sessions(report.sessions, report.replayed_files, report.failed_files),
         f"  baseline policy   sha256:{report.baseline_hash[:16]}",
         f"  candidate policy  sha256:{report.candidate_hash[:16]}",
         f"  {report.changed} of {report.calls} call(s) change ({j['changed_per_100']:g} per 100), "
