@@ -14,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from toolkit.simulate.visible import INVISIBLE, clean
+
 from toolkit.cli import app
 
 runner = CliRunner()
@@ -166,7 +168,35 @@ def test_no_text_from_a_trace_reaches_the_page_unescaped(text):
     seen = _Page()
     seen.feed(page)
     assert seen.tags <= ALLOWED_TAGS
-    assert any(text in data for data in seen.data)
+    assert any(clean(text) in data for data in seen.data)
+
+
+INVISIBLE_CHARS = st.sampled_from(["\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200f", "\u061c",
+                                   "\x1b", "\x00", "\x07", "\x9b", "\u2028", "\ufeff", "\r", "\n"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=5), INVISIBLE_CHARS), min_size=1, max_size=8).map("".join))
+def test_property_the_page_shows_control_and_bidi_characters_from_a_trace_as_visible_escapes(text):
+    from toolkit.simulate.page import render_corpus, render_diff
+    from toolkit.simulate.report import Corpus, Example, SessionFacts, Tally
+
+    facts = SessionFacts(text, text, text, calls=1, asks=1)
+    facts.rules[text] = Tally(1, 1, 0)
+    facts.rule_examples[text] = [Example(text, 1, text, text, "require_approval")]
+    facts.shadow_examples.append(Example(text, 2, text, text, "allow -> deny"))
+    corpus = Corpus("hash")
+    corpus.add(facts)
+    corpus.fail(text + "x", text, 1)
+    diff = {"baseline_policy_hash": text, "candidate_policy_hash": "c", "sessions": 1, "calls": 1, "changed": 1,
+            "changed_per_100": 100.0, "sessions_changed": 1, "failed": 0, "transitions": {text: 1},
+            "failures": [], "changes": [{"calls": 1, "sessions": 1, "rule": text, "transition": text, "tool": text,
+                                         "example": {"session": text, "line": 1, "input": text}}]}
+    for page in (render_corpus(corpus.to_json()), render_diff(diff)):
+        body = page.split("<body>", 1)[1]
+        assert not INVISIBLE.search(body.rstrip("\n")), "a control or bidi character reached the page"
+        escapes = {f"\\u{ord(c):04x}" for c in text if INVISIBLE.match(c)}
+        assert all(e in body for e in escapes)
 
 
 ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "div", "b", "table", "thead",

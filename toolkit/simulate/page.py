@@ -1,7 +1,8 @@
 """The replay report as one self-contained HTML page: inline CSS and SVG charts, no script, no outside asset.
 
 Everything shown from a trace (tool inputs, paths, rule ids, session names)
-is hostile input: it goes through `html.escape` and nowhere else, and the
+is hostile input: it goes through `esc` (control and bidirectional characters
+made visible, then `html.escape`) and nowhere else, and the
 page's Content-Security-Policy forbids scripts and every remote load, so
 even a missed escape could not run code or call out.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import html
 from typing import Any, Iterable, Sequence
+
+from toolkit.simulate.visible import clean
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 STYLE = """
@@ -28,7 +31,8 @@ COLOURS = {"allow": "#2da44e", "require_approval": "#d29922", "deny": "#cf222e",
 
 
 def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """HTML-escaped, with control and bidirectional characters shown as `\\uXXXX` (as the text report does)."""
+    return html.escape(clean(value), quote=True)
 
 
 def bars(rows: Sequence[tuple[str, Sequence[tuple[str, int]]]], width: int = 640) -> str:

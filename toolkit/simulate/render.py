@@ -6,7 +6,7 @@ import json
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from toolkit.simulate.report_render import clean
+from toolkit.simulate.visible import clean
 from toolkit.simulate.session import DiffReport, SimulationReport
 
 

@@ -7,20 +7,14 @@ recorded command must not repaint the reader's terminal).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from toolkit.simulate.diffreport import DiffCorpus
 from toolkit.simulate.report import Corpus, per_100
+from toolkit.simulate.visible import clean
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 ROWS = 10
 SHADOW_EXAMPLES = 3
-
-
-def clean(text: Any) -> str:
-    """One printable line: control, zero-width and direction-override characters shown as escapes."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
 
 
 def _rate(count: int, calls: int) -> str:
