@@ -258,3 +258,16 @@ def test_a_piped_blueprint_without_tests_gets_one_message_saying_what_test_dash_
     errors = [line for line in result.stderr.splitlines() if line.startswith("cedar-gates: error:")]
     assert errors == ["cedar-gates: error: <stdin>:1:1: this blueprint has no `security.tests`, so there is "
                       "nothing to run"], result.stderr
+
+
+def test_check_fails_the_simulate_gate_too_and_still_reports_every_gate(tmp_path):
+    tests = _lint_broken_copy(tmp_path)
+    config = tmp_path / "cedar-gates.toml"
+    config.write_text(f'blueprints = ["agent.yaml"]\n[test]\nfiles = ["{tests.name}"]\n'
+                      f'[simulate]\ntraces = ["{FIX / "lockfile.trace.jsonl"}"]\nblueprint = "agent.yaml"\n')
+    result = run("check", "--config", str(config), "-f", "json")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    gates = {g["name"]: g for g in json.loads(result.stdout)["gates"]}
+    assert {name: g["exit_code"] for name, g in gates.items()} == {"lint": 1, "parity": 0, "simulate": 1, "test": 1}
+    assert re.search(r"1 trace\(s\) not run: 1 lint error\(s\), first \S*agent\.yaml:13:7 CG031",
+                     gates["simulate"]["detail"])

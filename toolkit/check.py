@@ -136,8 +136,17 @@ def simulate_gate(config: Config) -> GateResult:
     from toolkit.simulate import Respond, simulate
 
     from toolkit.errors import InputError
+    from toolkit.policyset import LintRefusal
 
-    bundle, constants = load_policies(config.simulate_blueprint, config)
+    try:
+        bundle, constants = load_policies(config.simulate_blueprint, config)
+    except LintRefusal as exc:  # an ordinary failure, named like the test gate's
+        first = exc.findings[0]
+        return GateResult("simulate", 1, f"{len(config.simulate_traces)} trace(s) not run: {len(exc.findings)} lint "
+                          f"error(s), first {first.path}:{first.line}:{first.column} {first.code} (fix: cedar-gates "
+                          f"lint {first.path})")
+    except InputError as exc:
+        return GateResult("simulate", 2, str(exc).splitlines()[0])
     try:
         reports = [
             simulate(trace, bundle, constants, default=Respond(config.simulate_respond), baseline=baseline_for(trace))
