@@ -25,8 +25,9 @@ TestFormat = formats("TestFormat", *REPORT_FORMATS)
 @input_errors_exit_2
 def test_(
     paths: Optional[List[Path]] = typer.Argument(None, metavar="PATH", help="Test files (*.tests.yaml) and "
-                                                 "blueprints with a `tests:` list; `-` reads one test file, or one blueprint with `tests:`, from stdin. "
-                                                 "Default: [test] files, else every "
+                                                 "blueprints with a `tests:` list; `-` reads one test file, or "
+                                                 "one blueprint with `tests:`, from stdin. Default: [test] files, "
+                                                 "else every "
                                                  "*.tests.yaml and every blueprint with `tests:` under the "
                                                  "configuration's directory or the git repository."),
     coverage: bool = typer.Option(False, "--coverage", help="Report, per tested blueprint, how many tests (and "

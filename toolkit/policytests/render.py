@@ -191,8 +191,9 @@ def issues(report: TestReport) -> list:
         out.append(Issue("test-failed", "error", t.path, t.line, t.column, f"{t.name}: {message}", "policy test failed"))
     for group in report.blocked:
         out.extend(Issue("blueprint-lint-error", "error", f.path, f.line, f.column,
-                         f"{f.code} {f.message}; {group.not_run} policy test(s) not run", "blueprint does not lint clean",
-                         f.hint or "", f.end_line, f.end_column) for f in group.lint_errors)
+                         f"{f.code} {f.message}; {group.not_run} policy test(s) not run",
+                         "blueprint does not lint clean", f.hint or "", f.end_line, f.end_column)
+                   for f in group.lint_errors)
     for group in report.below_minimum:
         where = _name(group) or (group.suites[0].display if group.suites else "-")
         out.append(Issue("coverage-below-minimum", "error", str(where), 1, 1, coverage_shortfall(report, group),
