@@ -7,11 +7,15 @@ gated calls) in a temporary directory, then measures in one process:
       policies loaded once (the floor: no discovery, no report);
   (b) the directory through `toolkit.simulate.corpus.run` with jobs=1 (discovery,
       per-session facts, the aggregate report);
-  (c) the same with jobs=2 (worker processes; includes their start-up).
+  (c) the same with jobs=2, workers forked (Linux: they inherit the loaded policies);
+  (d) the same with jobs=2, workers spawned (each starts Python and loads the policies).
 
-and, in fresh child processes, the peak RSS of a directory run over the small and
-the large N, so memory that grows with the number of sessions shows. Prints
-ratios (b/a, b/c, rss large/small); never asserts a timing.
+Every variant runs `--repeat` times, in a rotating order (load from other
+processes comes and goes), and the best wall time and the best CPU time of each
+count. CPU time includes the workers', so it shows work done twice even when a
+loaded machine hides any wall-clock gain. Then, in fresh child processes, the
+peak RSS of a directory run over the small and the large N, so memory that grows
+with the number of sessions shows. Prints ratios; never asserts a timing.
 
     python scripts/bench_simulate_dir.py            # N = 200 and 2000
     python scripts/bench_simulate_dir.py --small 50 --large 500 --calls 30
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -75,15 +80,14 @@ def one_by_one(root: Path) -> tuple[float, float]:
     return time.perf_counter() - started, _cpu() - cpu
 
 
-def directory(root: Path, jobs: int) -> tuple[float, float, int]:
-    from toolkit.policyset import load_policies
+def directory(root: Path, jobs: int, start_method: str | None = None) -> tuple[float, float, int]:
     from toolkit.simulate import corpus
 
     settings = corpus.Settings(None, None, "timeout")
-    bundle, constants = load_policies()
-    loaded = corpus.Loaded(settings, bundle, constants)
+    loaded = corpus.load(settings)
     started, cpu = time.perf_counter(), _cpu()
-    report = corpus.run(corpus.discover([str(root)]), [str(root)], settings, jobs=jobs, loaded=loaded)
+    report = corpus.run(corpus.discover([str(root)]), [str(root)], settings, jobs=jobs, loaded=loaded,
+                        start_method=start_method)
     return time.perf_counter() - started, _cpu() - cpu, report.calls
 
 
@@ -97,38 +101,55 @@ def peak_rss_mib(root: Path) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+VARIANTS = {
+    "a": ("(a) one by one        ", lambda root: (*one_by_one(root), 0)),
+    "b": ("(b) directory --jobs 1", lambda root: directory(root, 1)),
+    "c": ("(c) --jobs 2, fork    ", lambda root: directory(root, 2, "fork")),
+    "d": ("(d) --jobs 2, spawn   ", lambda root: directory(root, 2, "spawn")),
+}
+
+
+def best_of(root: Path, repeat: int) -> tuple[dict[str, tuple[float, float]], int]:
+    """Best wall and best CPU time of each variant over `repeat` rounds, the order rotating each round."""
+    best = {key: (float("inf"), float("inf")) for key in VARIANTS}
+    calls = 0
+    keys = list(VARIANTS)
+    for turn in range(repeat):
+        for key in keys[turn % len(keys):] + keys[:turn % len(keys)]:
+            wall, cpu, counted = VARIANTS[key][1](root)
+            calls = counted or calls
+            best[key] = (min(best[key][0], wall), min(best[key][1], cpu))
+    return best, calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=200, help="sessions in the small directory")
     parser.add_argument("--large", type=int, default=2000, help="sessions in the large directory")
     parser.add_argument("--calls", type=int, default=40, help="calls per session")
-    parser.add_argument("--repeat", type=int, default=4, help="runs of (a) and (b), alternating; the best counts")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of every variant; the best counts")
     args = parser.parse_args()
+    print(f"{os.cpu_count()} CPU(s), load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} before the run")
     with tempfile.TemporaryDirectory(prefix="cg-bench-") as tmp:
         rows = []
         for n in (args.small, args.large):
             root = Path(tmp) / f"n{n}"
             write_sessions(root, n, args.calls)
-            a = b = (float("inf"), float("inf"))
-            for turn in range(args.repeat):  # alternate which goes first: load from other processes comes and goes
-                if turn % 2:
-                    a = min(a, one_by_one(root))
-                wall, cpu, calls = directory(root, 1)
-                b = min(b, (wall, cpu))
-                if not turn % 2:
-                    a = min(a, one_by_one(root))
-            c_wall, c_cpu, _ = directory(root, 2)
+            best, calls = best_of(root, args.repeat)
             rss = peak_rss_mib(root)
             rows.append((n, calls, rss))
-            print(f"N={n:>5} sessions, {calls} calls (best of {args.repeat}):\n"
-                  f"  (a) one by one         {a[0]:6.2f} s wall {a[1]:6.2f} s CPU\n"
-                  f"  (b) directory --jobs 1 {b[0]:6.2f} s wall {b[1]:6.2f} s CPU   b/a: x{b[0] / a[0]:.2f} wall, "
-                  f"x{b[1] / a[1]:.2f} CPU\n"
-                  f"  (c) directory --jobs 2 {c_wall:6.2f} s wall {c_cpu:6.2f} s CPU   speed-up b/c: x{b[0] / c_wall:.2f}"
-                  f"\n  peak RSS of a --jobs 1 run: {rss:.0f} MiB")
+            (a_wall, a_cpu), (b_wall, b_cpu) = best["a"], best["b"]
+            print(f"N={n:>5} sessions, {calls} calls (best of {args.repeat} each):")
+            for key, (label, _) in VARIANTS.items():
+                wall, cpu = best[key]
+                ratio = (f"   vs (a): x{wall / a_wall:.2f} wall, x{cpu / a_cpu:.2f} CPU" if key == "b" else
+                         f"   speed-up vs (b): x{b_wall / wall:.2f} wall; CPU x{cpu / b_cpu:.2f} of (b)"
+                         if key in "cd" else "")
+                print(f"  {label} {wall:6.2f} s wall {cpu:6.2f} s CPU{ratio}")
+            print(f"  peak RSS of a --jobs 1 run: {rss:.0f} MiB")
         (small, _, rss_small), (large, _, rss_large) = rows[0], rows[1]
         print(f"peak RSS, {large} vs {small} sessions: x{rss_large / rss_small:.2f}")
-        print(f"this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB (Linux)")
+        print(f"load average after the run: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -96,6 +96,46 @@ def test_jobs_two_gives_the_same_report_as_jobs_one(projects):
     assert json.loads(one.stdout) == json.loads(two.stdout)
 
 
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_workers_started_either_way_report_and_record_what_one_process_does(projects, tmp_path, method):
+    import io
+    import multiprocessing
+
+    from toolkit.simulate import corpus
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{method} is not available here")
+    settings = corpus.Settings(None, None, "approve")
+    files = corpus.discover([str(projects)])
+    outputs = []
+    for jobs, how in ((1, None), (2, method)):
+        records = io.StringIO()
+        report = corpus.run(files, [str(projects)], settings, jobs=jobs, records=records, start_method=how)
+        rows = [json.loads(line) for line in records.getvalue().splitlines()]
+        for row in rows:
+            row["decision"].pop("eval_us")
+        outputs.append((report.to_json(), rows))
+    assert outputs[0] == outputs[1] and outputs[0][0]["calls"] == len(outputs[0][1]) > 0
+
+
+def test_workers_are_forked_on_linux_only_when_no_other_thread_runs():
+    import sys
+    import threading
+
+    from toolkit.simulate.corpus import pick_start_method
+
+    expected = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+    assert pick_start_method() == expected
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert pick_start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()
+
+
 def test_a_file_that_fails_is_named_and_the_others_still_replay(projects):
     (projects / "-home-dev-api" / "broken.jsonl").write_text('{"hello": "world"}\n')
     (projects / "-home-dev-api" / "empty.jsonl").write_text("")

@@ -82,8 +82,9 @@ def _bar(label: str):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
+    # Redrawn as each file finishes, with no refresh thread: worker processes may then be forked safely.
     return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("files"), TimeRemainingColumn(),
-                    console=console, transient=True, disable=not _terminal())
+                    console=console, transient=True, disable=not _terminal(), auto_refresh=False)
 
 
 def _bundle(blueprint: Optional[Path], cfg):
@@ -243,15 +244,14 @@ def _run_many(files: list[Path], roots: list[str], blueprint, config, cfg, respo
     job = runner.Settings(str(blueprint) if blueprint else None, str(config) if config else None, respond.value,
                           input_format.value, skip_bad_lines, list_limit=None if listing else LIST_LIMIT,
                           task_settings=settings, strict=strict)
-    bundle, constants = _bundle(blueprint, cfg)
-    loaded = runner.Loaded(job, bundle, constants)
+    loaded = runner.load(job)
     from toolkit.safeio import AtomicOutput
 
     try:
         with AtomicOutput(records) if records is not None else nullcontext() as handle, _bar("replay") as bar:
             task = bar.add_task("replay", total=len(files))
             report = runner.run(files, roots, job, jobs=_jobs(jobs), loaded=loaded,
-                                advance=lambda n: bar.update(task, completed=n), records=handle)
+                                advance=lambda n: bar.update(task, completed=n, refresh=True), records=handle)
     except BrokenPipeError:
         raise
     except OSError as exc:
@@ -395,12 +395,11 @@ def simulate_diff(
                           respond.value, input_format.value, skip_bad_lines,
                           str(candidate_blueprint) if candidate_blueprint else None, diff=True,
                           task_settings=settings, strict=strict)
-    base, constants = _bundle(baseline_blueprint, cfg)
-    candidate, _ = _bundle(candidate_blueprint, cfg)
+    loaded = runner.load(job)
     with _bar("diff") as bar:
         task = bar.add_task("diff", total=len(files))
-        many = runner.run(files, paths, job, jobs=_jobs(jobs), loaded=runner.Loaded(job, base, constants, candidate),
-                          advance=lambda n: bar.update(task, completed=n))
+        many = runner.run(files, paths, job, jobs=_jobs(jobs), loaded=loaded,
+                          advance=lambda n: bar.update(task, completed=n, refresh=True))
     data = many.to_json()
     if html is not None:
         from toolkit.simulate.page import render_diff

@@ -2,7 +2,7 @@
 
 Each file is replayed on its own (its own gate, clock and task state, as a
 single-file replay would), by this process or by worker processes that each
-load the policy set once. Results come back in discovery order, so `--jobs 4`
+load the policy set once (forked workers inherit it, see `pick_start_method`). Results come back in discovery order, so `--jobs 4`
 reports exactly what `--jobs 1` does. A file that cannot be replayed is a
 failure in the report, named with its reason; the others go on.
 """
@@ -204,10 +204,11 @@ Advance = Callable[[int], None]
 
 def run(paths: Sequence[Path], roots: Sequence[str], settings: Settings, *, jobs: int = 1,
         loaded: Loaded | None = None, advance: Advance | None = None,
-        records: IO[str] | None = None) -> Corpus | DiffCorpus:
+        records: IO[str] | None = None, start_method: str | None = None) -> Corpus | DiffCorpus:
     """Replay every file and fold the results in discovery order; with jobs > 1, in worker processes.
 
     `records` receives every call's decision record, tagged with its session, in the same order either way.
+    `start_method`: how workers start (`fork`, `spawn`); None picks with `start_method()`.
     """
     loaded = loaded or load(settings)
     if settings.diff:
@@ -223,7 +224,8 @@ def run(paths: Sequence[Path], roots: Sequence[str], settings: Settings, *, jobs
             loaded = replace(loaded, settings=settings)
         tasks = ((settings, index, str(p), *label_of(p, roots)) for index, p in enumerate(paths))
         chunk = max(1, min(8, len(paths) // (jobs * 4)))
-        for done, results in enumerate(_results(tasks, loaded, jobs, records, chunk), start=1):
+        method = start_method or pick_start_method()
+        for done, results in enumerate(_results(tasks, loaded, jobs, records, chunk, method), start=1):
             if spool is not None and records is not None:
                 part = Path(spool) / f"{done - 1}.jsonl"
                 with open(part, encoding="utf-8") as handle:
@@ -236,8 +238,27 @@ def run(paths: Sequence[Path], roots: Sequence[str], settings: Settings, *, jobs
     return report
 
 
+def pick_start_method() -> str:
+    """`fork` on Linux when this process runs no other thread, else `spawn`.
+
+    A forked worker starts in milliseconds and inherits the policy set this
+    process loaded through `load()` (so it neither re-imports nor re-compiles
+    it); a spawned one starts a new interpreter and loads it again (about half
+    a second). Forking while another thread holds a lock could hang the child,
+    and macOS system libraries are not fork-safe, so anywhere else it spawns.
+    """
+    import multiprocessing
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux") and threading.active_count() == 1 \
+            and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
 def _results(tasks: Iterable[Task], loaded: Loaded, jobs: int, records: IO[str] | None,
-             chunk: int) -> Iterator[list[Any]]:
+             chunk: int, method: str = "spawn") -> Iterator[list[Any]]:
     if jobs <= 1:
         for _, _, path, label, agent in tasks:
             yield replay_file(loaded, Path(path), label, agent, records)
@@ -246,7 +267,13 @@ def _results(tasks: Iterable[Task], loaded: Loaded, jobs: int, records: IO[str] 
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(method)
+    if method == "fork":
+        import sys
+
+        load(loaded.settings)  # forked workers inherit the loaded policies instead of loading their own
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # else a child could write this process's buffered output a second time
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_warm, initargs=(loaded.settings,)) as pool:
         try:
             yield from pool.map(_work, tasks, chunksize=chunk)
