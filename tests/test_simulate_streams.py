@@ -121,3 +121,21 @@ def test_a_file_of_one_stream_keeps_its_records_and_report_as_before(tmp_path):
                                                                                          (False, "call-2")]
     data = json.loads(runner.invoke(app, ["simulate", "run", str(path), "-f", "json"]).stdout)
     assert data["streams"] == []
+
+
+def test_record_and_diff_of_a_file_with_sub_agents_keep_each_streams_clock(tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    path = folder / "rl.jsonl"
+    path.write_text(transcript([(0, 0), (1000, 0)], [[(i * 10, 1) for i in range(25)]]))
+    baseline = tmp_path / "rl.expected.jsonl"
+    recorded = runner.invoke(app, ["simulate", "record", str(path), "-o", str(baseline), "--respond", "approve"])
+    assert recorded.exit_code == 0
+    pinned = [json.loads(line) for line in baseline.read_text().splitlines()[1:]]
+    assert [p["stage"] for p in pinned].count("rate_limit") == 0 and len(pinned) == 27
+    checked = runner.invoke(app, ["simulate", "run", str(path), "--respond", "approve", "--baseline", str(baseline)])
+    assert checked.exit_code == 0, checked.stdout
+    one = json.loads(runner.invoke(app, ["simulate", "diff", str(path), "--respond", "approve", "-f", "json"]).stdout)
+    many = json.loads(runner.invoke(app, ["simulate", "diff", str(folder), "--respond", "approve", "-f",
+                                          "json"]).stdout)
+    assert one["calls"] == many["calls"] == 27 and one["changed"] == many["changed"] == 0
