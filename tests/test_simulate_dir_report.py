@@ -87,3 +87,12 @@ def test_files_that_do_not_replay_are_failures_never_sessions_of_zero_calls(tmp_
     page = tmp_path / "r.html"
     run("simulate", "run", str(folder), "--html", str(page))
     assert "<b>3</b>failed files" in page.read_text()
+
+
+def test_the_page_lists_each_note_with_the_sessions_it_comes_from(tmp_path):
+    folder = corpus(tmp_path, "unknown-tools.jsonl")
+    page = tmp_path / "r.html"
+    run("simulate", "run", str(folder), "--html", str(page))
+    html = page.read_text()
+    assert "<td>unknown_tool:HoloDeploy</td><td class=\"n\">2</td><td class=\"n\">1</td><td>unknown-tools.jsonl</td>" \
+        in html

@@ -165,6 +165,11 @@ def render_corpus(j: dict[str, Any]) -> str:
                 table(["session", "line", "tool", "input", "flip"],
                       ([e["session"], e["line"], e["tool"], Code(e["input"]), e["outcome"]]
                        for e in shadow["examples"]), numeric=[1])),
+        section("Notes (unknown tools replayed as generic calls, skipped lines, ...)", table(
+            ["note", "count", "sessions", "first sessions"],
+            ([note, count, j.get("note_sessions", {}).get(note, {}).get("sessions", ""),
+              ", ".join(j.get("note_sessions", {}).get(note, {}).get("first", []))]
+             for note, count in j["notes"].items()), numeric=[1, 2])),
         section("Mismatches and bad lines", table(
             ["file", "line", "kind", "message"],
             ([p["file"], p["line"], p["kind"], p["message"]] for p in j["problems"]), numeric=[1])),
