@@ -146,7 +146,8 @@ def test_shadow_rules_would_have_flipped_calls_are_reported(tmp_path):
     assert data["asks"] == 0 and data["shadow"]["examples"][0]["input"] == "npm publish"
     text = run("simulate", str(root), "-b", str(blueprint)).stdout
     examples = text.split("calls the shadow rules would have flipped (first examples):\n", 1)[1].splitlines()
-    assert examples[:2] == ["    a.jsonl:1: allow -> ask Bash: npm publish", "    b.jsonl:1: allow -> ask Bash: npm publish"]
+    assert examples[:2] == ["    a.jsonl:1: allow -> ask Bash: npm publish",
+                            "    b.jsonl:1: allow -> ask Bash: npm publish"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -2,9 +2,10 @@
 
 Each file is replayed on its own (its own gate, clock and task state, as a
 single-file replay would), by this process or by worker processes that each
-load the policy set once (forked workers inherit it, see `pick_start_method`). Results come back in discovery order, so `--jobs 4`
-reports exactly what `--jobs 1` does. A file that cannot be replayed is a
-failure in the report, named with its reason; the others go on.
+load the policy set once (forked workers inherit it, see `pick_start_method`).
+Results come back in discovery order, so `--jobs 4` reports exactly what
+`--jobs 1` does. A file that cannot be replayed is a failure in the report,
+named with its reason; the others go on.
 """
 
 from __future__ import annotations
