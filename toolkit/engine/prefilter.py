@@ -86,19 +86,19 @@ def compile_expr(expr: Any) -> Condition:
             return (not v) if isinstance(v, bool) else UNKNOWN
         return negate
     if op == "like" and isinstance(arg, dict):
-        source = _like_regex(arg.get("pattern"))
+        pattern = arg.get("pattern")
         subject = compile_expr(arg.get("left"))
-        if source is None:
-            return lambda facts: UNKNOWN
-        compiled: list[re.Pattern[str]] = []
+        compiled: list[re.Pattern[str] | None] = []
 
         def like(facts: Mapping[str, Any]) -> Any:
             v = subject(facts)
             if not isinstance(v, str):
                 return UNKNOWN
             if not compiled:
-                compiled.append(re.compile(source, re.DOTALL))
-            return compiled[0].fullmatch(v) is not None
+                source = _like_regex(pattern)
+                compiled.append(None if source is None else re.compile(source, re.DOTALL))
+            regex = compiled[0]
+            return UNKNOWN if regex is None else regex.fullmatch(v) is not None
         return like
     if op in ("contains", "containsAny", "containsAll") and isinstance(arg, dict) and _set_fact(arg.get("left")):
         return _set_test(op, arg["left"]["."]["attr"], arg.get("right"))
@@ -152,8 +152,8 @@ def _set_test(op: str, name: str, right: Any) -> Condition:
 def _like_regex(pattern: Any) -> str | None:
     """Cedar's `like`: `Wildcard` matches any run of characters (empty too); the whole string must match.
 
-    The source only: a hook process builds the prefilter on every call and usually needs few of its patterns,
-    so each is compiled on first use."""
+    Built and compiled on first use: a hook process builds the prefilter on every call and usually needs few of
+    its patterns."""
     if not isinstance(pattern, list):
         return None
     parts = []
@@ -182,15 +182,17 @@ class Prefilter:
     """Built once per policy bundle from its forbid policies: (action ids or None for all, conditions)."""
 
     def __init__(self, forbids: Iterable[tuple[frozenset[str] | None, Sequence[Any]]]) -> None:
-        self._all: list[list[Condition]] = []
-        self._by_action: dict[str, list[list[Condition]]] = {}
+        self._all: list[list[Any]] = []
+        self._by_action: dict[str, list[list[Any]]] = {}
         for actions, conditions in forbids:
-            whens = [compile_expr(c.get("body")) for c in conditions if isinstance(c, dict) and c.get("kind") == "when"]
+            bodies = [c.get("body") for c in conditions if isinstance(c, dict) and c.get("kind") == "when"]
             if actions is None:
-                self._all.append(whens)
+                self._all.append(bodies)
             else:
                 for action in actions:
-                    self._by_action.setdefault(action, []).append(whens)
+                    self._by_action.setdefault(action, []).append(bodies)
+        self._compiled: dict[str, tuple[list[Condition], ...]] = {}
+        """Conditions per action, compiled when the action is first asked about (a hook process asks about few)."""
         self._memo: dict[tuple[Any, ...], bool] = {}
         self._path_memo: dict[tuple[Any, ...], bool] = {}
         """Answers for requests with paths, few: a call's write is asked about twice when log-only rules exist
@@ -223,10 +225,15 @@ class Prefilter:
         return answer
 
     def _any_could_match(self, action: str, facts: Mapping[str, Any]) -> bool:
-        return any(
-            all(when(facts) is not False for when in whens)
-            for whens in (*self._by_action.get(action, ()), *self._all)
-        )
+        return any(all(when(facts) is not False for when in whens) for whens in self._conditions(action))
+
+    def _conditions(self, action: str) -> tuple[list[Condition], ...]:
+        found = self._compiled.get(action)
+        if found is None:
+            found = tuple([compile_expr(body) for body in bodies]
+                          for bodies in (*self._by_action.get(action, ()), *self._all))
+            self._compiled[action] = found
+        return found
 
 
 def _hashable(value: Any) -> Any:
