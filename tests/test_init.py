@@ -103,3 +103,61 @@ def test_a_bad_blueprint_added_to_the_starter_project_fails_check(project):
     (project / "blueprints" / "hasty.yaml").write_text(bad.read_text())
     result = run("check")
     assert result.exit_code == 1 and "blueprints/hasty.yaml:7:7: CG031" in result.stdout
+
+
+def _project_in(tmp: Path) -> tuple[Path, Path]:
+    """A project directory with a sibling `outside` a write must never reach."""
+    (tmp / "project").mkdir()
+    (tmp / "outside").mkdir()
+    return tmp / "project", tmp / "outside"
+
+
+def _refused_for_a_link(result, link: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert f"{link}: is a symbolic link" in result.stderr and "even with --force" in result.stderr
+    assert "nothing was written" in result.stderr
+
+
+def test_a_dangling_link_in_place_of_a_starter_file_is_refused_and_not_followed(tmp_path):
+    project, outside = _project_in(tmp_path)
+    (project / "cedar-gates.toml").symlink_to("../outside/pwned.toml")
+    result = run("init", str(project))
+    _refused_for_a_link(result, str(project / "cedar-gates.toml"))
+    assert not (outside / "pwned.toml").exists() and not (project / "blueprints").exists()
+
+
+def test_force_does_not_overwrite_the_target_of_a_live_link(tmp_path):
+    project, outside = _project_in(tmp_path)
+    (outside / "precious.yaml").write_text("repos: []\n")
+    (project / ".pre-commit-config.yaml").symlink_to(outside / "precious.yaml")
+    result = run("init", str(project), "--force")
+    _refused_for_a_link(result, str(project / ".pre-commit-config.yaml"))
+    assert (outside / "precious.yaml").read_text() == "repos: []\n"
+    assert not (project / "cedar-gates.toml").exists()
+
+
+def test_a_symlinked_directory_on_the_way_to_a_starter_file_is_refused(tmp_path):
+    project, outside = _project_in(tmp_path)
+    (project / ".github").mkdir()
+    (project / ".github" / "workflows").symlink_to(outside, target_is_directory=True)
+    result = run("init", str(project), "--force")
+    _refused_for_a_link(result, str(project / ".github" / "workflows"))
+    assert list(outside.iterdir()) == [] and not (project / "cedar-gates.toml").exists()
+
+
+def test_every_link_in_the_way_is_named(tmp_path):
+    project, outside = _project_in(tmp_path)
+    (project / "blueprints").symlink_to(outside, target_is_directory=True)
+    (project / ".github").symlink_to(outside, target_is_directory=True)
+    result = run("init", str(project))
+    _refused_for_a_link(result, str(project / "blueprints"))
+    assert f"also {project / '.github'} is a symbolic link" in result.stderr
+    assert list(outside.iterdir()) == []
+
+
+def test_a_project_reached_through_a_symlink_is_still_initialised(tmp_path):
+    project, _ = _project_in(tmp_path)
+    (tmp_path / "alias").symlink_to(project, target_is_directory=True)
+    result = run("init", str(tmp_path / "alias"))
+    assert result.exit_code == 0, result.output
+    assert all((project / relative).is_file() for relative in WRITTEN)
