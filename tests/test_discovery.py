@@ -5,7 +5,9 @@ Every test runs in a fresh directory with its own `.git` (tests/conftest.py), as
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -15,7 +17,7 @@ from typer.testing import CliRunner
 
 from toolkit.cli import app
 from toolkit.config import load_config
-from toolkit.discovery import blueprint_selection, search_root
+from toolkit.discovery import UnreadableDirectory, blueprint_selection, search_root
 from toolkit.policytests.select import select_tests
 
 from .conftest import FIXTURES, REPO
@@ -180,3 +182,41 @@ def test_example_and_paths_together_is_a_usage_error(command):
     place(GOOD, "blueprints/a.yaml")
     result = run(command, "--example", "blueprints/a.yaml")
     assert result.exit_code == 2 and "pass one or the other" in result.stderr
+
+
+@pytest.fixture
+def unreadable(monkeypatch):
+    """Fault injection: listing `blueprints/locked` fails as permission denied (root reads through chmod 000)."""
+    real = os.scandir
+    locked = Path("blueprints/locked").resolve()
+
+    def scandir(path="."):
+        if Path(os.fsdecode(path)).resolve() == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(path))
+        return real(path)
+
+    place(GOOD, "blueprints/agent.yaml")
+    place(BAD, "blueprints/locked/hidden.yaml")
+    monkeypatch.setattr(os, "scandir", scandir)
+    return locked
+
+
+def test_a_directory_discovery_cannot_read_is_an_error_naming_it(unreadable):
+    with pytest.raises(UnreadableDirectory) as caught:
+        blueprint_selection(load_config(None))
+    assert Path(caught.value.path) == unreadable
+    assert "cannot read this directory (Permission denied)" in caught.value.message
+
+
+@pytest.mark.parametrize("command", ["lint", "test", "check"])
+def test_lint_test_and_check_exit_2_naming_the_unreadable_directory(unreadable, command):
+    result = run(command)
+    assert result.exit_code == 2, result.output
+    assert re.search(r"error: \S*blueprints/locked: cannot read this directory \(Permission denied\)", result.stderr)
+    assert "would go unchecked" in result.stderr
+
+
+def test_lint_of_a_directory_with_an_unreadable_subdirectory_names_it(unreadable):
+    result = run("lint", "blueprints")
+    assert result.exit_code == 2, result.output
+    assert "blueprints/locked: cannot read this directory" in result.stderr

@@ -32,6 +32,10 @@ class TooManyFiles(InputError):
     """The root holds more files than discovery reads; configure the paths instead."""
 
 
+class UnreadableDirectory(InputError):
+    """A directory under the root could not be listed: what it holds would go unchecked, so nothing passes."""
+
+
 @dataclass(frozen=True)
 class Selection:
     """Files to check and how they were chosen, so every summary can say what it covered."""
@@ -96,17 +100,37 @@ def skipped(name: str) -> bool:
 
 
 def walk(root: Path) -> list[Path]:
-    """Every file under `root` outside the skipped directories, sorted; symlinked directories are not followed."""
+    """Every file under `root` outside the skipped directories, sorted; symlinked directories are not followed.
+
+    A directory that cannot be listed is an error naming it (every one met), never a silent gap.
+    """
     found: list[Path] = []
+    failures: list[OSError] = []
     seen = 0
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root, onerror=failures.append):
         dirs[:] = sorted(d for d in dirs if not skipped(d))
         seen += len(files) + len(dirs)
         if seen > MAX_ENTRIES:
             raise TooManyFiles(str(root), f"more than {MAX_ENTRIES:,} files to search for blueprints and tests",
                                hint="list `blueprints` and `[test] files` in the configuration, or pass paths")
         found.extend(Path(folder, name) for name in files)
+    if failures:
+        raise _unreadable(root, failures)
     return sorted(found)
+
+
+def _unreadable(root: Path, failures: list[OSError]) -> UnreadableDirectory:
+    def one(exc: OSError) -> str:
+        return f"{exc.filename or root}: {exc.strerror or exc}"
+
+    first, *more = failures
+    also = f"; also {'; '.join(one(e) for e in more[:4])}" if more else ""
+    also += f" and {len(more) - 4} more" if len(more) > 4 else ""
+    return UnreadableDirectory(str(first.filename or root),
+                               f"cannot read this directory ({first.strerror or first}){also}, so the blueprints "
+                               "and tests in it would go unchecked",
+                               hint="make it readable, or list `blueprints` and `[test] files` in the "
+                               "configuration (or pass paths) so discovery does not search there")
 
 
 def discover_blueprints(root: Path) -> list[Path]:
