@@ -239,6 +239,52 @@ def test_the_record_round_trips_through_json(bundle):
         {"rule": "no_terraform_destroy", "tier": "hard", "would_have": "deny", "errored": False}]
 
 
+def _unmark(raw: dict) -> None:
+    for rule in raw["rules"]:
+        if rule["rule_id"] == "no_terraform_destroy":
+            rule["shadow"] = False
+
+
+def _forget_shadow_ids(raw: dict) -> None:
+    raw["shadow"]["by_policy_id"] = {}
+
+
+def _enforce_a_shadow_id(raw: dict) -> None:
+    pid = next(p for p, r in raw["by_policy_id"].items() if r == "ask_make_deploy")
+    raw["by_policy_id"][pid] = "ask_npm_publish"
+
+
+@pytest.mark.parametrize("doctor", [_unmark, _forget_shadow_ids, _enforce_a_shadow_id])
+def test_a_cached_bundle_whose_log_only_rules_disagree_with_its_rule_table_is_compiled_afresh(tmp_path, shadow_bp,
+                                                                                                 bundle, doctor):
+    import sqlite3
+
+    b, constants = bundle
+    raw = json.loads(bundles.dump(b, constants))
+    doctor(raw)
+    with pytest.raises(ValueError, match="log-only"):
+        bundles.load(json.dumps(raw))
+    opts = HookOptions(blueprint=shadow_bp, state=tmp_path / "state.sqlite3", log=tmp_path / "log.jsonl")
+    command = "make deploy && terraform destroy"
+    first = handle(hook_event(command, "toolu_1"), opts, ManualClock(T0), environ={})
+    db = sqlite3.connect(opts.state)
+    with db:
+        (good,) = db.execute("SELECT data FROM bundles").fetchone()
+        stored = json.loads(good)
+        doctor(stored)
+        assert db.execute("UPDATE bundles SET data = ?", (json.dumps(stored),)).rowcount == 1
+    db.close()
+    again = handle(hook_event(command, "toolu_2"), opts, ManualClock(T0 + 1), environ={})
+    assert again.stdout == first.stdout and "ask_make_deploy" in again.stdout
+    records = [json.loads(line)["decision"] for line in opts.log.read_text().splitlines()]
+    assert [(r["soft_rule_ids"], r["shadow"], r["shadow_flip"]) for r in records] == [
+        (["ask_make_deploy"], [{"rule": "no_terraform_destroy", "tier": "hard", "would_have": "deny",
+                                "errored": False}], "deny")] * 2
+    db = sqlite3.connect(opts.state)
+    assert db.execute("SELECT data FROM bundles").fetchone()[0] == good  # the doctored entry was replaced
+    db.close()
+
+
 def test_the_cached_bundle_keeps_which_rules_are_log_only(bundle):
     b, constants = bundle
     loaded, _ = bundles.load(bundles.dump(b, constants))
@@ -471,6 +517,75 @@ def test_a_failing_log_only_evaluation_reports_every_shadow_rule_errored_and_dec
                                                                    ("ask_make_deploy",), False)
     assert [(m.rule_id, m.errored) for m in after.shadow] == [("ask_npm_publish", True), ("no_terraform_destroy", True)]
     assert after.shadow_flip == "deny"
+
+
+class FaultyPrefilter:
+    """Fault injection: delegates to the real prefilter except for the methods told to raise."""
+
+    def __init__(self, real, raising: tuple[str, ...]):
+        self.real, self.raising = real, raising
+
+    def needed(self, request):
+        if "needed" in self.raising:
+            raise RecursionError("injected")
+        return self.real.needed(request)
+
+    def could_match(self, action, context):
+        if "could_match" in self.raising:
+            raise RecursionError("injected")
+        return self.real.could_match(action, context)
+
+
+def outcome_of(decision: Decision) -> tuple:
+    return decision.outcome, decision.stage, decision.reason, decision.rule_ids, decision.fail_closed
+
+
+EVERY_SHADOW_ERRORED = [("ask_npm_publish", True), ("no_terraform_destroy", True)]
+
+
+@pytest.mark.parametrize("raising", [("needed",), ("needed", "could_match")])
+@pytest.mark.parametrize("command", ["ls", "terraform destroy", "make deploy && terraform destroy"])
+def test_a_log_only_prefilter_that_raises_never_reaches_the_decision_and_reports_every_shadow_rule_errored(
+        bundle, raising, command):
+    b, constants = bundle
+    faulty = replace(b, shadow=replace(b.shadow, prefilter=FaultyPrefilter(b.shadow.prefilter, raising)))
+    after = evaluate((faulty, constants), "Bash", {"command": command})
+    assert outcome_of(after) == outcome_of(evaluate((replace(b, shadow=None), constants), "Bash", {"command": command}))
+    assert not after.fail_closed
+    assert [(m.rule_id, m.errored) for m in after.shadow] == EVERY_SHADOW_ERRORED and after.shadow_flip == "deny"
+
+
+@pytest.mark.parametrize("command", ["ls", "terraform destroy", "make deploy && npm publish"])
+def test_a_log_only_prefilter_that_cannot_say_builds_the_request_and_the_report_is_unchanged(bundle, command):
+    b, constants = bundle
+    faulty = replace(b, shadow=replace(b.shadow, prefilter=FaultyPrefilter(b.shadow.prefilter, ("could_match",))))
+    after, before = evaluate((faulty, constants), "Bash", {"command": command}), evaluate(bundle, "Bash",
+                                                                                          {"command": command})
+    assert outcome_of(after) == outcome_of(before)
+    assert (after.shadow, after.shadow_flip) == (before.shadow, before.shadow_flip)
+
+
+def test_the_enforced_prefilter_failing_still_fails_the_call_closed(bundle):
+    b, constants = bundle
+    faulty = replace(b, prefilter=FaultyPrefilter(b.prefilter, ("needed", "could_match")))
+    decision = evaluate((faulty, constants), "Bash", {"command": "ls"})
+    assert decision.fail_closed and decision.outcome == "deny" and "RecursionError" in decision.reason
+
+
+@pytest.mark.parametrize("field", ["reasons", "errored"])
+def test_a_log_only_answer_naming_no_shadow_rule_reports_every_shadow_rule_errored(bundle, field):
+    b, constants = bundle
+    real = b.shadow.authorizer
+
+    def renaming(policy_set, entities, requests):
+        answers = real(policy_set, entities, requests)
+        return [replace(a, decision="deny", **{field: ("policy_nobody_compiled",)}) for a in answers]
+
+    faulty = replace(b, shadow=replace(b.shadow, authorizer=renaming))
+    command = "make deploy && terraform destroy"
+    after = evaluate((faulty, constants), "Bash", {"command": command})
+    assert outcome_of(after) == outcome_of(evaluate(bundle, "Bash", {"command": command}))
+    assert [(m.rule_id, m.errored) for m in after.shadow] == EVERY_SHADOW_ERRORED and after.shadow_flip == "deny"
 
 
 def test_log_only_rules_live_in_a_policy_set_of_their_own(bundle):

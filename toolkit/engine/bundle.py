@@ -85,8 +85,9 @@ class ShadowSet:
 
     Apart, they never add an enforced-set evaluation (a request only they could
     match costs one small batch, not the whole policy set) and nothing they
-    answer can reach a decision. `match` never raises: a failure marks the rules
-    errored, which is what enforcing them would have meant (the call fails closed).
+    answer can reach a decision. `match` never raises: a failure (the prefilter's
+    included, or an answer naming a policy that is no shadow rule) marks every
+    rule errored, which is what enforcing them would have meant (the call fails closed).
     """
 
     text: str
@@ -99,27 +100,27 @@ class ShadowSet:
     def match(self, requests: list[dict[str, Any]]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """(matched, errored) log-only rule ids per request, in order."""
         out: list[tuple[tuple[str, ...], tuple[str, ...]]] = [((), ())] * len(requests)
-        wanted = [i for i, r in enumerate(requests) if self.prefilter is None or self.prefilter.needed(r)]
-        if not wanted:
-            return out
         every = tuple(sorted(r.rule_id for r in self.by_policy_id.values()))
+        wanted = list(range(len(requests)))
         try:
+            if self.prefilter is not None:
+                wanted = [i for i in wanted if self.prefilter.needed(requests[i])]
+            if not wanted:
+                return out
             answers = self.authorizer(self.policy_set, self.entities, [requests[i] for i in wanted])
         except Exception:  # noqa: BLE001 - reported as errored; never a decision
             answers = []
         if len(answers) != len(wanted):
-            for i in wanted:
-                out[i] = ((), every)
-            return out
+            asked = set(wanted)
+            return [((), every) if i in asked else o for i, o in enumerate(out)]
         rules = self.by_policy_id
         for i, answer in zip(wanted, answers):
-            if not answer.ok:
+            named = (*answer.reasons, *answer.errored) if answer.decision == "deny" else answer.errored
+            if not answer.ok or any(pid not in rules for pid in named):
                 out[i] = ((), every)
                 continue
-            matched = tuple(rules[pid].rule_id for pid in answer.reasons if pid in rules) \
-                if answer.decision == "deny" else ()
-            errored = tuple(rules[pid].rule_id if pid in rules else pid for pid in answer.errored)
-            out[i] = (matched, errored)
+            matched = tuple(rules[pid].rule_id for pid in answer.reasons) if answer.decision == "deny" else ()
+            out[i] = (matched, tuple(rules[pid].rule_id for pid in answer.errored))
         return out
 
 
@@ -150,9 +151,15 @@ class PolicyBundle:
         return self.prefilter.could_match if self.shadow is None else self._either_could_match
 
     def _either_could_match(self, action: str, context: Mapping[str, Any]) -> bool:
+        """The enforced prefilter's errors propagate (the call fails closed); the log-only one's mean "could match",
+        so the request is built and `ShadowSet.match` reports what became of it."""
         shadow = self.shadow.prefilter if self.shadow is not None else None
-        return (self.prefilter is None or self.prefilter.could_match(action, context)
-                or shadow is None or shadow.could_match(action, context))
+        if self.prefilter is None or self.prefilter.could_match(action, context) or shadow is None:
+            return True
+        try:
+            return shadow.could_match(action, context)
+        except Exception:  # noqa: BLE001 - never a decision
+            return True
 
     def match(self, requests: list[dict[str, Any]], always: int = 0) -> list[Matches]:
         """Forbid matches per request, in order; any error or missing answer raises (the caller fails closed).

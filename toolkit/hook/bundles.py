@@ -118,7 +118,18 @@ def load(data: str) -> tuple[PolicyBundle, Constants]:
     )
     if policy_hash(bundle.text, shadow.text if shadow else None) != bundle.policy_hash:
         raise ValueError("cached policy bundle does not match its hash")
+    _check_shadow(bundle)
     return bundle, Constants(**c)
+
+
+def _check_shadow(bundle: PolicyBundle) -> None:
+    """A log-only rule evaluated as enforced (or the reverse) would change decisions, so an entry whose shadow set
+    is not exactly the rules marked log-only, apart from the enforced ones, is refused (and compiled afresh)."""
+    marked = {r.rule_id for r in bundle.rules.values() if r.shadow}
+    shadow = {r.rule_id for r in bundle.shadow.by_policy_id.values()} if bundle.shadow is not None else set()
+    enforced = {r.rule_id for r in bundle.by_policy_id.values()}
+    if shadow != marked or enforced & shadow:
+        raise ValueError("cached policy bundle's log-only rules do not match its rule table")
 
 
 def compiled(store: StateStore, config: Any, blueprint: Path | None, now: float) -> tuple[PolicyBundle, Constants]:
