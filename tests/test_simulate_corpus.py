@@ -119,13 +119,16 @@ def test_workers_started_either_way_report_and_record_what_one_process_does(proj
 
 
 def test_workers_are_forked_on_linux_only_when_no_other_thread_runs():
+    import subprocess
     import sys
     import threading
 
     from toolkit.simulate.corpus import pick_start_method
 
-    expected = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
-    assert pick_start_method() == expected
+    # A fresh interpreter runs one thread: it forks on Linux, and spawns on macOS and Windows.
+    fresh = subprocess.run([sys.executable, "-c", "from toolkit.simulate.corpus import pick_start_method as p; "
+                            "print(p())"], capture_output=True, text=True, check=True)
+    assert fresh.stdout.strip() == ("fork" if sys.platform == "linux" else "spawn")
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
@@ -134,6 +137,88 @@ def test_workers_are_forked_on_linux_only_when_no_other_thread_runs():
     finally:
         stop.set()
         other.join()
+
+
+@pytest.fixture
+def forked(monkeypatch):
+    """Workers are forked, so a fault injected here reaches them."""
+    import multiprocessing
+
+    from toolkit.simulate import corpus
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("fork is not available here")
+    monkeypatch.setattr(corpus, "pick_start_method", lambda: "fork")
+    return corpus
+
+
+def test_a_worker_that_dies_stops_the_run_with_exit_2_and_says_so(projects, tmp_path, monkeypatch, forked):
+    import os
+
+    parent, replay = os.getpid(), forked.replay_file
+
+    def dies_in_a_worker(*args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(9)  # fault injection: the worker vanishes as if killed
+        return replay(*args, **kwargs)
+
+    monkeypatch.setattr(forked, "replay_file", dies_in_a_worker)
+    for extra in ((), ("--records", str(tmp_path / "r.jsonl"))):
+        result = run("simulate", str(projects), "--jobs", "2", *extra)
+        assert result.exit_code == 2, result.output
+        assert "a replay worker process failed to start or died" in result.stderr
+        assert "--jobs 1" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "r.jsonl").exists()
+    assert run("simulate", str(projects), "--jobs", "1").exit_code == 0
+
+
+def test_a_failure_to_start_workers_is_not_blamed_on_the_records_file(projects, tmp_path, monkeypatch, forked):
+    import errno
+    from concurrent.futures import ProcessPoolExecutor
+
+    def no_processes(self, *args, **kwargs):
+        raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "map", no_processes)
+    for extra in ((), ("--records", str(tmp_path / "r.jsonl"))):
+        result = run("simulate", str(projects), "--jobs", "2", *extra)
+        assert result.exit_code == 2
+        assert "--jobs 2: cannot start the replay worker processes: Resource temporarily unavailable" in result.stderr
+        assert "cannot write the decisions" not in result.stderr and "None" not in result.stderr
+
+
+def test_a_records_file_that_cannot_be_written_is_named(projects, tmp_path):
+    import errno
+
+    from toolkit.simulate import corpus
+
+    class Full:
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    for jobs in (1, 2):
+        with pytest.raises(corpus.RecordsError, match="No space left"):
+            corpus.run(corpus.discover([str(projects)]), [str(projects)], corpus.Settings(None, None, "approve"),
+                       jobs=jobs, records=Full())  # type: ignore[arg-type]
+
+
+def test_a_blueprint_changed_after_loading_stops_a_spawned_run(projects, tmp_path):
+    import multiprocessing
+
+    from toolkit.simulate import corpus
+
+    if "spawn" not in multiprocessing.get_all_start_methods():
+        pytest.skip("spawn is not available here")
+    blueprint = tmp_path / "bp.yaml"
+    text = (Path(__file__).parent.parent / "fixtures" / "blueprints" / "good" / "minimal.yaml").read_text()
+    blueprint.write_text(text)
+    settings = corpus.settings_for(blueprint, None, "approve", "auto", False)
+    loaded = corpus.load(settings)
+    blueprint.write_text(text.replace('@approval_timeout_s("600")', '@approval_timeout_s("900")'))
+    files = corpus.discover([str(projects)])
+    with pytest.raises(corpus.PolicyChanged, match="other policies than this process") as caught:
+        corpus.run(files, [str(projects)], settings, jobs=2, loaded=loaded, start_method="spawn")
+    assert caught.value.path == str(blueprint)
 
 
 def test_a_file_that_fails_is_named_and_the_others_still_replay(projects):

@@ -111,14 +111,6 @@ def _paths(paths: Optional[List[str]]) -> list[str]:
     return list(paths or ())
 
 
-def _one_file(paths: list[str]) -> bool:
-    """One path that is not a directory or a glob: replayed alone, with its own report (and errors) as before."""
-    from toolkit.simulate.corpus import GLOB_CHARS
-
-    return len(paths) == 1 and (paths[0] == "-" or not (Path(paths[0]).expanduser().is_dir()
-                                                        or GLOB_CHARS & set(paths[0])))
-
-
 def _records_option(records: Optional[Path], out: Optional[Path]) -> Optional[Path]:
     if records is not None and out is not None and records != out:
         fail("--records and --out name two files; --out is the old name of --records, pass one")
@@ -160,13 +152,13 @@ def simulate_run(
     2 bad input (the file and line are named; over many files, any file that did not replay) or an
     unusable blueprint.
     """
-    from toolkit.simulate.corpus import discover
+    from toolkit.simulate.corpus import discover, one_file
 
     paths = _paths(paths)
     records = _records_option(records, out)
     cfg = config_from(config)
     settings = _task_settings(task_settings, cfg)
-    single = _one_file(paths)
+    single = one_file(paths)
     if not single:
         if baseline is not None:
             fail("--baseline goes with one trace file; check each trace against its own baseline, or use "
@@ -238,23 +230,23 @@ def _run_many(files: list[Path], roots: list[str], blueprint, config, cfg, respo
     from toolkit.simulate import corpus as runner
     from toolkit.simulate.ci import render_github, render_junit, render_sarif
     from toolkit.simulate.report_render import render_text
-    from toolkit.simulate.summary import LIST_LIMIT
 
-    listing = output_format.value in ("junit", "github", "sarif")
-    job = runner.Settings(str(blueprint) if blueprint else None, str(config) if config else None, respond.value,
-                          input_format.value, skip_bad_lines, list_limit=None if listing else LIST_LIMIT,
-                          task_settings=settings, strict=strict)
-    loaded = runner.load(job)
     from toolkit.safeio import AtomicOutput
 
-    try:
+    listing = output_format.value in ("junit", "github", "sarif")
+    job = runner.settings_for(blueprint, config, respond.value, input_format.value, skip_bad_lines,
+                              list_all=listing, task_settings=settings, strict=strict)
+    loaded = runner.load(job)
+    try:  # run() names its own failures; an OSError here is the records file's (open, write, commit)
         with AtomicOutput(records) if records is not None else nullcontext() as handle, _bar("replay") as bar:
             task = bar.add_task("replay", total=len(files))
             report = runner.run(files, roots, job, jobs=_jobs(jobs), loaded=loaded,
                                 advance=lambda n: bar.update(task, completed=n, refresh=True), records=handle)
     except BrokenPipeError:
         raise
-    except OSError as exc:
+    except (OSError, runner.RecordsError) as exc:
+        if records is None:
+            raise
         fail(f"{records}: cannot write the decisions: {exc.strerror or exc}; nothing written")
     data = report.to_json()
     if html is not None:
@@ -356,12 +348,12 @@ def simulate_diff(
     """
     import json
 
-    from toolkit.simulate.corpus import discover
+    from toolkit.simulate.corpus import discover, one_file
 
     paths = _paths(paths)
     cfg = config_from(config)
     settings = _task_settings(task_settings, cfg)
-    if _one_file(paths):
+    if one_file(paths):
         from toolkit.simulate import Respond, diff
         from toolkit.simulate.render import render_diff_text
 
@@ -391,10 +383,8 @@ def simulate_diff(
     files = discover(paths)
     if not files:
         fail(f"{' '.join(paths)}: no trace files (*.jsonl) found")
-    job = runner.Settings(str(baseline_blueprint) if baseline_blueprint else None, str(config) if config else None,
-                          respond.value, input_format.value, skip_bad_lines,
-                          str(candidate_blueprint) if candidate_blueprint else None, diff=True,
-                          task_settings=settings, strict=strict)
+    job = runner.settings_for(baseline_blueprint, config, respond.value, input_format.value, skip_bad_lines,
+                              candidate=candidate_blueprint, diff=True, task_settings=settings, strict=strict)
     loaded = runner.load(job)
     with _bar("diff") as bar:
         task = bar.add_task("diff", total=len(files))

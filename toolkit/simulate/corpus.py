@@ -43,6 +43,35 @@ class WorkerError(InputError):
     """A worker process ended without reporting its files: the run cannot say what they hold."""
 
 
+class RunError(InputError):
+    """The run itself could not go on (worker processes, temporary files): no trace is at fault."""
+
+
+class PolicyChanged(InputError):
+    """A worker loaded other policies than this process: its sessions would not match the report's policy_hash."""
+
+
+class RecordsError(Exception):
+    """Writing the decision records failed; the run stops, since a records file must not silently miss calls."""
+
+    def __init__(self, strerror: str) -> None:
+        super().__init__(strerror)
+        self.strerror = strerror
+
+
+class _Sink:
+    """The records handle, with write failures told apart from every other OSError of the run."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self._handle = handle
+
+    def write(self, text: str) -> int:
+        try:
+            return self._handle.write(text)
+        except OSError as exc:
+            raise RecordsError(exc.strerror or str(exc)) from exc
+
+
 def _walk(root: Path) -> Iterator[Path]:
     """Trace files under `root`, depth first in name order; symlinked directories are not followed."""
     for here, dirs, files in os.walk(root, onerror=None, followlinks=False):
@@ -85,6 +114,12 @@ def discover(paths: Sequence[str]) -> list[Path]:
     return list(found)
 
 
+def one_file(paths: Sequence[str]) -> bool:
+    """One path that is not a directory or a glob: replayed alone, with its own report (and errors)."""
+    return len(paths) == 1 and (paths[0] == "-" or not (Path(paths[0]).expanduser().is_dir()
+                                                        or GLOB_CHARS & set(paths[0])))
+
+
 def label_of(path: Path, roots: Sequence[str]) -> tuple[str, str | None]:
     """A short name for the report (the path under the directory given) and the sub-agent, if the file is one."""
     label = str(path)
@@ -117,6 +152,22 @@ class Settings:
     strict: bool = False
     records_dir: str | None = None
     """Where workers write each file's decision records for the parent to copy out in order."""
+    policy_hashes: tuple[str, str | None] | None = None
+    """The policy hashes this process loaded; a worker that loads others stops the run."""
+
+
+def settings_for(blueprint: Path | None, config: Path | None, respond: str, fmt: str, skip_bad_lines: bool, *,
+                 candidate: Path | None = None, diff: bool = False, list_all: bool = False,
+                 task_settings: Mapping[str, Any] | None = None, strict: bool = False) -> Settings:
+    """The worker settings for the command-line options (paths as text, so they pickle).
+
+    `list_all`: every mismatch and bad line of every session (for JUnit and annotations), not the first few.
+    """
+    def text(path: Path | None) -> str | None:
+        return str(path) if path else None
+
+    return Settings(text(blueprint), text(config), respond, fmt, skip_bad_lines, text(candidate), diff,
+                    None if list_all else LIST_LIMIT, task_settings, strict)
 
 
 @lru_cache(maxsize=4)
@@ -165,6 +216,8 @@ def replay_file(loaded: Loaded, path: Path, label: str, agent: str | None = None
                                     default=Respond(s.respond), fmt=s.fmt, skip_bad_lines=s.skip_bad_lines,
                                     observe=facts.observe, list_limit=s.list_limit, out=records, session=name)
             out.append(facts.finish(report))
+    except RecordsError:
+        raise
     except InputError as exc:
         out.append(Unreadable(str(path), label, _reason(exc), exc.line))
     except Exception as exc:  # noqa: BLE001 - one broken file must not end a run over thousands
@@ -190,10 +243,24 @@ Task = tuple[Settings, int, str, str, "str | None"]
 def _work(task: Task) -> list[Any]:
     """In a worker: replay one file; its decision records go to a file of their own, named by its place."""
     settings, index, path, label, agent = task
+    loaded = load(settings)
+    mine = (loaded.bundle.policy_hash, loaded.candidate.policy_hash if loaded.candidate else None)
+    if settings.policy_hashes is not None and mine != settings.policy_hashes:
+        changed = settings.candidate if mine[0] == settings.policy_hashes[0] else settings.blueprint
+        raise PolicyChanged(changed or settings.config or "-", "a replay worker loaded other policies than this "
+                            "process (the blueprint or config changed on disk during the run), so its sessions "
+                            "would not match the report's policy_hash", None, None,
+                            "run again once the file stops changing, or with --jobs 1")
     if settings.records_dir is None:
-        return replay_file(load(settings), Path(path), label, agent)
-    with open(Path(settings.records_dir) / f"{index}.jsonl", "w", encoding="utf-8") as records:
-        return replay_file(load(settings), Path(path), label, agent, records)
+        return replay_file(loaded, Path(path), label, agent)
+    part = Path(settings.records_dir) / f"{index}.jsonl"
+    try:
+        with open(part, "w", encoding="utf-8") as records:
+            return replay_file(loaded, Path(path), label, agent, _Sink(records))  # type: ignore[arg-type]
+    except (OSError, RecordsError) as exc:
+        raise RunError(str(part), f"cannot write the temporary decision records: "
+                       f"{getattr(exc, 'strerror', None) or exc}", None, None,
+                       "free space in the temporary directory (TMPDIR), or run with --jobs 1") from None
 
 
 def _warm(settings: Settings) -> None:
@@ -212,6 +279,9 @@ def run(paths: Sequence[Path], roots: Sequence[str], settings: Settings, *, jobs
     `start_method`: how workers start (`fork`, `spawn`); None picks with `start_method()`.
     """
     loaded = loaded or load(settings)
+    sink = _Sink(records) if records is not None else None
+    settings = replace(settings, policy_hashes=(loaded.bundle.policy_hash,
+                                                loaded.candidate.policy_hash if loaded.candidate else None))
     if settings.diff:
         assert loaded.candidate is not None
         report: Corpus | DiffCorpus = DiffCorpus(loaded.bundle.policy_hash, loaded.candidate.policy_hash)
@@ -219,24 +289,36 @@ def run(paths: Sequence[Path], roots: Sequence[str], settings: Settings, *, jobs
         report = Corpus(loaded.bundle.policy_hash, list_limit=None if settings.list_limit is None else LIST_LIMIT)
     report.files = len(paths)
     jobs = max(1, min(jobs, len(paths)))
-    with tempfile.TemporaryDirectory(prefix="cedar-gates-records-") if records and jobs > 1 else nullcontext() as spool:
-        if spool is not None:
-            settings = replace(settings, records_dir=spool)
-            loaded = replace(loaded, settings=settings)
+    try:
+        spooling = tempfile.TemporaryDirectory(prefix="cedar-gates-records-") if sink and jobs > 1 else nullcontext()
+    except OSError as exc:
+        raise RunError(tempfile.gettempdir(), f"cannot create a temporary directory for the decision records: "
+                       f"{exc.strerror or exc}", None, None, "free space in TMPDIR, or run with --jobs 1") from None
+    with spooling as spool:
+        settings = replace(settings, records_dir=spool)
+        loaded = replace(loaded, settings=settings)
         tasks = ((settings, index, str(p), *label_of(p, roots)) for index, p in enumerate(paths))
         chunk = max(1, min(8, len(paths) // (jobs * 4)))
         method = start_method or pick_start_method()
-        for done, results in enumerate(_results(tasks, loaded, jobs, records, chunk, method), start=1):
-            if spool is not None and records is not None:
-                part = Path(spool) / f"{done - 1}.jsonl"
-                with open(part, encoding="utf-8") as handle:
-                    shutil.copyfileobj(handle, records)
-                part.unlink()
+        for done, results in enumerate(_results(tasks, loaded, jobs, sink, chunk, method), start=1):
+            if spool is not None and sink is not None:
+                _copy_part(Path(spool) / f"{done - 1}.jsonl", sink)
             for item in results:
                 _fold(report, item)
             if advance is not None:
                 advance(done)
     return report
+
+
+def _copy_part(part: Path, sink: _Sink) -> None:
+    """One file's records, from the worker's part to the records file (write failures stay RecordsError)."""
+    try:
+        with open(part, encoding="utf-8") as handle:
+            shutil.copyfileobj(handle, sink)  # type: ignore[misc]
+        part.unlink()
+    except OSError as exc:
+        raise RunError(str(part), f"cannot read the temporary decision records: {exc.strerror or exc}", None, None,
+                       "run with --jobs 1") from None
 
 
 def pick_start_method() -> str:
@@ -258,11 +340,11 @@ def pick_start_method() -> str:
     return "spawn"
 
 
-def _results(tasks: Iterable[Task], loaded: Loaded, jobs: int, records: IO[str] | None,
+def _results(tasks: Iterable[Task], loaded: Loaded, jobs: int, records: _Sink | None,
              chunk: int, method: str = "spawn") -> Iterator[list[Any]]:
     if jobs <= 1:
         for _, _, path, label, agent in tasks:
-            yield replay_file(loaded, Path(path), label, agent, records)
+            yield replay_file(loaded, Path(path), label, agent, records)  # type: ignore[arg-type]
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -277,10 +359,16 @@ def _results(tasks: Iterable[Task], loaded: Loaded, jobs: int, records: IO[str] 
             stream.flush()  # else a child could write this process's buffered output a second time
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_warm, initargs=(loaded.settings,)) as pool:
         try:
-            yield from pool.map(_work, tasks, chunksize=chunk)
+            results = pool.map(_work, tasks, chunksize=chunk)
+        except OSError as exc:
+            raise RunError(f"--jobs {jobs}", f"cannot start the replay worker processes: {exc.strerror or exc}",
+                           None, None, "run again with fewer --jobs, or --jobs 1") from None
+        try:
+            yield from results
         except BrokenProcessPool:
-            raise WorkerError("-", "a replay worker process died (killed, or out of memory); the run is "
-                              "incomplete", hint="run again with --jobs 1 to find the file that causes it") from None
+            raise WorkerError("-", "a replay worker process failed to start or died (its policies did not load, "
+                              "or it was killed or ran out of memory); the run is incomplete",
+                              hint="run again with --jobs 1 to see the error or find the file that causes it") from None
 
 
 def _fold(report: Corpus | DiffCorpus, item: Any) -> None:
