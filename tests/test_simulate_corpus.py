@@ -126,8 +126,8 @@ def test_workers_are_forked_on_linux_only_when_no_other_thread_runs():
     from toolkit.simulate.corpus import pick_start_method
 
     # A fresh interpreter runs one thread: it forks on Linux, and spawns on macOS and Windows.
-    fresh = subprocess.run([sys.executable, "-c", "from toolkit.simulate.corpus import pick_start_method as p; "
-                            "print(p())"], capture_output=True, text=True, check=True)
+    probe = "from toolkit.simulate.corpus import pick_start_method as p; print(p())"
+    fresh = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert fresh.stdout.strip() == ("fork" if sys.platform == "linux" else "spawn")
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

@@ -227,11 +227,10 @@ def _run_one(trace: Path, blueprint, cfg, respond: Answer, records, output, outp
 def _run_many(files: list[Path], roots: list[str], blueprint, config, cfg, respond: Answer, records, output,
               output_format, html, jobs: int, skip_bad_lines: bool, strict: bool, settings,
               input_format: TraceFormat) -> None:
+    from toolkit.safeio import AtomicOutput
     from toolkit.simulate import corpus as runner
     from toolkit.simulate.ci import render_github, render_junit, render_sarif
     from toolkit.simulate.report_render import render_text
-
-    from toolkit.safeio import AtomicOutput
 
     listing = output_format.value in ("junit", "github", "sarif")
     job = runner.settings_for(blueprint, config, respond.value, input_format.value, skip_bad_lines,
