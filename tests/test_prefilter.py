@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 
 import cedarpy
@@ -79,3 +80,41 @@ def test_property_prefilter_never_skips_a_request_cedar_would_forbid(condition, 
     result = cedarpy.is_authorized(request, text, [])
     if not pre.needed(request):
         assert result.allowed, (condition, context, json.dumps(result.diagnostics.reasons))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "a", "a", "*", "*", "b", "\\*"]), max_size=10), st.data())
+def test_property_like_in_the_prefilter_answers_exactly_as_cedar(pattern, data):
+    """Strings near the pattern (wildcards filled, a character dropped or added) find the edge cases."""
+    filled = "".join(data.draw(st.text(alphabet="aab*", max_size=2)) if t == "*" else t[-1] for t in pattern)
+    path = data.draw(st.one_of(st.just(filled), st.text(alphabet="aab*", max_size=8),
+                               st.integers(0, max(len(filled) - 1, 0)).map(lambda i: filled[:i] + filled[i + 1:]),
+                               st.sampled_from("ab*").map(lambda c: filled + c)))
+    text = f'permit (principal, action, resource);\nforbid (principal, action, resource) when {{ context.file_path like "{"".join(pattern)}" }};'
+    policies = [p for p in pyengine.parse(text) if p.effect == "forbid"]
+    pre = Prefilter((p.actions, p.conditions) for p in policies)
+    request = {"principal": {"type": "Agent::TaskAgent", "id": "new_task"},
+               "action": {"type": "Agent::Action", "id": "write_file"},
+               "resource": {"type": "Agent::File", "id": "f"}, "context": {"file_path": path}}
+    forbidden = not cedarpy.is_authorized(request, text, []).allowed
+    assert pre.needed(request) == forbidden, (text, path)
+
+
+def test_like_in_the_prefilter_answers_as_cedar_for_every_short_pattern():
+    """Every pattern of up to 7 `a`s and wildcards against every string of up to 4 `a`s and `b`s: overlapping
+    segments (`*aa*a*` against `aa`) are where a string-search matcher goes wrong, and random draws rarely reach
+    them."""
+    patterns = ["".join(p) for n in range(8) for p in itertools.product("a*", repeat=n)]
+    paths = ["".join(p) for n in range(5) for p in itertools.product("ab", repeat=n)]
+    wrong = []
+    for pattern in patterns:
+        text = f'permit (principal, action, resource);\nforbid (principal, action, resource) when {{ context.file_path like "{pattern}" }};'
+        pre = Prefilter((p.actions, p.conditions) for p in pyengine.parse(text) if p.effect == "forbid")
+        for path in paths:
+            request = {"principal": {"type": "Agent::TaskAgent", "id": "new_task"},
+                       "action": {"type": "Agent::Action", "id": "write_file"},
+                       "resource": {"type": "Agent::File", "id": "f"}, "context": {"file_path": path}}
+            if pre.needed(request) == cedarpy.is_authorized(request, text, []).allowed:
+                wrong.append((pattern, path))
+    assert wrong == []
+

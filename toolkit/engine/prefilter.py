@@ -17,7 +17,6 @@ the evaluator does not understand is unknown, so it can only send more.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 FACTS = ("program", "subcommand", "read_only", "dynamic", "task_type", "output_to_file", "path_kinds", "sent_kinds",
@@ -86,19 +85,14 @@ def compile_expr(expr: Any) -> Condition:
             return (not v) if isinstance(v, bool) else UNKNOWN
         return negate
     if op == "like" and isinstance(arg, dict):
-        pattern = arg.get("pattern")
+        matches = _like_matcher(arg.get("pattern"))
         subject = compile_expr(arg.get("left"))
-        compiled: list[re.Pattern[str] | None] = []
 
         def like(facts: Mapping[str, Any]) -> Any:
             v = subject(facts)
-            if not isinstance(v, str):
+            if not isinstance(v, str) or matches is None:
                 return UNKNOWN
-            if not compiled:
-                source = _like_regex(pattern)
-                compiled.append(None if source is None else re.compile(source, re.DOTALL))
-            regex = compiled[0]
-            return UNKNOWN if regex is None else regex.fullmatch(v) is not None
+            return matches(v)
         return like
     if op in ("contains", "containsAny", "containsAll") and isinstance(arg, dict) and _set_fact(arg.get("left")):
         return _set_test(op, arg["left"]["."]["attr"], arg.get("right"))
@@ -149,22 +143,38 @@ def _set_test(op: str, name: str, right: Any) -> Condition:
     return test
 
 
-def _like_regex(pattern: Any) -> str | None:
+def _like_matcher(pattern: Any) -> Callable[[str], bool] | None:
     """Cedar's `like`: `Wildcard` matches any run of characters (empty too); the whole string must match.
 
-    Built and compiled on first use: a hook process builds the prefilter on every call and usually needs few of
-    its patterns."""
+    Matched with string searches rather than a regular expression: a hook process builds the prefilter on every
+    call, and compiling dozens of patterns cost more than the call's own evaluation."""
     if not isinstance(pattern, list):
         return None
-    parts = []
+    segments = [""]
     for element in pattern:
         if element == "Wildcard":
-            parts.append(".*")
+            if segments[-1] or len(segments) == 1:
+                segments.append("")
         elif isinstance(element, dict) and isinstance(element.get("Literal"), str):
-            parts.append(re.escape(element["Literal"]))
+            segments[-1] += element["Literal"]
         else:
             return None
-    return "".join(parts)
+    if len(segments) == 1:
+        exact = segments[0]
+        return lambda v: v == exact
+    head, *middle, tail = segments
+
+    def matches(v: str) -> bool:
+        if len(v) < len(head) + len(tail) or not v.startswith(head) or not v.endswith(tail):
+            return False
+        at, end = len(head), len(v) - len(tail)
+        for segment in middle:
+            found = v.find(segment, at, end)
+            if found < 0:
+                return False
+            at = found + len(segment)
+        return True
+    return matches
 
 
 def _literal_set(expr: Any) -> list[Any] | None:
