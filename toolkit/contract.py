@@ -7,22 +7,22 @@ engine and the drift checkers all read them from a `Constants` record.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from toolkit.errors import ContractError
+from toolkit.record import record
 from toolkit.resources import constants_path
 
 
-@dataclass(frozen=True)
+@record
 class Range:
     min: int
     max: int
     default: int
 
 
-@dataclass(frozen=True)
+@record
 class Constants:
     approval_gate_cap: Range
     approval_timeout_s: Range

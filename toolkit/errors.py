@@ -6,10 +6,10 @@ without a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from toolkit.record import record
 
 
-@dataclass
+@record(frozen=False)
 class InputError(Exception):
     path: str
     message: str

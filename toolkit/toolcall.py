@@ -12,10 +12,10 @@ with its canonical rendering, and every file it would write gets a
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
+from toolkit.record import record
 from toolkit.shell import Analysis, ShellAnalyser, SimpleCommand
 from toolkit.shell.options import OptionSpec, Parsed, parse
 from toolkit.shell.paths import fold, normalise
@@ -37,7 +37,7 @@ _SPEC_SINGLE_DASH = OptionSpec(single_dash_long=True)
 Keep = Callable[[str, Mapping[str, Any]], bool]
 
 
-@dataclass(frozen=True)
+@record
 class TaskFacts:
     """The per-task context every request carries, and the working directory paths resolve against."""
 

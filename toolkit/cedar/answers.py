@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from toolkit.record import record
 
-@dataclass(frozen=True)
+
+@record
 class EngineAnswer:
     """What one engine said about one request.
 

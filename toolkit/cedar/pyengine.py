@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import cedarpy
 
 from toolkit.cedar.answers import EngineAnswer
+from toolkit.record import record
 
 
 class CedarSyntaxError(ValueError):
     """cedarpy rejected the text; the message is the engine's own."""
 
 
-@dataclass(frozen=True)
+@record
 class EnginePolicy:
     policy_id: str
     effect: str

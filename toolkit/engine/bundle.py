@@ -7,13 +7,14 @@ that only evaluates — the Claude Code hook — imports nothing it does not use
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from toolkit.cedar import pyengine
 from toolkit.cedar.answers import EngineAnswer
 from toolkit.digest import sha256_hex
 from toolkit.engine.prefilter import Prefilter
+from toolkit.record import record
 
 Authorizer = Callable[[Any, Any, list[dict[str, Any]]], list[EngineAnswer]]
 """(policy set handle, entities handle, requests) -> one answer per request, in order."""
@@ -31,7 +32,7 @@ class CedarInputError(RuntimeError):
     """Cedar refused the request itself (no decision)."""
 
 
-@dataclass(frozen=True)
+@record
 class GateRule:
     rule_id: str
     tier: str
@@ -44,7 +45,7 @@ class GateRule:
     """`@enforcement("log_only")`: matched and reported, never part of a decision."""
 
 
-@dataclass(frozen=True)
+@record
 class Matches:
     hard: tuple[str, ...]
     soft: tuple[str, ...]
@@ -79,7 +80,7 @@ def policy_hash(text: str, shadow_text: str | None = None) -> str:
     return sha256_hex((text + SHADOW_HEADER + shadow_text if shadow_text else text).encode("utf-8"))
 
 
-@dataclass
+@record(frozen=False)
 class ShadowSet:
     """The log-only rules, pre-parsed as a policy set of their own and evaluated after the enforced one.
 
@@ -124,7 +125,7 @@ class ShadowSet:
         return out
 
 
-@dataclass
+@record(frozen=False)
 class PolicyBundle:
     """Immutable after build; one bundle can serve many tasks' gates."""
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Generic, Hashable, TypeVar
+
+from toolkit.record import record
 
 K = TypeVar("K", bound=Hashable)
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class RecentDecisions(Generic[K]):
     """An LRU of at most `max_entries` keys, each forgotten `ttl_s` after it was inserted.
 
@@ -50,7 +52,7 @@ class RecentDecisions(Generic[K]):
         return [(key, outcome, at) for key, (outcome, at) in self._entries.items()]
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class RateWindow:
     """Sliding window of gate openings: at most `limit` inside any `window_s` seconds."""
 

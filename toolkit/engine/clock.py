@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Protocol
+
+from toolkit.record import record
 
 
 class Clock(Protocol):
@@ -18,7 +19,7 @@ class SystemClock:
         return time.time()
 
 
-@dataclass
+@record(frozen=False)
 class ManualClock:
     """A clock that only moves when told to; for tests and trace replay."""
 

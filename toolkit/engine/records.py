@@ -6,8 +6,10 @@ simulator baseline and a diff all see the same stable shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable, Union
+
+from toolkit.record import record
 
 ALLOW = "allow"
 DENY = "deny"
@@ -38,7 +40,7 @@ class InputDigest:
         return self._hex
 
 
-@dataclass(frozen=True)
+@record
 class ShadowMatch:
     """A `@enforcement("log_only")` rule that matched: reported, never enforced.
 
@@ -59,7 +61,7 @@ class ShadowMatch:
         return cls(str(data["rule"]), str(data["tier"]), str(data["would_have"]), bool(data.get("errored")))
 
 
-@dataclass(frozen=True)
+@record
 class Decision:
     """One evaluated tool call.
 
@@ -130,17 +132,17 @@ class Decision:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Approve:
     scope: str = "this_call"
 
 
-@dataclass(frozen=True)
+@record
 class Deny:
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Timeout:
     pass
 
@@ -148,7 +150,7 @@ class Timeout:
 Response = Union[Approve, Deny, Timeout]
 
 
-@dataclass(frozen=True)
+@record
 class Resolution:
     """The final word on a gate. `late` marks an answer that came after the gate's timeout."""
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping
 
+from toolkit.record import record
 from toolkit.scopes import SCOPE_KINDS, SESSION_KINDS, VALUE_KINDS
 from toolkit.shell import Analysis
 from toolkit.toolcall import WRITE_PATH_KEYS
@@ -34,7 +35,7 @@ class ScopeError(ValueError):
     """A scope that may not enter; the message says why and what to use instead."""
 
 
-@dataclass(frozen=True)
+@record
 class Scope:
     kind: str
     value: str | None = None
@@ -151,7 +152,7 @@ def _path_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
-@dataclass(frozen=True)
+@record
 class CallFacts:
     """What scope matching needs to know about one tool call."""
 
@@ -164,7 +165,7 @@ class CallFacts:
     analysis: Analysis | None = field(default=None, compare=False)
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class Allowlist:
     """Tool-level grants of one task: the allowlist fast path of the pipeline."""
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any, Mapping
 
 from toolkit.contract import Constants
 from toolkit.errors import InputError
+from toolkit.record import record
 from toolkit.toolcall import GATE_KINDS, TaskFacts
 from toolkit.shell.winpaths import is_absolute
 
@@ -15,7 +16,7 @@ class TaskSettingsError(InputError):
     """Task settings the engine refuses to start with."""
 
 
-@dataclass(frozen=True)
+@record
 class TaskSettings:
     """`None` means "the platform default": the blueprint's gate cap, else the contract's defaults."""
 

@@ -6,24 +6,25 @@ limit, open gates and grants by the gate cap (each comes from a gate).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Mapping
 
 from toolkit.engine.caches import RateWindow, RecentDecisions
 from toolkit.engine.records import Decision
 from toolkit.engine.scopes import Allowlist, CallFacts, Scope, parse_scope
+from toolkit.record import record
 
 DENIED = "DENIED"
 TIMED_OUT = "TIMED_OUT"
 
 
-@dataclass(frozen=True)
+@record
 class OpenGate:
     decision: Decision
     call: CallFacts
 
 
-@dataclass
+@record(frozen=False)
 class TaskState:
     started_at: float
     gate_cap: int

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from toolkit.engine.records import ALLOW, DENY, REQUIRE_APPROVAL, Decision
 from toolkit.engine.sanitize import clean, truncate
+from toolkit.record import record
 
 PRE = "PreToolUse"
 POST = "PostToolUse"
@@ -38,7 +38,7 @@ class HookInputError(ValueError):
     """The event on stdin cannot be used; the message is one line for stderr."""
 
 
-@dataclass(frozen=True)
+@record
 class HookEvent:
     name: str
     session_id: str

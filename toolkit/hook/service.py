@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -22,6 +22,7 @@ from toolkit.engine.records import REQUIRE_APPROVAL, Deny, Resolution
 from toolkit.hook.events import POST, PRE, HookEvent, is_headless, parse_event, pre_tool_answer
 from toolkit.hook.ownfiles import append_line
 from toolkit.hook.store import StateStore
+from toolkit.record import record
 
 BLOCK = 2
 STATE_DIR = ".cedar-gates"
@@ -32,7 +33,7 @@ PRUNE_EVERY = 50
 """Old sessions are pruned on a session's first call and every 50th after it."""
 
 
-@dataclass(frozen=True)
+@record
 class HookOptions:
     blueprint: Path | None = None
     task_settings: Mapping[str, Any] | None = None
@@ -51,7 +52,7 @@ class HookOptions:
     """Marks the decision log's records with where the event came from (e.g. `claude-agent-sdk`)."""
 
 
-@dataclass(frozen=True)
+@record
 class HookResult:
     exit_code: int
     stdout: str = ""

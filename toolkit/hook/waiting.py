@@ -13,12 +13,12 @@ A store that cannot be opened, written or read raises, and the hook blocks.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from toolkit.engine.records import ALLOW, Approve, Decision, Deny, Resolution, Timeout
 from toolkit.hook.events import HookEvent
+from toolkit.record import record
 
 PROMPT = "prompt"
 WAIT = "wait"
@@ -39,7 +39,7 @@ def approvals_mode(config: Any, headless: bool, override: str | None = None) -> 
     return mode
 
 
-@dataclass(frozen=True)
+@record
 class Waited:
     resolution: Resolution
     request_id: str

@@ -13,13 +13,13 @@ recognised as one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
+from toolkit.record import record
 from toolkit.shell.options import OptionSpec, expand_long, parse
 
 
-@dataclass(frozen=True)
+@record
 class LongOptions:
     names: frozenset[str]
     spec: OptionSpec

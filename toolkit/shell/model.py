@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from toolkit.record import record
 
 
-@dataclass(frozen=True)
+@record
 class Word:
     """One argument after expansion; `dynamic` when some part of it is not known statically."""
 
@@ -13,7 +13,7 @@ class Word:
     dynamic: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class SimpleCommand:
     """One program that would run, after quotes, escapes, wrappers and known variables are resolved.
 
@@ -39,7 +39,7 @@ class SimpleCommand:
         return " ".join((self.program or "<dynamic>", *self.args))
 
 
-@dataclass(frozen=True)
+@record
 class Analysis:
     commands: tuple[SimpleCommand, ...]
     complete: bool

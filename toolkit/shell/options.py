@@ -7,11 +7,13 @@ short flags are split (`-rf` → `-r`, `-f`) so a rule can ask for one letter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Sequence
 
+from toolkit.record import record
 
-@dataclass(frozen=True)
+
+@record
 class OptionSpec:
     """Short letters and long names that take a value; `single_dash_long` for `find -delete` style."""
 
@@ -21,7 +23,7 @@ class OptionSpec:
     stop_at_operand: bool = False
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class Parsed:
     flags: list[str] = field(default_factory=list)
     values: dict[str, list[str]] = field(default_factory=dict)

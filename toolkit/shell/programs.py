@@ -7,9 +7,9 @@ already been expanded (quotes, escapes and known variables resolved).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Sequence
 
+from toolkit.record import record
 from toolkit.shell.options import OptionSpec, Parsed, parse
 
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "yash", "posh", "rbash"})
@@ -18,7 +18,7 @@ STDIN_SCRIPT_READERS = frozenset({"at", "batch"})
 SSH = OptionSpec(short_values="bcDEeFIiJLlmOoPpQRSWw", stop_at_operand=True)
 
 
-@dataclass(frozen=True)
+@record
 class Wrapper:
     """A program that runs another: its own options, then `skip` operands, then the command."""
 
@@ -89,7 +89,7 @@ GIT_GLOBAL = OptionSpec(short_values="Cc", long_values=frozenset({"--git-dir", "
 GIT_PUSH = OptionSpec(short_values="o", long_values=frozenset({"--repo", "--push-option", "--receive-pack", "--exec"}))
 
 
-@dataclass(frozen=True)
+@record
 class SqlClient:
     spec: OptionSpec
     sql_options: tuple[str, ...]

@@ -7,9 +7,9 @@ the tree; a piece that holds something unknown keeps its `dynamic` mark.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from toolkit.record import record
 from toolkit.shell.model import Word
 
 IFS = " \t\n"
@@ -24,7 +24,7 @@ DYNAMIC = _Dynamic()
 Stream = Any  # None (nothing read), str (known text) or DYNAMIC
 
 
-@dataclass(eq=False)
+@record(frozen=False, eq=False)
 class Part:
     text: str
     quoted: bool

@@ -1,0 +1,75 @@
+"""`@record`: a dataclass whose `__eq__`, `__hash__` and `__repr__` are shared functions, not generated ones.
+
+Python 3.11 compiles every method a dataclass generates when its module is
+imported. A hook process imports some forty records on every tool call, and
+their compilation was the largest single cost of a PreToolUse beyond cedarpy
+itself; half of it went to equality, hashing and repr, which a call seldom
+uses. These shared versions behave as the generated ones do: fields that
+compare are compared in order and only against the same class; a frozen
+record hashes the fields that hash, a mutable one is unhashable; the repr is
+`QualName(field=value, ...)`. A record without a docstring gets one naming
+its fields (the dataclass would build it with `inspect.signature`, another
+cost at import). Everything else (`__init__`, `frozen`,
+`dataclasses.replace`, `fields`, `asdict`) is the dataclass's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, TypeVar, dataclass_transform, overload
+
+T = TypeVar("T", bound=type)
+
+
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    names = self.__record_compare__
+    return tuple(getattr(self, n) for n in names) == tuple(getattr(other, n) for n in names)
+
+
+def _hash(self: Any) -> int:
+    return hash(tuple(getattr(self, name) for name in self.__record_hash__))
+
+
+def _repr(self: Any) -> str:
+    shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__record_repr__)
+    return f"{self.__class__.__qualname__}({shown})"
+
+
+def _make(cls: T, frozen: bool, eq: bool, options: dict[str, Any]) -> T:
+    body = cls.__dict__
+    own_repr, own_eq = "__repr__" in body, "__eq__" in body
+    own_hash = "__hash__" in body and not (body["__hash__"] is None and own_eq)
+    if cls.__doc__ is None:
+        cls.__doc__ = f"{cls.__name__}({', '.join(body.get('__annotations__', ()))})"
+    cls = dataclasses.dataclass(cls, frozen=frozen, eq=False, repr=False, **options)
+    fields = dataclasses.fields(cls)
+    cls.__record_repr__ = tuple(f.name for f in fields if f.repr)  # type: ignore[attr-defined]
+    if not own_repr:
+        cls.__repr__ = _repr  # type: ignore[assignment]
+    if eq and not own_eq:
+        cls.__record_compare__ = tuple(f.name for f in fields if f.compare)  # type: ignore[attr-defined]
+        cls.__eq__ = _eq  # type: ignore[assignment]
+        if not own_hash:
+            if frozen:
+                cls.__record_hash__ = tuple(  # type: ignore[attr-defined]
+                    f.name for f in fields if (f.compare if f.hash is None else f.hash))
+                cls.__hash__ = _hash  # type: ignore[assignment]
+            else:
+                cls.__hash__ = None  # type: ignore[assignment]
+    return cls
+
+
+@overload
+def record(cls: T, /) -> T: ...
+@overload
+def record(*, frozen: bool = True, eq: bool = True, **options: Any) -> Callable[[T], T]: ...
+
+
+@dataclass_transform(eq_default=True, frozen_default=True, field_specifiers=(dataclasses.field,))
+def record(cls: Any = None, /, *, frozen: bool = True, eq: bool = True, **options: Any) -> Any:
+    """`@record` is `@dataclass(frozen=True)`; `@record(frozen=False)` and `@record(eq=False)` as with dataclass."""
+    if cls is None:
+        return lambda c: _make(c, frozen, eq, options)
+    return _make(cls, frozen, eq, options)
