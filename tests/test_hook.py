@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sqlite3
@@ -215,16 +216,20 @@ def test_the_installed_command_exits_2_on_bad_input_and_usage_errors(tmp_path):
     assert bad_settings.returncode == 2
 
 
+def test_an_answer_the_hook_cannot_write_blocks_the_call(tmp_path):
+    """The hook skips interpreter teardown after its answer; an answer that cannot be flushed must still block."""
+    done = subprocess.run(["sh", "-c", f'"{EXE}" hook claude-code --state "{tmp_path / "s"}" >&-'],
+                          input=event(tool_input={"command": "ls"}), capture_output=True, timeout=60)
+    assert done.returncode == 2
+
+
 def test_a_hook_that_cannot_even_import_its_engine_blocks(monkeypatch):
     from toolkit import entry
 
     monkeypatch.setitem(sys.modules, "toolkit.hook.lean", None)  # the import raises ImportError
-    monkeypatch.setattr("gc.disable", lambda: None)  # keep this test process collecting
     monkeypatch.setattr("toolkit.hook.quickpost.arm_deadline", lambda: None)  # no alarm in the test process
-    monkeypatch.setattr(sys, "argv", ["cedar-gates", "hook", "claude-code"])
-    with pytest.raises(SystemExit) as caught:
-        entry.main()
-    assert caught.value.code == 2
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(event())))
+    assert entry.hook([]) == 2
 
 
 def test_the_policy_bundle_is_cached_and_a_changed_blueprint_is_picked_up(tmp_path, monkeypatch):

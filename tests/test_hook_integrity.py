@@ -365,8 +365,9 @@ def test_the_agent_cannot_switch_the_gate_off(project, tool, tool_input):
 
 def test_the_post_tool_use_after_an_unasked_call_imports_neither_the_hook_service_nor_cedar(tmp_path):
     (tmp_path / ".git").mkdir(exist_ok=True)
-    code = ("import atexit, sys; atexit.register(lambda: sys.__stderr__.write('MODULES ' + ' '.join(sorted("
-            "m for m in sys.modules if m.startswith('toolkit') or m in ('cedarpy', 'dataclasses')))));"
+    code = ("import os, sys; leave = os._exit; os._exit = lambda code: (sys.__stderr__.write('MODULES ' + ' '.join("
+            "sorted(m for m in sys.modules if m.startswith('toolkit') or m in ('cedarpy', 'dataclasses')))), "
+            "sys.__stderr__.flush(), leave(code));"
             "sys.argv = ['cedar-gates', 'hook', 'claude-code']; from toolkit.entry import main; main()")
     for state in (False, True):
         if state:  # a state file with an unrelated pending ask

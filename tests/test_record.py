@@ -76,3 +76,20 @@ def test_methods_a_record_defines_itself_are_kept():
             return 7
 
     assert repr(Named(1)) == "named" and Named(1) == 0 and hash(Named(2)) == 7
+
+
+def test_a_frozen_record_refuses_deleting_fields_and_setting_new_attributes():
+    made, _ = pair()
+    x = made(1, 2)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del x.a
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        x.other = 1  # type: ignore[attr-defined]
+    assert (x.a, x.b) == (1, 2)
+
+
+def test_a_frozen_record_with_a_field_init_does_not_set_is_refused_at_definition():
+    with pytest.raises(TypeError, match="init=False"):
+        @record
+        class Late:
+            a: int = dataclasses.field(default=0, init=False)

@@ -7,7 +7,9 @@ itself; half of it went to equality, hashing and repr, which a call seldom
 uses. These shared versions behave as the generated ones do: fields that
 compare are compared in order and only against the same class; a frozen
 record hashes the fields that hash, a mutable one is unhashable; the repr is
-`QualName(field=value, ...)`. A record without a docstring gets one naming
+`QualName(field=value, ...)`. A frozen record is frozen by a shared
+`__setattr__` that lets `__init__` set each field once and refuses every
+later assignment or deletion with `FrozenInstanceError`. A record without a docstring gets one naming
 its fields (the dataclass would build it with `inspect.signature`, another
 cost at import). Everything else (`__init__`, `frozen`,
 `dataclasses.replace`, `fields`, `asdict`) is the dataclass's own.
@@ -37,14 +39,32 @@ def _repr(self: Any) -> str:
     return f"{self.__class__.__qualname__}({shown})"
 
 
+def _set_once(self: Any, name: str, value: Any) -> None:
+    if name in self.__record_fields__ and name not in self.__dict__:
+        object.__setattr__(self, name, value)
+        return
+    raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+
+def _no_delete(self: Any, name: str) -> None:
+    raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+
 def _make(cls: T, frozen: bool, eq: bool, options: dict[str, Any]) -> T:
     body = cls.__dict__
     own_repr, own_eq = "__repr__" in body, "__eq__" in body
     own_hash = "__hash__" in body and not (body["__hash__"] is None and own_eq)
     if cls.__doc__ is None:
         cls.__doc__ = f"{cls.__name__}({', '.join(body.get('__annotations__', ()))})"
-    cls = dataclasses.dataclass(cls, frozen=frozen, eq=False, repr=False, **options)
+    set_once = frozen and not options.get("slots") and "__setattr__" not in body and "__delattr__" not in body
+    cls = dataclasses.dataclass(cls, frozen=frozen and not set_once, eq=False, repr=False, **options)
     fields = dataclasses.fields(cls)
+    if set_once:
+        if any(not f.init for f in fields):
+            raise TypeError(f"{cls.__qualname__}: a frozen record sets every field in __init__ (no init=False)")
+        cls.__record_fields__ = frozenset(f.name for f in fields)  # type: ignore[attr-defined]
+        cls.__setattr__ = _set_once  # type: ignore[assignment]
+        cls.__delattr__ = _no_delete  # type: ignore[assignment]
     cls.__record_repr__ = tuple(f.name for f in fields if f.repr)  # type: ignore[attr-defined]
     if not own_repr:
         cls.__repr__ = _repr  # type: ignore[assignment]

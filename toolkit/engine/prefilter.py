@@ -48,8 +48,8 @@ def compile_expr(expr: Any) -> Condition:
             arg.get("attr") in FACTS or arg.get("attr") in PATH_FACTS):
         name = arg["attr"]
         return lambda facts: facts.get(name, UNKNOWN)
-    if op in ("&&", "||", "==", "!=") and isinstance(arg, dict):
-        left, right = compile_expr(arg.get("left")), compile_expr(arg.get("right"))
+    if op in ("&&", "||") and isinstance(arg, dict):
+        left, right = compile_expr(arg.get("left")), _on_first_use(arg.get("right"))
         if op == "&&":
             def conj(facts: Mapping[str, Any]) -> Any:
                 a = left(facts)
@@ -60,16 +60,18 @@ def compile_expr(expr: Any) -> Condition:
                     return False
                 return True if a is True and b is True else UNKNOWN
             return conj
-        if op == "||":
-            def disj(facts: Mapping[str, Any]) -> Any:
-                a = left(facts)
-                if a is True:
-                    return True
-                b = right(facts)
-                if b is True:
-                    return True
-                return False if a is False and b is False else UNKNOWN
-            return disj
+
+        def disj(facts: Mapping[str, Any]) -> Any:
+            a = left(facts)
+            if a is True:
+                return True
+            b = right(facts)
+            if b is True:
+                return True
+            return False if a is False and b is False else UNKNOWN
+        return disj
+    if op in ("==", "!=") and isinstance(arg, dict):
+        left, right = compile_expr(arg.get("left")), compile_expr(arg.get("right"))
 
         def compare(facts: Mapping[str, Any]) -> Any:
             a, b = left(facts), right(facts)
@@ -116,6 +118,18 @@ def compile_expr(expr: Any) -> Condition:
             return any(_same(v, m) for m in members)
         return member
     return lambda facts: UNKNOWN
+
+
+def _on_first_use(expr: Any) -> Condition:
+    """The right side of `&&` and `||`, compiled when first needed: a hook process evaluates each condition
+    about once, and most stop at their first conjunct (`context.read_only && ...`)."""
+    compiled: list[Condition] = []
+
+    def run(facts: Mapping[str, Any]) -> Any:
+        if not compiled:
+            compiled.append(compile_expr(expr))
+        return compiled[0](facts)
+    return run
 
 
 def _set_fact(expr: Any) -> bool:
