@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -93,3 +95,14 @@ def test_a_frozen_record_with_a_field_init_does_not_set_is_refused_at_definition
         @record
         class Late:
             a: int = dataclasses.field(default=0, init=False)
+
+
+def test_every_dataclass_a_hook_process_imports_is_a_record():
+    """A plain dataclass on the hook's path costs every tool call its generated methods' compile time again."""
+    code = ("import dataclasses, inspect, sys; import toolkit.hook.lean, toolkit.engine.gate, toolkit.shell;"
+            "print('\\n'.join(f'{m}.{n}' for m, mod in list(sys.modules.items()) if m.startswith('toolkit') "
+            "for n, c in vars(mod).items() if inspect.isclass(c) and c.__module__ == m "
+            "and dataclasses.is_dataclass(c) and not hasattr(c, '__record_repr__')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
