@@ -66,13 +66,16 @@ def test_pre_tool_use_answers_deny_or_ask(opts, tool_input, expected):
 def test_no_matching_rule_gives_no_decision_so_claude_codes_own_rules_apply(opts):
     result, answer = decide(event(tool_input={"command": "git status"}), opts)
     assert result.exit_code == 0 and answer == {}
-    assert log_lines(opts)[0]["final"] == "allow" and log_lines(opts)[0]["decision"]["stage"] == "no_match"
+    record = log_lines(opts)[0]
+    assert record["final"] == "allow" and record["decision"]["stage"] == "no_match" and record["answer"] == "pass"
 
 
 def test_no_match_allow_is_a_configuration_choice_for_sandboxes(tmp_path):
     (tmp_path / "cedar-gates.toml").write_text('[hook]\nno-match = "allow"\n')
     result, answer = decide(event(tool_input={"command": "git status"}, cwd=str(tmp_path)), HookOptions())
     assert permission(answer) == "allow"
+    logged = [json.loads(line) for line in (tmp_path / ".cedar-gates" / "hook-decisions.jsonl").read_text().splitlines()]
+    assert logged[-1]["final"] == "allow" and logged[-1]["answer"] == "allow"
 
 
 def test_a_granted_scope_is_an_allow_from_cedar_gates(tmp_path):
@@ -185,7 +188,8 @@ def test_a_locked_state_file_blocks_instead_of_waiting_forever(opts):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert result.exit_code == 2 and "locked" in result.stderr
+    assert result.exit_code == 2 and "stayed locked by another cedar-gates hook" in result.stderr
+    assert "Retry in a moment" in json.loads(result.stdout)["reason"]
 
 
 def test_a_corrupt_state_file_blocks(opts):
@@ -347,3 +351,14 @@ def test_simulate_on_the_session_transcript_reproduces_the_logged_decisions(tmp_
     assert replayed == logged
     assert [o for _, o, _, _ in logged] == ["allow", "allow", "require_approval", "deny", "require_approval", "allow",
                                             "deny"]
+
+
+def test_a_long_fault_is_cut_before_its_hint_so_the_model_still_reads_what_to_do():
+    from toolkit.hook.service import MAX_FAULT_CHARS, fault_reason
+
+    class Refused(Exception):
+        hint = "run `cedar-gates lint blueprints/` and fix the errors it lists"
+
+    reason = fault_reason(Refused("CG006 nesting too deep in /home/someone/project/blueprints/agent.yaml " * 20))
+    assert len(reason) <= MAX_FAULT_CHARS and "/home/someone" not in reason
+    assert reason.endswith("hint: run `cedar-gates lint blueprints/` and fix the errors it lists")

@@ -59,6 +59,7 @@ def test_a_log_replaced_by_a_fifo_blocks_at_once_instead_of_hanging(opts):
     start = time.monotonic()
     result = handle(event(tool_use_id="t2"), opts, ManualClock(T0), environ={})
     assert result.exit_code == 2 and time.monotonic() - start < 5
+    assert "is not a regular file" in result.stderr
     other = handle(event(session="other", tool_input={"command": "rm -rf /"}), HookOptions(state=opts.state),
                    ManualClock(T0), environ={})
     assert other.exit_code == 0 and permission(json.loads(other.stdout)) == "deny"  # the state is not left locked

@@ -106,3 +106,29 @@ def test_every_dataclass_a_hook_process_imports_is_a_record():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == []
+
+
+def test_a_frozen_record_with_its_own_equality_still_hashes_like_its_dataclass():
+    @record
+    class Same:
+        a: int
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Same)
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Plain)
+
+    assert hash(Same(3)) == hash(Plain(3))
+
+
+def test_options_a_record_replaces_and_inheriting_from_a_dataclass_are_refused():
+    with pytest.raises(TypeError, match="order"):
+        record(order=True)(type("Ordered", (), {"__annotations__": {"a": "int"}, "__module__": __name__}))
+    made, _ = pair()
+    with pytest.raises(TypeError, match="inherit"):
+        record(type("Child", (made,), {"__module__": __name__}))

@@ -41,20 +41,22 @@ def hook(args: list[str]) -> int:
 
 
 def _leave(code: int) -> NoReturn:
-    """End the hook process without tearing the interpreter down.
+    """End the hook process without tearing the interpreter down, when nothing else is still running.
 
     By now the answer is written and every file the hook opened is closed (the
     state store in a `finally`, the log with one `os.write`). Finalising some
     150 modules and the engines' native objects took about a fifth of a
-    PreToolUse. An answer that cannot be flushed blocks the call. Under
-    coverage the normal exit runs, so its data is saved.
+    PreToolUse. An answer that cannot be flushed blocks the call. A thread
+    still running (an approval notification being sent after a wait) and
+    coverage's data get the normal exit, which waits for them.
     """
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BaseException:  # noqa: BLE001 - a closed pipe: the answer may be lost, so block
-        code = 2
-    if "coverage" in sys.modules:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001 - a closed pipe: the answer may be lost, so block
+            code = 2
+    threading = sys.modules.get("threading")
+    if "coverage" in sys.modules or (threading is not None and threading.active_count() > 1):
         sys.exit(code)
     os._exit(code)
 

@@ -12,15 +12,25 @@ record hashes the fields that hash, a mutable one is unhashable; the repr is
 later assignment or deletion with `FrozenInstanceError`. A record without a docstring gets one naming
 its fields (the dataclass would build it with `inspect.signature`, another
 cost at import). Everything else (`__init__`, `frozen`,
-`dataclasses.replace`, `fields`, `asdict`) is the dataclass's own.
+`dataclasses.replace`, `fields`, `asdict`) is the dataclass's own. Records
+neither inherit from dataclasses nor take the options they replace (`order`,
+`unsafe_hash`): both are refused where the class is defined.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, TypeVar, dataclass_transform, overload
+from typing import Any, Callable, TypeVar, overload
+
+try:
+    from typing import dataclass_transform
+except ImportError:  # Python 3.10: the marker only tells type checkers that `record` makes dataclasses
+    def dataclass_transform(**_: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return lambda decorator: decorator
 
 T = TypeVar("T", bound=type)
+OPTIONS = frozenset({"kw_only", "match_args", "slots"})
+"""The dataclass options a record passes on; the others (order, unsafe_hash, ...) are what it replaces."""
 
 
 def _eq(self: Any, other: Any) -> Any:
@@ -51,6 +61,11 @@ def _no_delete(self: Any, name: str) -> None:
 
 
 def _make(cls: T, frozen: bool, eq: bool, options: dict[str, Any]) -> T:
+    if not OPTIONS.issuperset(options):
+        raise TypeError(f"record options are {', '.join(sorted(OPTIONS))}; use a dataclass for "
+                        f"{', '.join(sorted(set(options) - OPTIONS))}")
+    if any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:]):
+        raise TypeError(f"{cls.__qualname__}: a record does not inherit from a dataclass or another record")
     body = cls.__dict__
     own_repr, own_eq = "__repr__" in body, "__eq__" in body
     own_hash = "__hash__" in body and not (body["__hash__"] is None and own_eq)
@@ -71,13 +86,13 @@ def _make(cls: T, frozen: bool, eq: bool, options: dict[str, Any]) -> T:
     if eq and not own_eq:
         cls.__record_compare__ = tuple(f.name for f in fields if f.compare)  # type: ignore[attr-defined]
         cls.__eq__ = _eq  # type: ignore[assignment]
-        if not own_hash:
-            if frozen:
-                cls.__record_hash__ = tuple(  # type: ignore[attr-defined]
-                    f.name for f in fields if (f.compare if f.hash is None else f.hash))
-                cls.__hash__ = _hash  # type: ignore[assignment]
-            else:
-                cls.__hash__ = None  # type: ignore[assignment]
+    if eq and not own_hash:
+        if frozen:
+            cls.__record_hash__ = tuple(  # type: ignore[attr-defined]
+                f.name for f in fields if (f.compare if f.hash is None else f.hash))
+            cls.__hash__ = _hash  # type: ignore[assignment]
+        else:
+            cls.__hash__ = None  # type: ignore[assignment]
     return cls
 
 

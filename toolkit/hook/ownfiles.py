@@ -52,7 +52,12 @@ def regular_or_absent(path: Path) -> bool:
 
 def open_private(path: Path, flags: int) -> int:
     """A descriptor for a regular file at `path`, created 0600, never through a symlink, never blocking."""
-    fd = os.open(path, flags | _NOFOLLOW | _NONBLOCK | _CLOEXEC, PRIVATE_FILE)
+    try:
+        fd = os.open(path, flags | _NOFOLLOW | _NONBLOCK | _CLOEXEC, PRIVATE_FILE)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # opening a FIFO with no reader for writing, or a device with no driver
+            raise UnsafeFileError(f"{path.name} is not a regular file (a FIFO or device was put in its place)") from None
+        raise
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise UnsafeFileError(f"{path.name} is not a regular file (a FIFO or device was put in its place)")

@@ -19,9 +19,10 @@ from typing import Any, Callable, Mapping
 from toolkit.configfile import candidate
 from toolkit.engine.clock import Clock, SystemClock
 from toolkit.engine.records import REQUIRE_APPROVAL, Deny, Resolution
+from toolkit.engine.sanitize import truncate
 from toolkit.hook.events import POST, PRE, HookEvent, is_headless, parse_event, pre_tool_answer
 from toolkit.hook.ownfiles import append_line
-from toolkit.hook.store import StateStore
+from toolkit.hook.store import StateStore, StoreBusy
 from toolkit.record import record
 
 BLOCK = 2
@@ -29,6 +30,8 @@ STATE_DIR = ".cedar-gates"
 STATE_FILE = "hook-state.sqlite3"
 LOG_FILE = "hook-decisions.jsonl"
 MAX_EVENT_BYTES = 1 << 20
+MAX_FAULT_CHARS = 300
+"""A fault's reason in the block message: the fault cut first, so its hint (what to do) stays whole."""
 PRUNE_EVERY = 50
 """Old sessions are pruned on a session's first call and every 50th after it."""
 
@@ -65,26 +68,31 @@ def handle(raw: bytes, options: HookOptions, clock: Clock | None = None,
     try:
         return _handle(raw, options, clock or SystemClock(), os.environ if environ is None else environ)
     except BaseException as exc:  # noqa: BLE001 - fail closed on anything, KeyboardInterrupt included
-        return blocked(fault_reason(exc))
+        return blocked(fault_reason(exc), retry=isinstance(exc, StoreBusy))
 
 
-def blocked_message(reason: str) -> str:
+def blocked_message(reason: str, retry: bool = False) -> str:
     """What the model reads when the hook itself failed: short, no installation paths, no command line."""
-    return (f"cedar-gates could not decide on this call, so it was blocked: {reason}. "
-            "Tell the user; retrying will not help until this is fixed.")
+    advice = ("Retry in a moment; tell the user if it keeps happening." if retry
+              else "Tell the user; retrying will not help until this is fixed.")
+    return f"cedar-gates could not decide on this call, so it was blocked: {reason}. {advice}"
 
 
-def blocked(reason: str) -> HookResult:
+def blocked(reason: str, retry: bool = False) -> HookResult:
     """Exit 2 blocks whatever else happens; the JSON on stdout is what Claude Code shows the model.
 
     Without it, Claude Code shows exit 2's stderr prefixed with the hook's whole
     command line (installation paths included); with it, only the reason.
     """
-    text = blocked_message(reason)
+    text = blocked_message(reason, retry)
     return HookResult(BLOCK, stdout=json.dumps({"decision": "block", "reason": text}) + "\n", stderr=text + "\n")
 
 
 _ABSOLUTE = re.compile(r"(?<![\w.~-])(?:[A-Za-z]:)?(?:[\\/][^\s'\"`:;,()\\/]+)+[\\/]?")
+
+
+def _without_paths(text: str) -> str:
+    return _ABSOLUTE.sub(lambda m: re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1] or "/", text)
 
 
 def fault_reason(exc: BaseException) -> str:
@@ -93,10 +101,11 @@ def fault_reason(exc: BaseException) -> str:
     where = getattr(exc, "path", None)
     hint = getattr(exc, "hint", None)
     label = type(exc).__name__
-    parts = [f"{label}: {where + ': ' if where and where not in head else ''}{head}".rstrip(": ")]
-    if hint and hint not in head:
-        parts.append(f"hint: {hint}")
-    return _ABSOLUTE.sub(lambda m: re.split(r"[\\/]", m.group(0).rstrip("/\\"))[-1] or "/", " — ".join(parts))[:300]
+    what = _without_paths(f"{label}: {where + ': ' if where and where not in head else ''}{head}".rstrip(": "))
+    if not hint or hint in head:
+        return truncate(what, MAX_FAULT_CHARS)
+    told = truncate(_without_paths(f" — hint: {hint}"), MAX_FAULT_CHARS // 2)
+    return truncate(what, MAX_FAULT_CHARS - len(told)) + told
 
 
 def _config(options: HookOptions, event: HookEvent) -> tuple[Any, bool]:
@@ -144,6 +153,8 @@ def decide_event(raw: bytes, options: HookOptions, clock: Clock, environ: Mappin
         if event.name == PRE:
             answer, records = _pre(event, options, config, validated, store, clock, environ,
                                    _own_files(state_path, log_path, default_dir), log_path)
+            if records and records[-1].get("event") == PRE:
+                records[-1] = {**records[-1], "answer": answered(answer)}
         else:
             answer, records = _post(event, store, clock.now())
     finally:
@@ -153,6 +164,16 @@ def decide_event(raw: bytes, options: HookOptions, clock: Clock, environ: Mappin
             tagged = {**record, "via": options.via} if options.via else record
             append_line(log_path, json.dumps(tagged, ensure_ascii=False) + "\n")
     return answer
+
+
+def answered(answer: Mapping[str, Any]) -> str:
+    """What Claude Code was told: its permission decision, or `pass` for none (its own rules and prompts apply).
+
+    `final` is the gate's outcome; a call no rule matched is `final: allow` whether the hook answered `allow`
+    (`no-match = "allow"`) or passed it on."""
+    specific = answer.get("hookSpecificOutput")
+    decision = specific.get("permissionDecision") if isinstance(specific, Mapping) else None
+    return decision if isinstance(decision, str) else "pass"
 
 
 def _own_files(state: Path, log: Path | None, default_dir: Path) -> dict[str, str]:

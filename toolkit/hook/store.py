@@ -36,9 +36,14 @@ class StoreError(RuntimeError):
     """The state file cannot be used (locked, corrupt, from another schema)."""
 
 
+class StoreBusy(StoreError):
+    """Another hook held the state's lock for the whole busy timeout: retrying later can succeed."""
+
+
 class StateStore:
     def __init__(self, path: Path, busy_timeout_s: float = 10.0) -> None:
         self.path = path
+        self._busy_timeout_s = busy_timeout_s
         try:
             private_dir(path.parent)
             for companion in ("-wal", "-shm", "-journal"):
@@ -74,7 +79,13 @@ class StateStore:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction; the lock is taken at the start, so read-decide-write is atomic."""
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy(f"the hook state file {self.path.name} stayed locked by another cedar-gates hook "
+                                f"for {self._busy_timeout_s:g} s") from None
+            raise
         try:
             yield
         except BaseException:
