@@ -144,7 +144,8 @@ def test_relative_and_absolute_spellings_meet_through_the_task_cwd():
     writes = contexts("Bash", {"command": "echo x > conf/gates.toml; cp a /work/repo/policies/p.cedar; cd conf && rm gates.toml"},
                       "write_file", **facts)
     assert {(c["file_path"], c["gate_file"]) for c in writes} == {
-        ("conf/gates.toml", "config"), ("/work/repo/policies/p.cedar", "policy")}
+        ("conf/gates.toml", "config"), ("/work/repo/policies/p.cedar", "policy"),
+        ("/work/repo/policies/p.cedar/a", "policy")}  # cp into a directory named p.cedar writes p.cedar/a
 
 
 def test_gate_files_lists_the_kinds_of_a_commands_path_operands():

@@ -11,16 +11,19 @@ with its canonical rendering, and every file it would write gets a
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
+import re
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from toolkit.record import record
 from toolkit.shell import Analysis, ShellAnalyser, SimpleCommand
+from toolkit.shell.model import Word
 from toolkit.shell.options import OptionSpec, Parsed, parse
 from toolkit.shell.paths import fold, normalise
 from toolkit.shell.winpaths import inside, is_absolute, slashes
-from toolkit.shell.programs import NO_SPLIT, git_subcommand
+from toolkit.shell.programs import GIT_GLOBAL, NO_SPLIT, git_subcommand, write_spec
 from toolkit.shell.kinds import SECRET, is_device, kinds_of
 from toolkit.shell.sends import forwards, sent_files, stdin_files
 from toolkit.shell.git import DEFAULT_PROTECTED, exec_config, protected, push_destinations, skips_checks
@@ -229,7 +232,7 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
             if keep is None or keep("execute_bash", base):
                 out.append({"principal": principal, "action": bash_action, "resource": resource,
                             "context": {**base, "command": line}})
-        for target in command.writes:
+        for target in (*command.writes, *implied_writes(command, cwd, gates)):
             path = _within(command.cwd, target.text)
             key = (path, target.dynamic)
             if path and key not in seen_writes and not is_device(path):
@@ -238,6 +241,109 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
                 if keep is None or keep("write_file", request["context"]):
                     out.append(request)
     return out
+
+
+PROTECTED_NAMES = (".claude", DEFAULT_STATE_DIR, DEFAULT_CONFIG_FILE)
+"""Names of the gate's own files directly inside a project (or home) directory: its Claude Code settings
+directory, the hook's state directory and the configuration file (DEFAULT_* above)."""
+_GLOB = re.compile(r"[*?\[]")
+_COPIERS = frozenset({"cp", "mv", "ln", "install", "rsync"})
+
+
+def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) -> list[Word]:
+    """The gate's own files a command would also write, beyond the paths its command line names.
+
+    `cp`/`mv`/`ln`/`install`/`rsync` into a directory write `DEST/basename(SOURCE)`;
+    a copy of a directory's contents (`rsync SRC/ DEST`, `cp -T`, `cp SRC/. DEST`)
+    or a glob source (`cp /x/.* .`) writes whatever protected name it can carry
+    into DEST; a glob operand of `rm` (`rm -rf .[!.]*`) and `git clean -x/-X`
+    (which removes the ignored state directory and untracked local settings)
+    reach the protected names of the directory they work in. Protected names
+    are PROTECTED_NAMES inside the project directory or any directory above it
+    (home included), and every configured gate file beneath the directory.
+    Each result is relative to the command's shell directory, as `writes` are.
+    """
+    program, args = command.program, command.args
+    out: list[str] = []
+    if program in _COPIERS:
+        parsed = parse(args, write_spec(program))
+        target = parsed.value("-t", "--target-directory")
+        sources, dest = (parsed.operands, target[-1]) if target else (parsed.operands[:-1], (parsed.operands or [""])[-1])
+        whole = parsed.has("-T", "--no-target-directory") and program != "rsync"
+        if dest and (program != "ln" or sources):
+            for source in sources:
+                trimmed = source.rstrip("/")
+                base = trimmed.rpartition("/")[2]
+                if whole or base in ("", ".", "..") or (program == "rsync" and source.endswith("/")):
+                    out += _exposed(dest, None, command.cwd, cwd, gates)
+                elif _GLOB.search(base):
+                    out += _exposed(dest, base, command.cwd, cwd, gates)
+                else:
+                    out.append(posixpath.join(dest, base))
+    elif program in ("rm", "rmdir", "unlink", "shred"):
+        for operand in parse(args).operands:
+            folder, _, base = operand.rstrip("/").rpartition("/")
+            if _GLOB.search(base):
+                out += _exposed(folder or ".", base, command.cwd, cwd, gates)
+    elif program == "git":
+        subcommand, rest = git_subcommand(args)
+        if subcommand == "clean" and _cleans_ignored(rest):
+            where = parse(args, GIT_GLOBAL).value("-C") or ["."]
+            folder = posixpath.join(*where)
+            specs = [a for a in rest[rest.index("--") + 1:]] if "--" in rest else \
+                [a for a in rest if not a.startswith("-") and a not in _clean_values(rest)]
+            for spec in specs or ["."]:
+                out += _exposed(posixpath.join(folder, spec.removeprefix(":/")), None, command.cwd, cwd, gates)
+    return [Word(p) for p in out]
+
+
+def _cleans_ignored(rest: list[str]) -> bool:
+    """`git clean` with -x or -X (ignored files go too), not a dry run."""
+    ignored = dry = False
+    for arg in rest:
+        if arg == "--":
+            break
+        if arg in ("--dry-run",):
+            dry = True
+        elif arg.startswith("-") and not arg.startswith("--"):
+            for ch in arg[1:]:
+                if ch == "e":
+                    break
+                ignored = ignored or ch in "xX"
+                dry = dry or ch == "n"
+    return ignored and not dry
+
+
+def _clean_values(rest: list[str]) -> set[str]:
+    """The values of `git clean -e PATTERN` / `--exclude PATTERN` (not pathspecs)."""
+    return {rest[i + 1] for i, a in enumerate(rest[:-1]) if a in ("-e", "--exclude") or
+            (a.startswith("-") and not a.startswith("--") and a.endswith("e"))}
+
+
+def _exposed(folder: str, pattern: str | None, shell_cwd: str, cwd: str | None, gates: GateTable) -> list[str]:
+    """The gate's own files directly under `folder` (or deeper, for configured ones) a name `pattern` reaches.
+
+    `pattern` None reaches every name; a glob reaches a dot name only when it
+    starts with a dot itself, as Bash's default globbing does.
+    """
+    form = _lookup_form(_within(shell_cwd, folder) or ".", cwd)
+    prefix = form if form.endswith("/") else form + "/"
+    out: list[str] = []
+    project = _lookup_form(".", cwd)
+    if form == project or project.startswith(prefix) or form in ("~", "/", "."):
+        out += [posixpath.join(folder, name) for name in PROTECTED_NAMES if _reaches(pattern, name)]
+    for entry, _kind in gates:
+        if entry.startswith(prefix) and _reaches(pattern, entry[len(prefix):].partition("/")[0]):
+            out.append(entry)
+    return out
+
+
+def _reaches(pattern: str | None, name: str) -> bool:
+    if pattern is None:
+        return True
+    if name.startswith(".") and not pattern.startswith((".", "[.")):
+        return False
+    return fnmatch.fnmatchcase(name, pattern.replace("[^", "[!"))
 
 
 SECRET_READERS = frozenset({"cat", "tac", "base64", "base32", "basenc", "xxd", "od", "hexdump", "head", "tail",

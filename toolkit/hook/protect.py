@@ -28,6 +28,10 @@ def gate_files(config: Any, blueprint: Path | None, tool_name: str, tool_input: 
     if source is not None:
         if source.name != "pyproject.toml" or _changes_table(source, tool_name, tool_input, cwd):
             files[str(source.resolve())] = CONFIG
+    else:
+        created = _creates_table(tool_name, tool_input, cwd)
+        if created is not None:
+            files[str(created)] = CONFIG
     if blueprint is not None:
         files[str(blueprint.resolve())] = POLICY
     builtins = getattr(config, "builtins", None)
@@ -56,6 +60,32 @@ def _changes_table(pyproject: Path, tool_name: str, tool_input: Mapping[str, Any
         return after is None or _table(before) != _table(after)
     except Exception:  # noqa: BLE001 - unreadable or unparsable either side: count it as a change
         return True
+
+
+def _creates_table(tool_name: str, tool_input: Mapping[str, Any], cwd: str | None) -> Path | None:
+    """With no configuration in use: the `pyproject.toml` this file-tool call would give `[tool.cedar-gates]`
+    tables (a configuration the next call would load), else None. Unreadable or untellable counts as creating
+    one only when the new text names cedar-gates."""
+    if tool_name not in FILE_TOOLS:
+        return None
+    target = tool_input.get("file_path")
+    if not isinstance(target, str) or Path(target).name.casefold() != "pyproject.toml":
+        return None
+    path = Path(target)
+    if not path.is_absolute() and cwd is not None:
+        path = Path(cwd) / path
+    try:
+        before = read_input(path, MAX_CONFIG_BYTES).decode("utf-8") if path.exists() else ""
+        after = _edited(before, tool_name, tool_input)
+        if after is not None:
+            return path.resolve() if _table(after) is not None else None
+    except Exception:  # noqa: BLE001 - unreadable or unparsable: judged by the text it adds
+        pass
+    added = [tool_input.get("content")] if tool_name == "Write" else \
+        [e.get("new_string") for e in (tool_input.get("edits") if tool_name == "MultiEdit" else [tool_input]) or []
+         if isinstance(e, Mapping)]
+    named = any(isinstance(text, str) and "cedar-gates" in text.casefold() for text in added)
+    return path.resolve() if named else None
 
 
 def _edited(text: str, tool_name: str, tool_input: Mapping[str, Any]) -> str | None:

@@ -373,4 +373,17 @@ def run_inline(walker: Any, program: str, args: list[str], stdin: Any) -> tuple[
     if found.dynamic:
         walker.emit("", (f"<code {program} builds at run time: {', '.join(sorted(set(found.dynamic)))}>",), True)
     writes = [Word(p) if p is not None else Word("<path built by code>", True) for p in found.writes]
+    writes += [Word(name) for code in pieces for name in gate_names(code)]
     return found.effects(), writes
+
+
+_GATE_NAME = re.compile(r"[^\s'\"`()\[\]{},;]*(?:\.cedar-gates|cedar-gates\.toml|\.claude[/\\]+settings[^\s'\"`()\[\]{},;]*"
+                        r"|managed-settings\.json)[^\s'\"`()\[\]{},;]*", re.IGNORECASE)
+
+
+def gate_names(code: str) -> list[str]:
+    """Paths of the gate's own files the code names in a literal (`.cedar-gates/…`, `cedar-gates.toml`,
+    `.claude/settings*.json`, managed settings), whatever it does with them: code that names one can open it
+    for writing, connect to it as a database or delete it in ways the lexical scan does not follow, so each
+    counts as a file the interpreter writes."""
+    return sorted({m.group(0) for m in _GATE_NAME.finditer(code)})

@@ -234,6 +234,11 @@ _WRITE_SPECS: dict[str, OptionSpec] = {
 }
 
 
+def write_spec(program: str) -> OptionSpec:
+    """How a file-writing program's options are read (the plain spec for one not listed)."""
+    return _WRITE_SPECS.get(program) or OptionSpec()
+
+
 def writes_of(program: str, args: Sequence[str]) -> list[str]:
     """The files a program would write, as written on its command line."""
     spec = _WRITE_SPECS.get(program)
