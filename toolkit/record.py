@@ -1,20 +1,19 @@
-"""`@record`: a dataclass whose `__eq__`, `__hash__` and `__repr__` are shared functions, not generated ones.
+"""`@record`: a dataclass whose `__eq__`, `__hash__`, `__repr__` and freezing are shared functions.
 
 Python 3.11 compiles every method a dataclass generates when its module is
 imported. A hook process imports some forty records on every tool call, and
-their compilation was the largest single cost of a PreToolUse beyond cedarpy
-itself; half of it went to equality, hashing and repr, which a call seldom
-uses. These shared versions behave as the generated ones do: fields that
-compare are compared in order and only against the same class; a frozen
-record hashes the fields that hash, a mutable one is unhashable; the repr is
-`QualName(field=value, ...)`. A frozen record is frozen by a shared
-`__setattr__` that lets `__init__` set each field once and refuses every
-later assignment or deletion with `FrozenInstanceError`. A record without a docstring gets one naming
-its fields (the dataclass would build it with `inspect.signature`, another
-cost at import). Everything else (`__init__`, `frozen`,
-`dataclasses.replace`, `fields`, `asdict`) is the dataclass's own. Records
-neither inherit from dataclasses nor take the options they replace (`order`,
-`unsafe_hash`): both are refused where the class is defined.
+compiling their methods was the largest cost of a PreToolUse after cedarpy
+itself, most of it for methods a call seldom uses. The shared versions behave
+as the generated ones do: fields that compare are compared in order and only
+against the same class; a frozen record hashes the fields that hash, a mutable
+one is unhashable; the repr is `QualName(field=value, ...)`; a frozen record's
+`__setattr__` lets `__init__` set each field once and refuses every later
+assignment or deletion with `FrozenInstanceError`. A record without a
+docstring gets one naming its fields (the dataclass would ask
+`inspect.signature`, another cost at import). Everything else (`__init__`,
+`replace`, `fields`, `asdict`, pickling) is the dataclass's own. Records take
+only the options that do not touch what they replace, and inherit from no
+dataclass: anything else is refused where the class is defined.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ except ImportError:  # Python 3.10: the marker only tells type checkers that `re
         return lambda decorator: decorator
 
 T = TypeVar("T", bound=type)
-OPTIONS = frozenset({"kw_only", "match_args", "slots"})
+OPTIONS = frozenset({"kw_only", "match_args"})
 """The dataclass options a record passes on; the others (order, unsafe_hash, ...) are what it replaces."""
 
 
@@ -71,10 +70,11 @@ def _make(cls: T, frozen: bool, eq: bool, options: dict[str, Any]) -> T:
     own_hash = "__hash__" in body and not (body["__hash__"] is None and own_eq)
     if cls.__doc__ is None:
         cls.__doc__ = f"{cls.__name__}({', '.join(body.get('__annotations__', ()))})"
-    set_once = frozen and not options.get("slots") and "__setattr__" not in body and "__delattr__" not in body
-    cls = dataclasses.dataclass(cls, frozen=frozen and not set_once, eq=False, repr=False, **options)
+    if frozen and ("__setattr__" in body or "__delattr__" in body):
+        raise TypeError(f"{cls.__qualname__}: a frozen record keeps the shared __setattr__ and __delattr__")
+    cls = dataclasses.dataclass(cls, eq=False, repr=False, **options)  # frozen by `_set_once` below
     fields = dataclasses.fields(cls)
-    if set_once:
+    if frozen:
         if any(not f.init for f in fields):
             raise TypeError(f"{cls.__qualname__}: a frozen record sets every field in __init__ (no init=False)")
         cls.__record_fields__ = frozenset(f.name for f in fields)  # type: ignore[attr-defined]
