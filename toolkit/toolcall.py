@@ -259,8 +259,9 @@ def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) ->
     into DEST; a glob operand of `rm` (`rm -rf .[!.]*`) and `git clean -x/-X`
     (which removes the ignored state directory and untracked local settings)
     reach the protected names of the directory they work in. Protected names
-    are PROTECTED_NAMES inside the project directory or any directory above it
-    (home included), and every configured gate file beneath the directory.
+    are PROTECTED_NAMES inside the project directory or the home directory
+    (`~`), and the configured gate files beneath the directory (a glob only
+    reaches its direct children: deleting a parent is destroy_parent's).
     Each result is relative to the command's shell directory, as `writes` are.
     """
     program, args = command.program, command.args
@@ -321,7 +322,7 @@ def _clean_values(rest: list[str]) -> set[str]:
 
 
 def _exposed(folder: str, pattern: str | None, shell_cwd: str, cwd: str | None, gates: GateTable) -> list[str]:
-    """The gate's own files directly under `folder` (or deeper, for configured ones) a name `pattern` reaches.
+    """The gate's own files under `folder` that a name `pattern` reaches (None: the whole content).
 
     `pattern` None reaches every name; a glob reaches a dot name only when it
     starts with a dot itself, as Bash's default globbing does.
@@ -329,11 +330,11 @@ def _exposed(folder: str, pattern: str | None, shell_cwd: str, cwd: str | None, 
     form = _lookup_form(_within(shell_cwd, folder) or ".", cwd)
     prefix = form if form.endswith("/") else form + "/"
     out: list[str] = []
-    project = _lookup_form(".", cwd)
-    if form == project or project.startswith(prefix) or form in ("~", "/", "."):
+    if form in (_lookup_form(".", cwd), ".", "~"):
         out += [posixpath.join(folder, name) for name in PROTECTED_NAMES if _reaches(pattern, name)]
     for entry, _kind in gates:
-        if entry.startswith(prefix) and _reaches(pattern, entry[len(prefix):].partition("/")[0]):
+        child, _, deeper = entry[len(prefix):].partition("/")
+        if entry.startswith(prefix) and (pattern is None or not deeper and _reaches(pattern, child)):
             out.append(entry)
     return out
 
