@@ -283,9 +283,9 @@ def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) ->
                     out.append(posixpath.join(dest, base))
     elif program in ("rm", "rmdir", "unlink", "shred"):
         for operand in parse(args).operands:
-            folder, _, base = operand.rstrip("/").rpartition("/")
+            folder, slash, base = operand.rstrip("/").rpartition("/")
             if _GLOB.search(base):
-                out += _exposed(folder or ".", base, command.cwd, cwd, gates)
+                out += _exposed(folder or ("/" if slash else "."), base, command.cwd, cwd, gates)
     elif program == "git":
         subcommand, rest = git_subcommand(args)
         if subcommand == "clean" and _cleans_ignored(rest):
