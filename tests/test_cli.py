@@ -130,7 +130,7 @@ def test_check_of_the_bundled_example_passes_and_names_it():
     assert result.exit_code == 0, result.stdout
     assert re.search(r"lint\s+PASS\s+3 files: built-in tiers \+ \S+examples/blueprint.yaml \(the bundled example\)",
                      result.stdout)
-    assert re.search(r"test\s+PASS\s+75 test\(s\), 0 failed; .*from \S+examples/blueprint.yaml", result.stdout)
+    assert re.search(r"test\s+PASS\s+86 test\(s\), 0 failed; .*from \S+examples/blueprint.yaml", result.stdout)
 
 
 def test_check_that_finds_no_blueprint_is_an_error_not_a_pass():

@@ -416,3 +416,24 @@ def test_a_windows_working_directory_resolves_the_sessions_paths(opts):
 def test_a_relative_path_to_the_configured_pyproject_is_judged_against_the_sessions_cwd(project):
     relative = {"file_path": "pyproject.toml", "old_string": 'log = ""', "new_string": 'log = "x"'}
     assert _in(project, "Edit", relative) == "deny"
+
+
+@pytest.mark.parametrize(("tool", "tool_input"), [
+    ("Write", {"file_path": "{venv}/bin/cedar-gates", "content": "#!/bin/sh\necho '{}'\n"}),
+    ("Bash", {"command": "cp /tmp/evil {venv}/bin/cedar-gates"}),
+    ("Bash", {"command": "echo 'exit 0' > {venv}/bin/cedar-gates"}),
+])
+def test_the_agent_cannot_replace_the_running_gates_executable(project, monkeypatch, tool, tool_input):
+    venv = project / ".venv"
+    monkeypatch.setattr(sys, "argv", [str(venv / "bin" / "cedar-gates"), "hook", "claude-code"])
+    filled = {k: v.replace("{venv}", str(venv)) for k, v in tool_input.items()}
+    assert _in(project, tool, filled) == "deny"
+    assert _in(project, "Write", {"file_path": str(venv / "bin" / "other-tool"), "content": "x"}, "t2") == "none"
+
+
+def test_an_installed_package_is_the_gates_own_code_and_an_editable_checkout_is_not(tmp_path):
+    from toolkit.hook.protect import own_code
+
+    installed = tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "toolkit"
+    assert own_code("/usr/bin/python3", installed) == {str(installed): "config"}
+    assert own_code("pytest", tmp_path / "checkout" / "toolkit") == {}

@@ -42,7 +42,7 @@ def test_example_run_covers_the_example_blueprint_and_the_built_ins_in_both_engi
     assert result.exit_code == 0, result.stdout
     assert "cedar-wasm agrees on every test" in result.stdout
     assert result.stdout.count("coverage 100.0%") == 2
-    assert result.stdout.rstrip().endswith("PASS: 75 test(s), 0 failed")
+    assert result.stdout.rstrip().endswith("PASS: 86 test(s), 0 failed")
 
 
 def test_failures_name_the_line_the_expectation_and_what_the_gate_did():

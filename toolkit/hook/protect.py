@@ -88,6 +88,23 @@ def _creates_table(tool_name: str, tool_input: Mapping[str, Any], cwd: str | Non
     return path.resolve() if named else None
 
 
+def own_code(argv0: str, package: Path) -> dict[str, str]:
+    """The running gate's executable and installed package, as configuration: replacing either turns it off.
+
+    The executable is protected when this process was started as `cedar-gates` (the installed hook command);
+    the package only when it is installed under `site-packages`, so working on cedar-gates itself in an
+    editable checkout is not gated.
+    """
+    files: dict[str, str] = {}
+    exe = Path(argv0)
+    if exe.name.casefold() in ("cedar-gates", "cedar-gates.exe"):
+        files[str(exe.absolute())] = CONFIG
+        files[str(exe.resolve())] = CONFIG
+    if {"site-packages", "dist-packages"} & set(package.parts):
+        files[str(package)] = CONFIG
+    return files
+
+
 def _edited(text: str, tool_name: str, tool_input: Mapping[str, Any]) -> str | None:
     """The file as the tool would leave it (exact string replacement, as Claude Code's editing tools do)."""
     if tool_name == "Write":

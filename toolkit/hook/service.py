@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -177,8 +178,11 @@ def answered(answer: Mapping[str, Any]) -> str:
 
 
 def _own_files(state: Path, log: Path | None, default_dir: Path) -> dict[str, str]:
-    """The hook's state and log as `gate_files` entries: the built-in rules keep the agent's hands off them."""
-    own = {str(default_dir): "state"}
+    """The hook's state, log, executable and package as `gate_files` entries: the built-in rules keep the agent's
+    hands off them."""
+    from toolkit.hook.protect import own_code
+
+    own = {**own_code(sys.argv[0] if sys.argv else "", Path(__file__).resolve().parent.parent), str(default_dir): "state"}
     for path in (state, state.with_name(state.name + "-wal"), state.with_name(state.name + "-shm"), log):
         if path is not None:
             own[str(path)] = "state"
