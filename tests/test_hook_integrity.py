@@ -437,3 +437,25 @@ def test_an_installed_package_is_the_gates_own_code_and_an_editable_checkout_is_
     installed = tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "toolkit"
     assert own_code("/usr/bin/python3", installed) == {str(installed): "config"}
     assert own_code("pytest", tmp_path / "checkout" / "toolkit") == {}
+
+
+@pytest.mark.parametrize(("tool", "tool_input"), [
+    ("Write", {"file_path": "sub/pyproject.toml", "content": '[tool.cedar-gates.hook]\nno-match = "allow"\n'}),
+    ("Bash", {"command": "printf '[tool.cedar-gates.hook]\\nno-match = \"allow\"\\n' > sub/pyproject.toml"}),
+    ("Bash", {"command": "cp /tmp/elsewhere/pyproject.toml sub/"}),
+    ("Bash", {"command": "sed -i 's/^version/# version/' pyproject.toml"}),
+])
+def test_a_pyproject_that_would_become_the_configuration_is_the_configuration(project, tool, tool_input):
+    """A nearer pyproject with cedar-gates tables would be loaded for a session in that directory; a shell write
+    to any pyproject cannot be told apart from one."""
+    (project / "sub").mkdir()
+    assert _in(project, tool, tool_input) == "deny"
+
+
+def test_a_file_tool_edit_of_another_pyprojects_project_table_is_not_gated(project):
+    (project / "sub").mkdir()
+    (project / "sub" / "pyproject.toml").write_text('[project]\nname = "sub"\n')
+    edit = {"file_path": str(project / "sub" / "pyproject.toml"), "old_string": 'name = "sub"',
+            "new_string": 'name = "sub2"'}
+    assert _in(project, "Edit", edit) == "none"
+    assert _in(project, "Write", {"file_path": "sub/pyproject.toml", "content": "[project]\n"}, "t2") == "none"

@@ -66,6 +66,9 @@ GATE_KINDS = ("config", "policy", "state")
 """What a gate file is: the cedar-gates configuration, a policy the gate enforces, the hook's state and log."""
 DEFAULT_STATE_DIR = ".cedar-gates"
 DEFAULT_CONFIG_FILE = "cedar-gates.toml"
+PYPROJECT = "pyproject.toml"
+"""A shell write to any pyproject counts as the configuration: its content cannot be known, and a pyproject with
+`[tool.cedar-gates]` tables nearer the session's directory would be the configuration the next call loads."""
 GateTable = tuple[tuple[str, str], ...]
 
 
@@ -84,12 +87,14 @@ def gate_table(entries: tuple[tuple[str, str], ...], cwd: str | None) -> GateTab
     return tuple(sorted(table.items(), key=lambda item: -len(item[0])))
 
 
-def gate_kind(path: str, cwd: str | None, table: GateTable) -> str:
+def gate_kind(path: str, cwd: str | None, table: GateTable, shell: bool = False) -> str:
     """The kind of gate file `path` is, "" when none.
 
     A configured entry covers itself and everything beneath it; without one, a
     path with a `.cedar-gates` segment is "state" and a file named
-    `cedar-gates.toml` is "config" (the default names), in any letter case.
+    `cedar-gates.toml` is "config" (the default names), in any letter case; so
+    is any `pyproject.toml` in the task's directory tree a shell command
+    writes (`shell`, see PYPROJECT).
     """
     if not path:
         return ""
@@ -101,6 +106,9 @@ def gate_kind(path: str, cwd: str | None, table: GateTable) -> str:
     if DEFAULT_STATE_DIR in segments:
         return "state"
     if segments[-1] == DEFAULT_CONFIG_FILE:
+        return "config"
+    if shell and segments[-1] == PYPROJECT and (
+            inside(form, _lookup_form(".", cwd)) is not None if cwd else not is_absolute(form)):
         return "config"
     return ""
 
@@ -181,11 +189,11 @@ def requests_for(
 
 
 def write_request(principal: dict[str, str], base: dict[str, Any], path: str, dynamic: bool,
-                  cwd: str | None, gates: GateTable = ()) -> dict[str, Any]:
+                  cwd: str | None, gates: GateTable = (), shell: bool = False) -> dict[str, Any]:
     norm = normalise(path, cwd)
     return {"principal": principal, "action": uid("Action", "write_file"), "resource": uid("File", "file"),
             "context": {**base, "file_path": norm, "file_path_lower": fold(norm), "dynamic": dynamic,
-                        "gate_file": gate_kind(norm, cwd, gates)}}
+                        "gate_file": gate_kind(norm, cwd, gates, shell)}}
 
 
 def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, analysis: Analysis,
@@ -237,7 +245,7 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
             key = (path, target.dynamic)
             if path and key not in seen_writes and not is_device(path):
                 seen_writes.add(key)
-                request = write_request(principal, base, path, target.dynamic, cwd, gates)
+                request = write_request(principal, base, path, target.dynamic, cwd, gates, shell=True)
                 if keep is None or keep("write_file", request["context"]):
                     out.append(request)
     return out

@@ -25,13 +25,11 @@ def gate_files(config: Any, blueprint: Path | None, tool_name: str, tool_input: 
                cwd: str | None = None) -> dict[str, str]:
     files: dict[str, str] = {}
     source = getattr(config, "source", None)
-    if source is not None:
-        if source.name != "pyproject.toml" or _changes_table(source, tool_name, tool_input, cwd):
-            files[str(source.resolve())] = CONFIG
-    else:
-        created = _creates_table(tool_name, tool_input, cwd)
-        if created is not None:
-            files[str(created)] = CONFIG
+    if source is not None and source.name != "pyproject.toml":
+        files[str(source.resolve())] = CONFIG
+    changed = _changes_table(tool_name, tool_input, cwd, source)
+    if changed is not None:
+        files[str(changed)] = CONFIG
     if blueprint is not None:
         files[str(blueprint.resolve())] = POLICY
     builtins = getattr(config, "builtins", None)
@@ -40,52 +38,41 @@ def gate_files(config: Any, blueprint: Path | None, tool_name: str, tool_input: 
     return files
 
 
-def _changes_table(pyproject: Path, tool_name: str, tool_input: Mapping[str, Any], cwd: str | None) -> bool:
-    """Whether this call could change the `[tool.cedar-gates]` tables; True whenever it cannot be told."""
-    if tool_name not in FILE_TOOLS:
-        return True
-    target = tool_input.get("file_path")
-    if not isinstance(target, str) or Path(target).name.casefold() != "pyproject.toml":
-        return False
-    try:
-        path = Path(target)
-        if not path.is_absolute():
-            if cwd is None:
-                return True  # relative to a directory the hook was not told: it could be this file
-            path = Path(cwd) / path
-        if path.resolve() != pyproject.resolve():
-            return False
-        before = read_input(pyproject, MAX_CONFIG_BYTES).decode("utf-8")
-        after = _edited(before, tool_name, tool_input)
-        return after is None or _table(before) != _table(after)
-    except Exception:  # noqa: BLE001 - unreadable or unparsable either side: count it as a change
-        return True
+def _changes_table(tool_name: str, tool_input: Mapping[str, Any], cwd: str | None,
+                   source: Path | None) -> Path | None:
+    """The `pyproject.toml` whose `[tool.cedar-gates]` tables this file-tool call would create or change, else None.
 
-
-def _creates_table(tool_name: str, tool_input: Mapping[str, Any], cwd: str | None) -> Path | None:
-    """With no configuration in use: the `pyproject.toml` this file-tool call would give `[tool.cedar-gates]`
-    tables (a configuration the next call would load), else None. Unreadable or untellable counts as creating
-    one only when the new text names cedar-gates."""
+    Any pyproject counts, not only the configuration in use: one nearer the
+    session's directory would be the configuration the next call loads. When
+    the result cannot be told (an unreadable file, an edit that does not
+    apply), the configuration in use counts as changed and another pyproject
+    counts when the new text names cedar-gates. Bash writes to a pyproject are
+    judged by the shell analysis (toolkit.toolcall.gate_kind): all of them count.
+    """
     if tool_name not in FILE_TOOLS:
         return None
     target = tool_input.get("file_path")
     if not isinstance(target, str) or Path(target).name.casefold() != "pyproject.toml":
         return None
     path = Path(target)
-    if not path.is_absolute() and cwd is not None:
+    if not path.is_absolute():
+        if cwd is None:
+            return source.resolve() if source is not None else None  # relative to an unknown directory
         path = Path(cwd) / path
     try:
+        path = path.resolve()
         before = read_input(path, MAX_CONFIG_BYTES).decode("utf-8") if path.exists() else ""
         after = _edited(before, tool_name, tool_input)
         if after is not None:
-            return path.resolve() if _table(after) is not None else None
-    except Exception:  # noqa: BLE001 - unreadable or unparsable: judged by the text it adds
+            return path if _table(before) != _table(after) else None
+    except Exception:  # noqa: BLE001 - unreadable or unparsable either side: judged below
         pass
+    if source is not None and path == source.resolve():
+        return path
     added = [tool_input.get("content")] if tool_name == "Write" else \
         [e.get("new_string") for e in (tool_input.get("edits") if tool_name == "MultiEdit" else [tool_input]) or []
          if isinstance(e, Mapping)]
-    named = any(isinstance(text, str) and "cedar-gates" in text.casefold() for text in added)
-    return path.resolve() if named else None
+    return path if any(isinstance(text, str) and "cedar-gates" in text.casefold() for text in added) else None
 
 
 def own_code(argv0: str, package: Path) -> dict[str, str]:
