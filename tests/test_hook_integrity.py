@@ -443,11 +443,12 @@ def test_an_installed_package_is_the_gates_own_code_and_an_editable_checkout_is_
     ("Write", {"file_path": "sub/pyproject.toml", "content": '[tool.cedar-gates.hook]\nno-match = "allow"\n'}),
     ("Bash", {"command": "printf '[tool.cedar-gates.hook]\\nno-match = \"allow\"\\n' > sub/pyproject.toml"}),
     ("Bash", {"command": "cp /tmp/elsewhere/pyproject.toml sub/"}),
-    ("Bash", {"command": "sed -i 's/^version/# version/' pyproject.toml"}),
+    ("Bash", {"command": "cat /tmp/elsewhere/pyproject.toml > sub/pyproject.toml"}),
+    ("Bash", {"command": "echo \"$TABLES\" >> pyproject.toml"}),
 ])
 def test_a_pyproject_that_would_become_the_configuration_is_the_configuration(project, tool, tool_input):
     """A nearer pyproject with cedar-gates tables would be loaded for a session in that directory; a shell write
-    to any pyproject cannot be told apart from one."""
+    whose content is not on the command line cannot be told apart from one."""
     (project / "sub").mkdir()
     assert _in(project, tool, tool_input) == "deny"
 
@@ -459,3 +460,4 @@ def test_a_file_tool_edit_of_another_pyprojects_project_table_is_not_gated(proje
             "new_string": 'name = "sub2"'}
     assert _in(project, "Edit", edit) == "none"
     assert _in(project, "Write", {"file_path": "sub/pyproject.toml", "content": "[project]\n"}, "t2") == "none"
+    assert _in(project, "Bash", {"command": "sed -i 's/1.0/1.1/' sub/pyproject.toml"}, "t3") == "none"

@@ -67,8 +67,9 @@ GATE_KINDS = ("config", "policy", "state")
 DEFAULT_STATE_DIR = ".cedar-gates"
 DEFAULT_CONFIG_FILE = "cedar-gates.toml"
 PYPROJECT = "pyproject.toml"
-"""A shell write to any pyproject counts as the configuration: its content cannot be known, and a pyproject with
-`[tool.cedar-gates]` tables nearer the session's directory would be the configuration the next call loads."""
+"""A shell write to a pyproject in the task's tree counts as the configuration unless its content is on the
+command line and does not name cedar-gates (`_literal_content`): a pyproject with `[tool.cedar-gates]` tables
+nearer the session's directory would be the configuration the next call loads."""
 GateTable = tuple[tuple[str, str], ...]
 
 
@@ -188,6 +189,17 @@ def requests_for(
     return requests
 
 
+LITERAL_WRITERS = frozenset({"echo", "printf", "sed", "perl", "touch", "truncate", "chmod", "chown"})
+"""Programs whose output is written out on the command line itself (see `_literal_content`)."""
+
+
+def _literal_content(command: SimpleCommand, raw: str) -> bool:
+    """Whether what `command` writes is on the command line and does not name cedar-gates: such a shell write
+    to a pyproject.toml cannot give it `[tool.cedar-gates]` tables. A copy, a download, a pipe or anything
+    dynamic could, so those count as the configuration (PYPROJECT)."""
+    return command.program in LITERAL_WRITERS and not command.dynamic and "cedar-gates" not in raw.casefold()
+
+
 def write_request(principal: dict[str, str], base: dict[str, Any], path: str, dynamic: bool,
                   cwd: str | None, gates: GateTable = (), shell: bool = False) -> dict[str, Any]:
     norm = normalise(path, cwd)
@@ -245,7 +257,8 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
             key = (path, target.dynamic)
             if path and key not in seen_writes and not is_device(path):
                 seen_writes.add(key)
-                request = write_request(principal, base, path, target.dynamic, cwd, gates, shell=True)
+                request = write_request(principal, base, path, target.dynamic, cwd, gates,
+                                        shell=not _literal_content(command, raw))
                 if keep is None or keep("write_file", request["context"]):
                     out.append(request)
     return out
@@ -299,10 +312,13 @@ def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) ->
         if subcommand == "clean" and _cleans_ignored(rest):
             where = parse(args, GIT_GLOBAL).value("-C") or ["."]
             folder = posixpath.join(*where)
+            excluded = _clean_values(rest)
             specs = [a for a in rest[rest.index("--") + 1:]] if "--" in rest else \
-                [a for a in rest if not a.startswith("-") and a not in _clean_values(rest)]
+                [a for a in rest if not a.startswith("-") and a not in excluded]
             for spec in specs or ["."]:
-                out += _exposed(posixpath.join(folder, spec.removeprefix(":/")), None, command.cwd, cwd, gates)
+                top = spec.startswith((":/", ":(top)"))  # the work tree's top, wherever -C points
+                spec = spec.removeprefix(":(top)").removeprefix(":/") if top else spec
+                out += _exposed(posixpath.join("." if top else folder, spec or "."), None, command.cwd, cwd, gates)
     return [Word(p) for p in out]
 
 

@@ -25,8 +25,8 @@ def gate_files(config: Any, blueprint: Path | None, tool_name: str, tool_input: 
                cwd: str | None = None) -> dict[str, str]:
     files: dict[str, str] = {}
     source = getattr(config, "source", None)
-    if source is not None and source.name != "pyproject.toml":
-        files[str(source.resolve())] = CONFIG
+    if source is not None and (source.name != "pyproject.toml" or tool_name not in FILE_TOOLS):
+        files[str(source.resolve())] = CONFIG  # a shell write to the pyproject in use can change its tables
     changed = _changes_table(tool_name, tool_input, cwd, source)
     if changed is not None:
         files[str(changed)] = CONFIG

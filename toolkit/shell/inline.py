@@ -386,4 +386,12 @@ def gate_names(code: str) -> list[str]:
     `.claude/settings*.json`, managed settings), whatever it does with them: code that names one can open it
     for writing, connect to it as a database or delete it in ways the lexical scan does not follow, so each
     counts as a file the interpreter writes."""
-    return sorted({m.group(0) for m in _GATE_NAME.finditer(code)})
+    return sorted({_uri_path(m.group(0)) for m in _GATE_NAME.finditer(code)})
+
+
+def _uri_path(name: str) -> str:
+    """An SQLite URI (`file:.cedar-gates/db?mode=rw`) names its path."""
+    if name[:5].casefold() != "file:":
+        return name
+    path = name[5:].partition("?")[0]
+    return "/" + path[2:].partition("/")[2] if path.startswith("//") else path
