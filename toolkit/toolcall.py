@@ -278,8 +278,9 @@ def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) ->
     a copy of a directory's contents (`rsync SRC/ DEST`, `cp -T`, `cp SRC/. DEST`)
     or a glob source (`cp /x/.* .`) writes whatever protected name it can carry
     into DEST; a glob operand of `rm` (`rm -rf .[!.]*`) and `git clean -x/-X`
-    (which removes the ignored state directory and untracked local settings)
-    reach the protected names of the directory they work in. Protected names
+    (which removes the ignored state directory and untracked local settings),
+    `git stash -u/--all` (which stashes them away) and `find` with `-delete`
+    or `-exec` reach the protected names of the directories they work in. Protected names
     are PROTECTED_NAMES inside the project directory or the home directory
     (`~`), and the configured gate files beneath the directory (a glob only
     reaches its direct children: deleting a parent is destroy_parent's).
@@ -307,8 +308,14 @@ def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) ->
             folder, slash, base = operand.rstrip("/").rpartition("/")
             if _GLOB.search(base):
                 out += _exposed(folder or ("/" if slash else "."), base, command.cwd, cwd, gates)
+    elif program == "find" and _find_removes(args) and _find_reaches_gate_names(args):
+        starts = args[:next((i for i, a in enumerate(args) if a.startswith(("-", "(", "!"))), len(args))]
+        for start in starts or ["."]:
+            out += _exposed(start, None, command.cwd, cwd, gates)
     elif program == "git":
         subcommand, rest = git_subcommand(args)
+        if subcommand == "stash" and {"-u", "--include-untracked", "-a", "--all"} & set(rest):
+            out += _exposed(".", None, command.cwd, cwd, gates)
         if subcommand == "clean" and _cleans_ignored(rest):
             where = parse(args, GIT_GLOBAL).value("-C") or ["."]
             folder = posixpath.join(*where)
@@ -320,6 +327,40 @@ def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) ->
                 spec = spec.removeprefix(":(top)").removeprefix(":/") if top else spec
                 out += _exposed(posixpath.join("." if top else folder, spec or "."), None, command.cwd, cwd, gates)
     return [Word(p) for p in out]
+
+
+_GATE_FILE_NAMES = (*PROTECTED_NAMES, "settings.json", "settings.local.json", "hook-state.sqlite3",
+                   "hook-state.sqlite3-wal", "hook-state.sqlite3-shm", "hook-decisions.jsonl")
+
+
+_FIND_REMOVERS = frozenset({"rm", "rmdir", "unlink", "shred", "mv", "truncate", "sh", "bash", "dash", "zsh"})
+
+
+def _find_removes(args: tuple[str, ...]) -> bool:
+    """`-delete`, or `-exec`/`-execdir`/`-ok`/`-okdir` running a program that removes, moves or empties files
+    (or a shell, which could); `find -exec grep …` only reads."""
+    for i, arg in enumerate(args):
+        if arg == "-delete":
+            return True
+        if arg in ("-exec", "-execdir", "-ok", "-okdir") and i + 1 < len(args) and \
+                args[i + 1].rpartition("/")[2] in _FIND_REMOVERS:
+            return True
+    return False
+
+
+def _find_reaches_gate_names(args: tuple[str, ...]) -> bool:
+    """Whether `find`'s name tests can select a gate file or a directory holding one: only `-name`/`-iname`
+    patterns are read (`find . -name '*.pyc' -delete` cannot); any other test, or none, could."""
+    patterns: list[tuple[str, bool]] = []
+    for i, arg in enumerate(args[:-1]):
+        if arg in ("-name", "-iname"):
+            patterns.append((args[i + 1], arg == "-iname"))
+        elif arg in ("-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname"):
+            return True
+    if not patterns or "-o" in args or "-or" in args or "!" in args or "-not" in args:
+        return True
+    return any(fnmatch.fnmatchcase(name.casefold() if fold else name, pattern.casefold() if fold else pattern)
+               for pattern, fold in patterns for name in _GATE_FILE_NAMES)
 
 
 def _cleans_ignored(rest: list[str]) -> bool:
