@@ -68,7 +68,7 @@ DEFAULT_STATE_DIR = ".cedar-gates"
 DEFAULT_CONFIG_FILE = "cedar-gates.toml"
 PYPROJECT = "pyproject.toml"
 """A shell write to a pyproject in the task's tree counts as the configuration unless its content is on the
-command line and does not name cedar-gates (`_literal_content`): a pyproject with `[tool.cedar-gates]` tables
+command line and does not name cedar-gates (`_content_known`): a pyproject with `[tool.cedar-gates]` tables
 nearer the session's directory would be the configuration the next call loads."""
 GateTable = tuple[tuple[str, str], ...]
 
@@ -190,14 +190,24 @@ def requests_for(
 
 
 LITERAL_WRITERS = frozenset({"echo", "printf", "sed", "perl", "touch", "truncate", "chmod", "chown"})
-"""Programs whose output is written out on the command line itself (see `_literal_content`)."""
+"""Programs whose output is written out on the command line itself (see `_content_known`)."""
+REMOVERS = frozenset({"rm", "rmdir", "unlink", "shred"})
 
 
-def _literal_content(command: SimpleCommand, raw: str) -> bool:
-    """Whether what `command` writes is on the command line and does not name cedar-gates: such a shell write
-    to a pyproject.toml cannot give it `[tool.cedar-gates]` tables. A copy, a download, a pipe or anything
-    dynamic could, so those count as the configuration (PYPROJECT)."""
-    return command.program in LITERAL_WRITERS and not command.dynamic and "cedar-gates" not in raw.casefold()
+def _content_known(command: SimpleCommand, target: str, raw: str) -> bool:
+    """Whether a shell write of `target` cannot give a pyproject.toml `[tool.cedar-gates]` tables (PYPROJECT).
+
+    It cannot when it removes the file (`rm`, the source of `mv`), restores it
+    from the repository (`git checkout/restore`), or writes what the command
+    line itself holds (`sed -i`, `echo >>`, a quoted heredoc to `cat`/`tee`)
+    without naming cedar-gates. A copy, a download, a pipe or anything dynamic
+    could, so those count as the configuration.
+    """
+    program = command.program
+    if program in REMOVERS or program == "git" or (program == "mv" and command.args and target != command.args[-1]):
+        return True
+    literal = program in LITERAL_WRITERS or (program in ("cat", "tee") and "<<" in raw)
+    return literal and not command.dynamic and "cedar-gates" not in raw.casefold()
 
 
 def write_request(principal: dict[str, str], base: dict[str, Any], path: str, dynamic: bool,
@@ -258,7 +268,7 @@ def bash_requests(principal: dict[str, str], base: dict[str, Any], raw: str, ana
             if path and key not in seen_writes and not is_device(path):
                 seen_writes.add(key)
                 request = write_request(principal, base, path, target.dynamic, cwd, gates,
-                                        shell=not _literal_content(command, raw))
+                                        shell=not _content_known(command, target.text, raw))
                 if keep is None or keep("write_file", request["context"]):
                     out.append(request)
     return out
@@ -301,8 +311,8 @@ def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) ->
                     out += _exposed(dest, None, command.cwd, cwd, gates)
                 elif _GLOB.search(base):
                     out += _exposed(dest, base, command.cwd, cwd, gates)
-                else:
-                    out.append(posixpath.join(dest, base))
+                elif base.casefold() not in _PROTECTED_FOLDED or _at_root(dest, command.cwd, cwd):
+                    out.append(posixpath.join(dest, base))  # a gate folder copied out elsewhere is only read
     elif program in ("rm", "rmdir", "unlink", "shred"):
         for operand in parse(args).operands:
             folder, slash, base = operand.rstrip("/").rpartition("/")
@@ -315,7 +325,8 @@ def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) ->
     elif program == "git":
         subcommand, rest = git_subcommand(args)
         if subcommand == "stash" and {"-u", "--include-untracked", "-a", "--all"} & set(rest):
-            out += _exposed(".", None, command.cwd, cwd, gates)
+            for spec in (rest[rest.index("--") + 1:] if "--" in rest else []) or ["."]:
+                out += _exposed(spec, None, command.cwd, cwd, gates)
         if subcommand == "clean" and _cleans_ignored(rest):
             where = parse(args, GIT_GLOBAL).value("-C") or ["."]
             folder = posixpath.join(*where)
@@ -325,7 +336,9 @@ def implied_writes(command: SimpleCommand, cwd: str | None, gates: GateTable) ->
             for spec in specs or ["."]:
                 top = spec.startswith((":/", ":(top)"))  # the work tree's top, wherever -C points
                 spec = spec.removeprefix(":(top)").removeprefix(":/") if top else spec
-                out += _exposed(posixpath.join("." if top else folder, spec or "."), None, command.cwd, cwd, gates)
+                out += [path for path in _exposed(posixpath.join("." if top else folder, spec or "."), None,
+                                                  command.cwd, cwd, gates)
+                        if not any(fnmatch.fnmatchcase(part, e) for part in path.split("/") for e in excluded)]
     return [Word(p) for p in out]
 
 
@@ -349,18 +362,42 @@ def _find_removes(args: tuple[str, ...]) -> bool:
 
 
 def _find_reaches_gate_names(args: tuple[str, ...]) -> bool:
-    """Whether `find`'s name tests can select a gate file or a directory holding one: only `-name`/`-iname`
-    patterns are read (`find . -name '*.pyc' -delete` cannot); any other test, or none, could."""
-    patterns: list[tuple[str, bool]] = []
+    """Whether `find`'s tests can select a gate file or a folder holding one.
+
+    Only what can widen the match counts: each `-name`/`-iname`/`-regex`
+    pattern not negated (`-not`, `!`) is tried on the gate's names; `-path`
+    before `-prune` and negated tests only narrow it; `-empty` selects nothing
+    the gate keeps. No positive name test, or one the scan cannot read
+    (`-path`, `-lname`), could select them.
+    """
+    if "-empty" in args:
+        return False
+    tried = False
     for i, arg in enumerate(args[:-1]):
-        if arg in ("-name", "-iname"):
-            patterns.append((args[i + 1], arg == "-iname"))
-        elif arg in ("-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname"):
+        negated = i > 0 and args[i - 1] in ("-not", "!")
+        value = args[i + 1]
+        if arg in ("-name", "-iname") and not negated:
+            tried = True
+            fold = arg == "-iname"
+            if any(fnmatch.fnmatchcase(name.casefold() if fold else name, value.casefold() if fold else value)
+                   for name in _GATE_FILE_NAMES):
+                return True
+        elif arg in ("-regex", "-iregex") and not negated:
+            tried = True
+            try:
+                regex = re.compile(value, re.IGNORECASE if arg == "-iregex" else 0)
+            except re.error:
+                return True
+            if any(regex.fullmatch(path) for path in _GATE_PATHS):
+                return True
+        elif arg in ("-path", "-ipath", "-wholename", "-iwholename", "-lname", "-ilname") and not negated and \
+                args[i + 2:i + 3] != ("-prune",):
             return True
-    if not patterns or "-o" in args or "-or" in args or "!" in args or "-not" in args:
-        return True
-    return any(fnmatch.fnmatchcase(name.casefold() if fold else name, pattern.casefold() if fold else pattern)
-               for pattern, fold in patterns for name in _GATE_FILE_NAMES)
+    return not tried
+
+
+_GATE_PATHS = (*(f"./{name}" for name in _GATE_FILE_NAMES), "./.claude/settings.json", "./.claude/settings.local.json",
+               "./.cedar-gates/hook-state.sqlite3", "./.cedar-gates/hook-decisions.jsonl")
 
 
 def _cleans_ignored(rest: list[str]) -> bool:
@@ -386,6 +423,14 @@ def _clean_values(rest: list[str]) -> set[str]:
             (a.startswith("-") and not a.startswith("--") and a.endswith("e"))}
 
 
+_PROTECTED_FOLDED = frozenset(name.casefold() for name in PROTECTED_NAMES)
+
+
+def _at_root(folder: str, shell_cwd: str, cwd: str | None) -> bool:
+    """Whether `folder` is the project directory or the home directory, where the gate's default names live."""
+    return _lookup_form(_within(shell_cwd, folder) or ".", cwd) in (_lookup_form(".", cwd), ".", "~")
+
+
 def _exposed(folder: str, pattern: str | None, shell_cwd: str, cwd: str | None, gates: GateTable) -> list[str]:
     """The gate's own files under `folder` that a name `pattern` reaches (None: the whole content).
 
@@ -395,7 +440,7 @@ def _exposed(folder: str, pattern: str | None, shell_cwd: str, cwd: str | None, 
     form = _lookup_form(_within(shell_cwd, folder) or ".", cwd)
     prefix = form if form.endswith("/") else form + "/"
     out: list[str] = []
-    if form in (_lookup_form(".", cwd), ".", "~"):
+    if _at_root(folder, shell_cwd, cwd):
         out += [posixpath.join(folder, name) for name in PROTECTED_NAMES if _reaches(pattern, name)]
     for entry, _kind in gates:
         child, _, deeper = entry[len(prefix):].partition("/")
