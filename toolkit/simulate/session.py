@@ -144,12 +144,17 @@ def simulate(
                                             dict(sorted((report.summary.outcomes - outcomes).items()))))
         if report.stopped is not None:
             break
+    _baseline_leftover(report, pinned)
+    _nothing_replayed(report, fmt)
+    return report
+
+
+def _baseline_leftover(report: SimulationReport, pinned: Iterator[Any] | None) -> None:
+    """Baseline entries past the last replayed call are a mismatch too (unless the run stopped early)."""
     if pinned is not None and report.stopped is None:
         extra = sum(1 for _ in pinned)
         if extra:
             report.summary.mismatch(0, f"the baseline has {extra} more call(s) than the trace replayed")
-    _nothing_replayed(report, fmt)
-    return report
 
 
 def simulate_items(
@@ -176,10 +181,7 @@ def simulate_items(
                               baseline=str(baseline) if baseline else None, skip_bad_lines=skip_bad_lines)
     pinned = _baseline_entries(baseline) if baseline else None
     _replay_stream(report, items, bundle, constants, default, out, pinned, progress, observe, session)
-    if pinned is not None and report.stopped is None:
-        extra = sum(1 for _ in pinned)
-        if extra:
-            report.summary.mismatch(0, f"the baseline has {extra} more call(s) than the trace replayed")
+    _baseline_leftover(report, pinned)
     _nothing_replayed(report, fmt)
     return report
 
